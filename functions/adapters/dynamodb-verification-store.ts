@@ -1,0 +1,278 @@
+/**
+ * The verification store on one DynamoDB table, one item per phone number.
+ *
+ * Every rule is a condition on the single write that changes state; nothing is
+ * read first. A send is one UpdateItem when the store's guess of the number's
+ * state is right and two when it is not (the failed condition returns the item,
+ * so the second write is exact). A check is one UpdateItem, and a second only
+ * for the first check after a lock has run out.
+ *
+ * Item for +447400123456, key `number#+447400123456`:
+ *   code             map { <digest of the current code>: -1 }   (empty once used)
+ *   codeExpiresAt    ms  the code is refused from then on (TTL deletion lags, so it is never relied on)
+ *   failedChecks     n   failed checks since the last success or lock expiry
+ *   lastCheckAt      ms  time of the last counted check (the lock runs from the check that locked)
+ *   sendCount        n   sends in the current limit window
+ *   limitWindowStartedAt ms  first send of the current limit window
+ *   lastSentAt       ms  previous send, for the route-switch window
+ *   routeStreak      n   repeats within the route-switch window (0 for the first send)
+ *   expiresAt        s   TTL: the item may be deleted after every window it serves has ended
+ *
+ * How a check counts and consumes in one write: the code is stored as the key
+ * of a map, under its keyed digest, with the value -1. A check with digest d
+ * runs `SET failedChecks = if_not_exists(code.d, failedChecks) + 1 REMOVE code.d`:
+ * a right code yields -1 + 1 = 0 (the count resets) and removes the code, so it
+ * is accepted once; a wrong code adds one failure. The condition
+ * `failedChecks < max` counts each check before it is evaluated, so concurrent
+ * guesses can never be evaluated more than `max` times. The digest is an
+ * HMAC with a secret key, so DynamoDB's lookup of a map key gives a caller no
+ * timing signal about the code.
+ */
+import {
+  ConditionalCheckFailedException,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { DependencyUnavailableError } from '../core/errors';
+import type {
+  CheckCodeInput,
+  CheckCodeResult,
+  RecordCodeInput,
+  RecordCodeResult,
+  RevokeCodeInput,
+  VerificationStore,
+} from '../core/ports';
+import { asTableFailure } from './dynamodb-errors';
+import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table-schema';
+
+type Item = Record<string, AttributeValue>;
+
+/** Writes of one operation before it gives up under contention for the same number. */
+const MAX_WRITES = 8;
+
+const NAMES = {
+  '#code': 'code',
+  '#codeExpiresAt': 'codeExpiresAt',
+  '#failedChecks': 'failedChecks',
+  '#lastCheckAt': 'lastCheckAt',
+  '#sendCount': 'sendCount',
+  '#windowStart': 'limitWindowStartedAt',
+  '#lastSentAt': 'lastSentAt',
+  '#routeStreak': 'routeStreak',
+  '#expiresAt': TABLE_TTL_ATTRIBUTE,
+} as const;
+
+type NameKey = keyof typeof NAMES;
+
+export const numberKey = (e164: string): string => `number#${e164}`;
+const keyOf = (e164: string): Item => ({ [TABLE_PARTITION_KEY]: { S: numberKey(e164) } });
+
+const n = (value: number): AttributeValue => ({ N: String(value) });
+const readNumber = (item: Item | undefined, attribute: string): number | undefined => {
+  const value = item?.[attribute]?.N;
+  return value === undefined ? undefined : Number(value);
+};
+
+/** What a send must assume about the number's state; a wrong guess fails the condition and is corrected. */
+interface SendState {
+  limitWindow: { kind: 'new' } | { kind: 'continuing' };
+  streak: { kind: 'fresh' } | { kind: 'continuing'; previous: number };
+}
+
+type CheckVariant = 'unlocked' | 'lock-expired';
+
+export class DynamoDbVerificationStore implements VerificationStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
+    // Most sends go to a number that is inside its limit window and not repeating within the switch window.
+    let state: SendState = { limitWindow: { kind: 'continuing' }, streak: { kind: 'fresh' } };
+    for (let write = 0; write < MAX_WRITES; write++) {
+      const outcome = await this.update(this.recordCodeUpdate(input, state), 'ALL_NEW');
+      if (outcome.written) {
+        return {
+          outcome: 'recorded',
+          routeStreak: readNumber(outcome.item, NAMES['#routeStreak']) ?? 0,
+          limitWindowStartedAt: readNumber(outcome.item, NAMES['#windowStart']) ?? input.now,
+        };
+      }
+      const actual = sendStateOf(outcome.item, input);
+      if (actual === 'limit-reached') return { outcome: 'limit-reached' };
+      state = actual;
+    }
+    throw new DependencyUnavailableError('Too many concurrent requests for this number; try again shortly');
+  }
+
+  async revokeCode(input: RevokeCodeInput): Promise<void> {
+    const refund = await this.update(
+      {
+        Key: keyOf(input.e164),
+        UpdateExpression: 'SET #sendCount = #sendCount - :one REMOVE #code.#digest',
+        ConditionExpression: '#windowStart = :windowStart AND #sendCount > :zero',
+        ExpressionAttributeNames: pick(['#sendCount', '#code', '#windowStart'], { '#digest': input.codeDigest }),
+        ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ':windowStart': n(input.limitWindowStartedAt) },
+      },
+      'NONE',
+    );
+    if (refund.written) return;
+    // The limit window has moved on since the send (it ran out in between): nothing to refund, but the code must go.
+    await this.update(
+      {
+        Key: keyOf(input.e164),
+        UpdateExpression: 'REMOVE #code.#digest',
+        ConditionExpression: 'attribute_exists(#code)',
+        ExpressionAttributeNames: pick(['#code'], { '#digest': input.codeDigest }),
+      },
+      'NONE',
+    );
+  }
+
+  async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    let variant: CheckVariant = 'unlocked';
+    for (let write = 0; write < MAX_WRITES; write++) {
+      const outcome = await this.update(checkCodeUpdate(input, variant), 'UPDATED_NEW');
+      if (outcome.written) {
+        const failedChecks = readNumber(outcome.item, NAMES['#failedChecks']);
+        return failedChecks === 0 ? { outcome: 'verified' } : { outcome: 'rejected', why: 'wrong-code' };
+      }
+      const item = outcome.item;
+      if (item === undefined || item[NAMES['#code']]?.M === undefined) return { outcome: 'rejected', why: 'no-code' };
+      if ((readNumber(item, NAMES['#codeExpiresAt']) ?? 0) <= input.now) return { outcome: 'rejected', why: 'expired' };
+      const failedChecks = readNumber(item, NAMES['#failedChecks']) ?? 0;
+      if (failedChecks >= input.maxFailedChecks) {
+        const lockedUntil = (readNumber(item, NAMES['#lastCheckAt']) ?? 0) + input.lockMs;
+        if (lockedUntil > input.now) return { outcome: 'rejected', why: 'locked' };
+        variant = 'lock-expired';
+      } else {
+        variant = 'unlocked'; // another check changed the item between our writes; evaluate again
+      }
+    }
+    throw new DependencyUnavailableError('Too many concurrent requests for this number; try again shortly');
+  }
+
+  private recordCodeUpdate(input: RecordCodeInput, state: SendState): Omit<UpdateItemCommandInput, 'TableName'> {
+    const set = [
+      '#code = :code',
+      '#codeExpiresAt = :codeExpiresAt',
+      '#lastSentAt = :now',
+      '#failedChecks = if_not_exists(#failedChecks, :zero)',
+      '#expiresAt = :expiresAt',
+    ];
+    const conditions: string[] = [];
+    const values: Record<string, AttributeValue> = {
+      ':code': { M: { [input.codeDigest]: n(-1) } },
+      ':codeExpiresAt': n(input.codeExpiresAt),
+      ':now': n(input.now),
+      ':zero': n(0),
+      ':one': n(1),
+      ':expiresAt': n(Math.ceil(input.retainUntil / 1000)),
+      ':windowCutoff': n(input.now - input.limitWindowMs),
+      ':switchCutoff': n(input.now - input.routeSwitchWindowMs),
+    };
+
+    if (state.limitWindow.kind === 'new') {
+      conditions.push('(attribute_not_exists(#windowStart) OR #windowStart <= :windowCutoff)');
+      set.push('#sendCount = :one', '#windowStart = :now');
+    } else {
+      conditions.push('#windowStart > :windowCutoff AND #sendCount < :limit');
+      set.push('#sendCount = #sendCount + :one');
+      values[':limit'] = n(input.limit);
+    }
+
+    if (state.streak.kind === 'fresh') {
+      conditions.push('(attribute_not_exists(#lastSentAt) OR #lastSentAt <= :switchCutoff)');
+      set.push('#routeStreak = :zero');
+    } else {
+      conditions.push('#lastSentAt > :switchCutoff AND #routeStreak = :previousStreak');
+      set.push('#routeStreak = :streak');
+      values[':previousStreak'] = n(state.streak.previous);
+      values[':streak'] = n(state.streak.previous + 1);
+    }
+
+    return {
+      Key: keyOf(input.e164),
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: pick([
+        '#code',
+        '#codeExpiresAt',
+        '#lastSentAt',
+        '#failedChecks',
+        '#expiresAt',
+        '#windowStart',
+        '#sendCount',
+        '#routeStreak',
+      ]),
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  /** One conditional UpdateItem; a failed condition is an answer (with the item as it is), not an error. */
+  private async update(
+    params: Omit<UpdateItemCommandInput, 'TableName'>,
+    returnValues: 'ALL_NEW' | 'UPDATED_NEW' | 'NONE',
+  ): Promise<{ written: boolean; item: Item | undefined }> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          ...params,
+          TableName: this.tableName,
+          ReturnValues: returnValues,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { written: true, item: result.Attributes };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { written: false, item: error.Item };
+      throw asTableFailure(error);
+    }
+  }
+}
+
+function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant): Omit<UpdateItemCommandInput, 'TableName'> {
+  // A right code reads the stored -1 (0 failures after the +1); a wrong one counts a failure on top of the
+  // current count, or, once a lock has run out, on top of zero.
+  const base = variant === 'unlocked' ? '#failedChecks' : ':zero';
+  const lock =
+    variant === 'unlocked' ? '#failedChecks < :max' : '#failedChecks >= :max AND #lastCheckAt <= :lockCutoff';
+  return {
+    Key: keyOf(input.e164),
+    UpdateExpression: `SET #failedChecks = if_not_exists(#code.#digest, ${base}) + :one, #lastCheckAt = :now REMOVE #code.#digest`,
+    ConditionExpression: `attribute_exists(#code) AND #codeExpiresAt > :now AND ${lock}`,
+    ExpressionAttributeNames: pick(['#failedChecks', '#code', '#codeExpiresAt', '#lastCheckAt'], {
+      '#digest': input.codeDigest,
+    }),
+    ExpressionAttributeValues: {
+      ':one': n(1),
+      ':now': n(input.now),
+      ':max': n(input.maxFailedChecks),
+      ...(variant === 'lock-expired' ? { ':zero': n(0), ':lockCutoff': n(input.now - input.lockMs) } : {}),
+    },
+  };
+}
+
+/** The number's real state, from the item a failed condition returned. */
+function sendStateOf(item: Item | undefined, input: RecordCodeInput): SendState | 'limit-reached' {
+  const windowStart = readNumber(item, NAMES['#windowStart']);
+  const windowContinues = windowStart !== undefined && windowStart > input.now - input.limitWindowMs;
+  if (windowContinues && (readNumber(item, NAMES['#sendCount']) ?? 0) >= input.limit) return 'limit-reached';
+  const lastSentAt = readNumber(item, NAMES['#lastSentAt']);
+  const streakContinues = lastSentAt !== undefined && lastSentAt > input.now - input.routeSwitchWindowMs;
+  return {
+    limitWindow: { kind: windowContinues ? 'continuing' : 'new' },
+    streak: streakContinues
+      ? { kind: 'continuing', previous: readNumber(item, NAMES['#routeStreak']) ?? 0 }
+      : { kind: 'fresh' },
+  };
+}
+
+function pick(keys: NameKey[], extra: Record<string, string> = {}): Record<string, string> {
+  const names: Record<string, string> = { ...extra };
+  for (const key of keys) names[key] = NAMES[key];
+  return names;
+}

@@ -1,0 +1,66 @@
+/**
+ * The one error model of the API. Each failure a caller can see is a typed
+ * error with a stable NeutrinoAPI-style `api-error` code and an HTTP status;
+ * `functions/entry/api-response.ts` turns them into responses in one place.
+ * Anything else is an unexpected failure and is answered 500/51 without detail.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly apiError: number;
+  abstract readonly httpStatus: number;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** 400/1: a parameter is missing, unknown, repeated or has a value outside its rule. */
+export class InvalidParameterError extends ApiError {
+  readonly apiError = 1;
+  readonly httpStatus = 400;
+
+  /** @param message a whole sentence that names the parameter, e.g. `Parameter "code-length" must be …`. */
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 400/9: the body cannot be read as parameters (not JSON, not an object). */
+export class MalformedBodyError extends ApiError {
+  readonly apiError = 9;
+  readonly httpStatus = 400;
+}
+
+/** 415/9: the body is in a format the API does not read. */
+export class UnsupportedContentTypeError extends ApiError {
+  readonly apiError = 9;
+  readonly httpStatus = 415;
+}
+
+/** 413/44: the body is larger than the API reads. */
+export class BodyTooLargeError extends ApiError {
+  readonly apiError = 44;
+  readonly httpStatus = 413;
+}
+
+/** 429/14: the number has had `limit` SMS within `limit-ttl` days. */
+export class NumberLimitReachedError extends ApiError {
+  readonly apiError = 14;
+  readonly httpStatus = 429;
+}
+
+/** 503/5: a dependency (the table, the secret store) is unavailable; the request changed nothing and may be retried. */
+export class DependencyUnavailableError extends ApiError {
+  readonly apiError = 5;
+  readonly httpStatus = 503;
+}
+
+/** 500/51: the answer to every failure that is not an {@link ApiError}. */
+export const UNEXPECTED_FAILURE = {
+  apiError: 51,
+  httpStatus: 500,
+  message: 'Internal error; the request may be retried.',
+} as const;

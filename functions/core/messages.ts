@@ -1,0 +1,80 @@
+/**
+ * The SMS text in each supported language. Every template, filled with a
+ * 12-digit code and a 20-character brand, fits one SMS segment even in UCS-2
+ * (70 characters), so no message is ever split or billed twice.
+ */
+export const LANGUAGE_CODES = ['de', 'en', 'es', 'fr', 'it', 'pt', 'ru'] as const;
+export type LanguageCode = (typeof LANGUAGE_CODES)[number];
+
+interface Template {
+  withBrand(brand: string, code: string): string;
+  plain(code: string): string;
+}
+
+const TEMPLATES: Record<LanguageCode, Template> = {
+  de: {
+    withBrand: (brand, code) => `Ihr Sicherheitscode für ${brand} lautet ${code}`,
+    plain: (code) => `Ihr Sicherheitscode lautet ${code}`,
+  },
+  en: {
+    withBrand: (brand, code) => `Your ${brand} security code is ${code}`,
+    plain: (code) => `Your security code is ${code}`,
+  },
+  es: {
+    withBrand: (brand, code) => `Tu código de seguridad de ${brand} es ${code}`,
+    plain: (code) => `Tu código de seguridad es ${code}`,
+  },
+  fr: {
+    withBrand: (brand, code) => `Votre code de sécurité ${brand} est ${code}`,
+    plain: (code) => `Votre code de sécurité est ${code}`,
+  },
+  it: {
+    withBrand: (brand, code) => `Il tuo codice di sicurezza ${brand} è ${code}`,
+    plain: (code) => `Il tuo codice di sicurezza è ${code}`,
+  },
+  pt: {
+    withBrand: (brand, code) => `O seu código de segurança ${brand} é ${code}`,
+    plain: (code) => `O seu código de segurança é ${code}`,
+  },
+  ru: {
+    withBrand: (brand, code) => `Ваш код безопасности ${brand}: ${code}`,
+    plain: (code) => `Ваш код безопасности: ${code}`,
+  },
+};
+
+export interface MessageInput {
+  language: LanguageCode;
+  code: string;
+  brand?: string;
+}
+
+export function composeMessage({ language, code, brand }: MessageInput): string {
+  const template = TEMPLATES[language];
+  return brand ? template.withBrand(brand, code) : template.plain(code);
+}
+
+// GSM 03.38 default alphabet and its extension table (extension characters take two septets).
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM7_EXTENSION = '^{}\\[~]|€\f';
+
+export interface SegmentCount {
+  encoding: 'GSM-7' | 'UCS-2';
+  /** Length in the encoding's units: septets for GSM-7, UTF-16 code units for UCS-2. */
+  units: number;
+  segments: number;
+}
+
+/** How a carrier will encode and split a text (single segment: 160 septets or 70 UCS-2 units). */
+export function countSegments(text: string): SegmentCount {
+  let septets = 0;
+  for (const character of text) {
+    if (GSM7_BASIC.includes(character)) septets += 1;
+    else if (GSM7_EXTENSION.includes(character)) septets += 2;
+    else {
+      const units = text.length;
+      return { encoding: 'UCS-2', units, segments: units <= 70 ? 1 : Math.ceil(units / 67) };
+    }
+  }
+  return { encoding: 'GSM-7', units: septets, segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
+}

@@ -1,0 +1,203 @@
+/**
+ * The request contract (NeutrinoAPI SMS Verify compatible): raw parameters, as
+ * they arrive in a JSON body, a form body or a direct invocation, are parsed
+ * into typed requests here and nowhere else. Every refusal names the parameter.
+ */
+import { InvalidParameterError } from './errors';
+import { LANGUAGE_CODES, type LanguageCode } from './messages';
+import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './security-code';
+
+export type RawParameters = Readonly<Record<string, unknown>>;
+
+export interface SendRequest {
+  number: string;
+  codeLength: number;
+  /** A caller-supplied code (e.g. TOTP); generated when absent. */
+  securityCode?: string;
+  countryCode?: string;
+  language: LanguageCode;
+  brandName?: string;
+  limit: number;
+  limitTtlDays: number;
+}
+
+export interface VerifyRequest {
+  number: string;
+  securityCode: string;
+  countryCode?: string;
+}
+
+export interface SendDefaults {
+  codeLength: number;
+  limit: number;
+  limitTtlDays: number;
+}
+
+export const SEND_PARAMETERS = [
+  'number',
+  'code-length',
+  'security-code',
+  'country-code',
+  'language-code',
+  'brand-name',
+  'limit',
+  'limit-ttl',
+] as const;
+export const VERIFY_PARAMETERS = ['number', 'security-code', 'country-code'] as const;
+
+export const MAX_NUMBER_LENGTH = 64;
+export const MAX_BRAND_LENGTH = 20;
+
+export interface ParameterRules {
+  isSupportedCountry(countryCode: string): boolean;
+}
+
+export function parseSendRequest(raw: RawParameters, defaults: SendDefaults, rules: ParameterRules): SendRequest {
+  rejectUnknown(raw, SEND_PARAMETERS);
+  const codeLength = optionalInteger(raw, 'code-length', MIN_CODE_LENGTH, MAX_CODE_LENGTH);
+  const securityCode = optionalSecurityCode(raw);
+  if (securityCode !== undefined && codeLength !== undefined && securityCode.length !== codeLength) {
+    throw new InvalidParameterError(
+      'security-code',
+      `Parameter "security-code" has ${securityCode.length} digits but "code-length" is ${codeLength}`,
+    );
+  }
+  return {
+    number: phoneNumberText(raw),
+    codeLength: securityCode?.length ?? codeLength ?? defaults.codeLength,
+    securityCode,
+    countryCode: optionalCountryCode(raw, rules),
+    language: optionalLanguage(raw) ?? 'en',
+    brandName: optionalBrandName(raw),
+    limit: optionalInteger(raw, 'limit', 1, 100) ?? defaults.limit,
+    limitTtlDays: optionalInteger(raw, 'limit-ttl', 1, 365) ?? defaults.limitTtlDays,
+  };
+}
+
+export function parseVerifyRequest(raw: RawParameters, rules: ParameterRules): VerifyRequest {
+  rejectUnknown(raw, VERIFY_PARAMETERS);
+  const securityCode = optionalSecurityCode(raw);
+  if (securityCode === undefined) throw missing('security-code');
+  return {
+    number: phoneNumberText(raw),
+    securityCode,
+    countryCode: optionalCountryCode(raw, rules),
+  };
+}
+
+function rejectUnknown(raw: RawParameters, known: readonly string[]): void {
+  for (const name of Object.keys(raw)) {
+    if (!known.includes(name)) {
+      throw new InvalidParameterError(
+        name,
+        `Unknown parameter "${printable(name)}"; this route accepts ${known.join(', ')}`,
+      );
+    }
+  }
+}
+
+function missing(name: string): InvalidParameterError {
+  return new InvalidParameterError(name, `Missing required parameter "${name}"`);
+}
+
+function phoneNumberText(raw: RawParameters): string {
+  const value = raw.number;
+  if (value === undefined || value === null) throw missing('number');
+  if (typeof value !== 'string') {
+    throw new InvalidParameterError('number', 'Parameter "number" must be a string, e.g. "+447400123456"');
+  }
+  if (value.trim() === '') throw new InvalidParameterError('number', 'Parameter "number" must not be empty');
+  if (value.length > MAX_NUMBER_LENGTH) {
+    throw new InvalidParameterError('number', `Parameter "number" must be at most ${MAX_NUMBER_LENGTH} characters`);
+  }
+  if (/\p{Cc}/u.test(value)) {
+    throw new InvalidParameterError('number', 'Parameter "number" must not contain control characters');
+  }
+  return value;
+}
+
+/** An integer given as a JSON number or a canonical decimal string ("6", not "06" or "6.0"). */
+function optionalInteger(raw: RawParameters, name: string, min: number, max: number): number | undefined {
+  const value = raw[name];
+  if (value === undefined) return undefined;
+  const rule = `Parameter "${name}" must be an integer from ${min} to ${max}`;
+  let parsed: number;
+  if (typeof value === 'number') parsed = value;
+  else if (typeof value === 'string' && /^[1-9][0-9]{0,5}$/.test(value)) parsed = Number(value);
+  else throw new InvalidParameterError(name, rule);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidParameterError(name, rule);
+  return parsed;
+}
+
+/** Digits as a string (leading zeros kept) or a non-negative integer. */
+function optionalSecurityCode(raw: RawParameters): string | undefined {
+  const value = raw['security-code'];
+  if (value === undefined) return undefined;
+  const rule = `Parameter "security-code" must be ${MIN_CODE_LENGTH} to ${MAX_CODE_LENGTH} digits`;
+  let digits: string;
+  if (typeof value === 'string') digits = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) digits = String(value);
+  else throw new InvalidParameterError('security-code', rule);
+  const pattern = new RegExp(`^[0-9]{${MIN_CODE_LENGTH},${MAX_CODE_LENGTH}}$`);
+  if (!pattern.test(digits)) throw new InvalidParameterError('security-code', rule);
+  return digits;
+}
+
+function optionalCountryCode(raw: RawParameters, rules: ParameterRules): string | undefined {
+  const value = raw['country-code'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z]{2}$/.test(value) || !rules.isSupportedCountry(value)) {
+    throw new InvalidParameterError(
+      'country-code',
+      'Parameter "country-code" must be an ISO 3166-1 alpha-2 country code such as "GB"',
+    );
+  }
+  return value.toUpperCase();
+}
+
+function optionalLanguage(raw: RawParameters): LanguageCode | undefined {
+  const value = raw['language-code'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(LANGUAGE_CODES as readonly string[]).includes(value)) {
+    throw new InvalidParameterError(
+      'language-code',
+      `Parameter "language-code" must be one of ${LANGUAGE_CODES.join(', ')}`,
+    );
+  }
+  return value as LanguageCode;
+}
+
+/**
+ * A brand shown in the SMS. Letters, marks, digits, punctuation, symbols and
+ * spaces from the Basic Multilingual Plane (so every template stays one
+ * segment); no line breaks, and nothing that reads as a link, which would turn
+ * the service into a phishing channel.
+ */
+const BRAND_CHARACTERS = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
+const LOOKS_LIKE_A_LINK = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|[\p{L}\p{N}-]\.[a-z]{2,}\b|@)/iu;
+
+function optionalBrandName(raw: RawParameters): string | undefined {
+  const value = raw['brand-name'];
+  if (value === undefined) return undefined;
+  const rule = `Parameter "brand-name" must be 1 to ${MAX_BRAND_LENGTH} printable characters`;
+  if (typeof value !== 'string') throw new InvalidParameterError('brand-name', rule);
+  const characters = [...value];
+  if (
+    value.trim() === '' ||
+    characters.length > MAX_BRAND_LENGTH ||
+    !BRAND_CHARACTERS.test(value) ||
+    characters.some((character) => character.codePointAt(0)! > 0xffff)
+  ) {
+    throw new InvalidParameterError('brand-name', rule);
+  }
+  if (LOOKS_LIKE_A_LINK.test(value)) {
+    throw new InvalidParameterError('brand-name', 'Parameter "brand-name" must not contain a link, domain or address');
+  }
+  return value.trim();
+}
+
+/** A parameter name safe to repeat in an error message. */
+function printable(name: string): string {
+  const cleaned = name.replace(/[^\x20-\x7e]/g, '?');
+  return cleaned.length > 40 ? `${cleaned.slice(0, 40)}…` : cleaned;
+}

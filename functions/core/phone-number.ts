@@ -1,0 +1,75 @@
+/**
+ * Reading phone numbers as people write them, into one E.164 form, so that
+ * `+44 7400 123456` and `07400123456` with country GB are one number for every
+ * rule. libphonenumber-js does the parsing; the metadata is injected because the
+ * send function needs full metadata (number types) and the verify function only
+ * the minimal set (normalisation), which is half the size to load.
+ */
+import {
+  parsePhoneNumberFromString,
+  isSupportedCountry,
+  type CountryCode,
+  type MetadataJson,
+  type NumberType,
+} from 'libphonenumber-js/core';
+
+export type PhoneNumberReading =
+  | { valid: false }
+  | {
+      valid: true;
+      /** The number in E.164, e.g. +447400123456. */
+      e164: string;
+      /** ISO 3166-1 alpha-2 country of the number, when the number belongs to one. */
+      country: string | undefined;
+      /** The number's type; known only with full ("max") metadata. */
+      type: NumberType;
+    };
+
+/**
+ * Characters people use when writing a number. Anything else (letters, an
+ * extension, emoji, control characters) makes the text "not a phone number":
+ * libphonenumber would otherwise read `1-800-FLOWERS` or `… ext 12`, which
+ * cannot receive a verification SMS.
+ */
+const PHONE_TEXT = /^\+?[0-9 ().\-/]+$/;
+
+export interface PhoneNumberReader {
+  read(text: string, countryCode?: string): PhoneNumberReading;
+  isSupportedCountry(countryCode: string): boolean;
+}
+
+export function createPhoneNumberReader(metadata: MetadataJson): PhoneNumberReader {
+  const supported = (countryCode: string): countryCode is CountryCode =>
+    isSupportedCountry(countryCode as CountryCode, metadata);
+
+  return {
+    isSupportedCountry: (countryCode) => supported(countryCode.toUpperCase()),
+
+    read(text, countryCode) {
+      const trimmed = text.trim();
+      if (!PHONE_TEXT.test(trimmed)) return { valid: false };
+      const country = countryCode?.toUpperCase();
+      if (country !== undefined && !supported(country)) return { valid: false };
+
+      // Without a country, a number is international: "+" optional, "00" accepted as the international prefix.
+      const international = country === undefined && !trimmed.startsWith('+');
+      const candidate = international ? `+${trimmed.replace(/^00/, '')}` : trimmed;
+      const parsed = parsePhoneNumberFromString(candidate, country ?? {}, metadata);
+      if (!parsed?.isValid()) return { valid: false };
+      return { valid: true, e164: parsed.number, country: parsed.country, type: parsed.getType() };
+    },
+  };
+}
+
+/** Number types that can receive an SMS. Anything else (fixed line, premium rate, toll free, …) is refused. */
+export const SMS_CAPABLE_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+
+/**
+ * A number safe to write in logs: country code and last four digits only,
+ * e.g. `+44******3456`. Short or unparsed input keeps even less.
+ */
+export function maskNumber(number: string): string {
+  const digits = number.replace(/[^0-9]/g, '');
+  if (digits.length < 8) return `+${'*'.repeat(digits.length)}`;
+  return `+${digits.slice(0, 2)}${'*'.repeat(digits.length - 6)}${digits.slice(-4)}`;
+}

@@ -1,0 +1,24 @@
+/**
+ * Lambda entry for POST /verify-security-code (and direct invocation): checks a code.
+ * It loads no SMS client and only the minimal phone metadata: a check needs
+ * the number's E.164 form, not its type.
+ */
+import minMetadata from 'libphonenumber-js/min/metadata';
+import { JsonLogger } from './adapters/json-logger';
+import { systemClock } from './adapters/system';
+import { createPhoneNumberReader } from './core/phone-number';
+import { createVerifyHandler } from './entry/verify-handler';
+import { createRuntime } from './entry/runtime';
+
+const { settings, store, digester } = createRuntime(process.env);
+
+export const handler = createVerifyHandler(
+  {
+    phoneNumbers: createPhoneNumberReader(minMetadata),
+    store,
+    digester,
+    clock: systemClock,
+    policy: { maxFailedChecks: settings.maxFailedChecks, lockMs: settings.lockSeconds * 1000 },
+  },
+  new JsonLogger('sms-verify-verify'),
+);

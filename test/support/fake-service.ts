@@ -1,0 +1,61 @@
+/**
+ * The send and verify handlers wired to in-memory fakes: the pure handler and
+ * core, for unit tests (and the benchmark's core-overhead figure).
+ */
+import type { Context } from 'aws-lambda';
+import maxMetadata from 'libphonenumber-js/max/metadata';
+import minMetadata from 'libphonenumber-js/min/metadata';
+import { createPhoneNumberReader } from '../../functions/core/phone-number';
+import { createCodeDigester } from '../../functions/core/security-code';
+import { createSendHandler } from '../../functions/entry/send-handler';
+import { createVerifyHandler } from '../../functions/entry/verify-handler';
+import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
+import { CapturingLogger, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from './fakes';
+import { TEST_CODE_KEY } from './fixtures';
+
+export function createFakeService(options: { settings?: DeploymentSettingsInput; randomValues?: number[] } = {}) {
+  const settings = resolveSettings({
+    smsRoutes: ['sns', 'pinpoint'],
+    pinpointApplicationId: '0123456789abcdef0123456789abcdef',
+    ...options.settings,
+  });
+  const store = new InMemoryVerificationStore();
+  const routes = settings.smsRoutes.map((name) => new FakeSmsRoute(name));
+  const clock = new ManualClock();
+  const random = new ScriptedRandom(options.randomValues ?? [12345]);
+  const digester = createCodeDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const logger = new CapturingLogger();
+  const send = createSendHandler(
+    {
+      phoneNumbers: createPhoneNumberReader(maxMetadata),
+      store,
+      digester,
+      routes,
+      clock,
+      random,
+      policy: {
+        codeTtlMs: settings.codeTtlSeconds * 1000,
+        lockMs: settings.lockSeconds * 1000,
+        routeSwitchWindowMs: settings.routeSwitchSeconds * 1000,
+      },
+    },
+    { codeLength: 5, limit: settings.defaultLimit, limitTtlDays: settings.defaultLimitTtlDays },
+    logger,
+  );
+  const verify = createVerifyHandler(
+    {
+      phoneNumbers: createPhoneNumberReader(minMetadata),
+      store,
+      digester,
+      clock,
+      policy: { maxFailedChecks: settings.maxFailedChecks, lockMs: settings.lockSeconds * 1000 },
+    },
+    logger,
+  );
+  return { settings, store, routes, clock, random, logger, send, verify };
+}
+
+/** Enough of a Lambda context for the handlers (they read the request id). */
+export function lambdaContext(requestId = 'test-request'): Context {
+  return { awsRequestId: requestId } as Context;
+}

@@ -1,0 +1,148 @@
+/**
+ * In-memory stand-ins for the ports. The store follows the same contract as the
+ * DynamoDB store (the shared contract suite in test/integration proves both).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { JsonLogger } from '../../functions/adapters/json-logger';
+import type {
+  CheckCodeInput,
+  CheckCodeResult,
+  Clock,
+  RandomSource,
+  RecordCodeInput,
+  RecordCodeResult,
+  RevokeCodeInput,
+  SmsFailureKind,
+  SmsMessage,
+  SmsReceipt,
+  SmsRoute,
+  VerificationStore,
+} from '../../functions/core/ports';
+import { SmsRouteError } from '../../functions/core/ports';
+import type { RouteName } from '../../functions/settings';
+
+interface NumberRecord {
+  codeDigest?: string;
+  codeExpiresAt: number;
+  failedChecks: number;
+  lastCheckAt?: number;
+  sendCount: number;
+  limitWindowStartedAt?: number;
+  lastSentAt?: number;
+  routeStreak: number;
+}
+
+export class InMemoryVerificationStore implements VerificationStore {
+  readonly records = new Map<string, NumberRecord>();
+  /** Set to make every call fail like an unavailable table. */
+  failWith: Error | undefined;
+
+  async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
+    this.throwIfFailing();
+    const record = this.records.get(input.e164) ?? { codeExpiresAt: 0, failedChecks: 0, sendCount: 0, routeStreak: 0 };
+    const windowContinues =
+      record.limitWindowStartedAt !== undefined && record.limitWindowStartedAt > input.now - input.limitWindowMs;
+    if (windowContinues && record.sendCount >= input.limit) return { outcome: 'limit-reached' };
+    const streakContinues = record.lastSentAt !== undefined && record.lastSentAt > input.now - input.routeSwitchWindowMs;
+    record.sendCount = windowContinues ? record.sendCount + 1 : 1;
+    if (!windowContinues) record.limitWindowStartedAt = input.now;
+    record.routeStreak = streakContinues ? record.routeStreak + 1 : 0;
+    record.lastSentAt = input.now;
+    record.codeDigest = input.codeDigest;
+    record.codeExpiresAt = input.codeExpiresAt;
+    this.records.set(input.e164, record);
+    return { outcome: 'recorded', routeStreak: record.routeStreak, limitWindowStartedAt: record.limitWindowStartedAt! };
+  }
+
+  async revokeCode(input: RevokeCodeInput): Promise<void> {
+    this.throwIfFailing();
+    const record = this.records.get(input.e164);
+    if (!record) return;
+    if (record.codeDigest === input.codeDigest) record.codeDigest = undefined;
+    if (record.limitWindowStartedAt === input.limitWindowStartedAt && record.sendCount > 0) record.sendCount -= 1;
+  }
+
+  async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    this.throwIfFailing();
+    const record = this.records.get(input.e164);
+    if (!record || record.lastSentAt === undefined) return { outcome: 'rejected', why: 'no-code' };
+    if (record.codeExpiresAt <= input.now) return { outcome: 'rejected', why: 'expired' };
+    if (record.failedChecks >= input.maxFailedChecks) {
+      if ((record.lastCheckAt ?? 0) + input.lockMs > input.now) return { outcome: 'rejected', why: 'locked' };
+      record.failedChecks = 0;
+    }
+    record.lastCheckAt = input.now;
+    if (record.codeDigest !== undefined && sameDigest(record.codeDigest, input.codeDigest)) {
+      record.codeDigest = undefined;
+      record.failedChecks = 0;
+      return { outcome: 'verified' };
+    }
+    record.failedChecks += 1;
+    return { outcome: 'rejected', why: 'wrong-code' };
+  }
+
+  private throwIfFailing(): void {
+    if (this.failWith) throw this.failWith;
+  }
+}
+
+function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** An SMS route that keeps what it was given and fails on demand. */
+export class FakeSmsRoute implements SmsRoute {
+  readonly sent: SmsMessage[] = [];
+  failure: SmsFailureKind | undefined;
+
+  constructor(readonly name: RouteName) {}
+
+  async send(message: SmsMessage): Promise<SmsReceipt> {
+    if (this.failure) throw new SmsRouteError(this.name, this.failure, `${this.name}: ${this.failure}`);
+    this.sent.push(message);
+    return { route: this.name, messageId: `${this.name}-${this.sent.length}` };
+  }
+}
+
+export class ManualClock implements Clock {
+  constructor(private time = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** Returns the given values in turn (then repeats the last), so generated codes are known in advance. */
+export class ScriptedRandom implements RandomSource {
+  readonly requests: number[] = [];
+
+  constructor(private readonly values: number[]) {}
+
+  randomInt(maxExclusive: number): number {
+    this.requests.push(maxExclusive);
+    const value = this.values.length > 1 ? this.values.shift()! : this.values[0]!;
+    if (value >= maxExclusive) throw new RangeError(`scripted ${value} is not below ${maxExclusive}`);
+    return value;
+  }
+}
+
+/** A JsonLogger whose lines are kept, parsed, for assertions. */
+export class CapturingLogger extends JsonLogger {
+  readonly lines: string[];
+
+  constructor(service = 'test') {
+    const lines: string[] = [];
+    super(service, (line) => lines.push(line));
+    this.lines = lines;
+  }
+
+  entries(): Array<Record<string, unknown>> {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Phone numbers for tests: only documented example or fictional numbers, never real ones.
+ *  - libphonenumber's metadata example numbers (GB +44 7400 123456, DE, FR, …)
+ *  - NANPA's fictional 555-0100…0199 block (+1 201 555 01xx)
+ *  - Ofcom's drama numbers (+44 20 7946 0xxx) and ACMA's fictional mobiles (+61 491 570 156)
+ */
+export const GB_MOBILE = '+447400123456';
+export const GB_MOBILE_NATIONAL = '07400 123456';
+export const AU_MOBILE = '+61491570156';
+export const DE_MOBILE = '+4915123456789';
+export const FR_MOBILE = '+33612345678';
+export const GB_FIXED_LINE = '+442079460000';
+export const US_PREMIUM_RATE = '+19005550123';
+export const US_TOLL_FREE = '+18005550199';
+
+/** One of the 100 fictional US numbers +1 201 555 0100 … 0199 (FIXED_LINE_OR_MOBILE). */
+export function usFictional(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index > 99) throw new RangeError('index must be 0-99');
+  return `+1201555${String(100 + index).padStart(4, '0')}`;
+}
+
+export const TEST_CODE_KEY = 'test-key-0123456789abcdef0123456789abcdef';
+export const PINPOINT_APPLICATION_ID = '0123456789abcdef0123456789abcdef';

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ensureTable, LOCAL_AWS_CONFIG } from '../../local/dynamodb-local';
+
+export function testDynamoDbEndpoint(): string {
+  const endpoint = process.env.SMS_VERIFY_TEST_DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DynamoDB Local is not running: run the tests with `npm test` (jest globalSetup starts it)');
+  return endpoint;
+}
+
+export function testDynamoDbClient(options: { maxAttempts?: number } = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...LOCAL_AWS_CONFIG, endpoint: testDynamoDbEndpoint(), ...options });
+}
+
+/** A table of the service's shape with a name no other test uses. */
+export async function createTestTable(client: DynamoDBClient, prefix = 'sms-verify-test'): Promise<string> {
+  const name = `${prefix}-${randomUUID()}`;
+  await ensureTable(client, name);
+  return name;
+}
+
+export async function deleteTestTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(new DeleteTableCommand({ TableName: name }));
+}
+
+export async function scanTable(client: DynamoDBClient, name: string): Promise<Array<Record<string, AttributeValue>>> {
+  const result = await client.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
+  return result.Items ?? [];
+}

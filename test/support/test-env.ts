@@ -1,0 +1,13 @@
+/**
+ * Runs before each test file: an AWS environment that can only reach this
+ * machine. The SDK needs some credentials and a region; DynamoDB Local and the
+ * SMS simulator accept any.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+delete process.env.AWS_PROFILE;
+delete process.env.AWS_SESSION_TOKEN;
+const endpoint = process.env.SMS_VERIFY_TEST_DYNAMODB_ENDPOINT;
+if (endpoint) process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;

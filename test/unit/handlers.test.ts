@@ -1,0 +1,128 @@
+import { createFakeService, lambdaContext } from '../support/fake-service';
+import { GB_MOBILE } from '../support/fixtures';
+import { httpEvent } from '../support/http-events';
+
+describe('handlers: HTTP events', () => {
+  it('answers a JSON send with 200 and the NeutrinoAPI fields', async () => {
+    const { send, routes } = createFakeService();
+
+    const response = await send(httpEvent('/sms-verify', { number: GB_MOBILE }), lambdaContext());
+
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      body: JSON.stringify({ sent: true, 'number-valid': true, 'security-code': '12345' }),
+    });
+    expect(routes[0]!.sent).toHaveLength(1);
+  });
+
+  it('reads form-encoded bodies, base64-encoded or not', async () => {
+    const { send, verify } = createFakeService();
+    const form = 'number=07400123456&country-code=GB&code-length=5';
+
+    const sent = await send(httpEvent('/sms-verify', form, { contentType: 'application/x-www-form-urlencoded', base64: true }), lambdaContext());
+    const verified = await verify(
+      httpEvent('/verify-security-code', 'number=%2B447400123456&security-code=12345', {
+        contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+      }),
+      lambdaContext(),
+    );
+
+    expect(JSON.parse((sent as { body: string }).body)).toMatchObject({ sent: true });
+    expect(verified).toMatchObject({ statusCode: 200, body: '{"verified":true}' });
+  });
+
+  it.each([
+    ['not JSON', '{"number":', 'application/json', 400, 9],
+    ['a JSON array', '[1,2]', 'application/json', 400, 9],
+    ['JSON null', 'null', 'application/json', 400, 9],
+    ['an unsupported content type', 'number=1', 'text/plain', 415, 9],
+    ['a repeated form parameter', 'number=1&number=2', 'application/x-www-form-urlencoded', 400, 1],
+    ['an oversized body', JSON.stringify({ number: 'x'.repeat(17_000) }), 'application/json', 413, 44],
+  ])('refuses %s with the documented status and api-error', async (_, body, contentType, status, apiError) => {
+    const { send, store, routes } = createFakeService();
+
+    const response = (await send(httpEvent('/sms-verify', body, { contentType }), lambdaContext())) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body)).toMatchObject({ 'api-error': apiError, 'api-error-msg': expect.any(String) });
+    expect(store.records.size).toBe(0);
+    expect(routes[0]!.sent).toHaveLength(0);
+  });
+
+  it('refuses parameters in the query string, naming them', async () => {
+    const { send } = createFakeService();
+
+    const response = await send(httpEvent('/sms-verify', { number: GB_MOBILE }, { query: 'number=1' }), lambdaContext());
+
+    expect(response).toMatchObject({ statusCode: 400 });
+    expect(JSON.parse((response as { body: string }).body)['api-error-msg']).toContain('"number"');
+  });
+
+  it('answers 429/14 when the number reached its limit', async () => {
+    const { send } = createFakeService();
+    await send(httpEvent('/sms-verify', { number: GB_MOBILE, limit: 1 }), lambdaContext());
+
+    const response = await send(httpEvent('/sms-verify', { number: GB_MOBILE, limit: 1 }), lambdaContext());
+
+    expect(response).toMatchObject({ statusCode: 429 });
+    expect(JSON.parse((response as { body: string }).body)).toMatchObject({ 'api-error': 14 });
+  });
+
+  it('answers 503/5 when the store is unavailable, and 500/51 without detail for a bug', async () => {
+    const { send, store, logger } = createFakeService();
+    const { DependencyUnavailableError } = await import('../../functions/core/errors');
+    store.failWith = new DependencyUnavailableError('The verification store is unavailable; try again shortly');
+
+    const unavailable = await send(httpEvent('/sms-verify', { number: GB_MOBILE }), lambdaContext());
+    store.failWith = new TypeError('secret internal detail');
+    const broken = await send(httpEvent('/sms-verify', { number: GB_MOBILE }), lambdaContext());
+
+    expect(unavailable).toMatchObject({ statusCode: 503 });
+    expect(JSON.parse((unavailable as { body: string }).body)).toMatchObject({ 'api-error': 5 });
+    expect(broken).toMatchObject({ statusCode: 500 });
+    expect((broken as { body: string }).body).not.toContain('secret internal detail');
+    expect(JSON.parse((broken as { body: string }).body)).toMatchObject({ 'api-error': 51 });
+    expect(logger.lines.join('\n')).not.toContain('secret internal detail');
+  });
+});
+
+describe('handlers: direct invocation', () => {
+  it('takes the parameters as the event and returns the plain body', async () => {
+    const { send, verify } = createFakeService();
+
+    await expect(send({ number: GB_MOBILE, 'code-length': 5 }, lambdaContext())).resolves.toEqual({
+      sent: true,
+      'number-valid': true,
+      'security-code': '12345',
+    });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '12345' }, lambdaContext())).resolves.toEqual({
+      verified: true,
+    });
+  });
+
+  it('returns errors as the api-error body, never as a throw', async () => {
+    const { send } = createFakeService();
+
+    await expect(send({ number: GB_MOBILE, colour: 'blue' }, lambdaContext())).resolves.toEqual({
+      'api-error': 1,
+      'api-error-msg': expect.stringContaining('"colour"'),
+    });
+    await expect(send('just a string', lambdaContext())).resolves.toMatchObject({ 'api-error': 9 });
+    await expect(send(null, lambdaContext())).resolves.toMatchObject({ 'api-error': 9 });
+  });
+
+  it('answers invalid numbers with number-valid:false and a reason', async () => {
+    const { send } = createFakeService();
+
+    await expect(send({ number: 'call me maybe' }, lambdaContext())).resolves.toEqual({
+      sent: false,
+      'number-valid': false,
+      'security-code': '',
+      reason: 'invalid-number',
+    });
+  });
+});
