@@ -18,7 +18,7 @@ export const handler = createVerifyHandler(
     store,
     digester,
     clock: systemClock,
-    policy: { maxFailedChecks: settings.maxFailedChecks, lockMs: settings.lockSeconds * 1000 },
   },
+  settings,
   new JsonLogger('sms-verify-verify'),
 );

@@ -1,6 +1,8 @@
 import type { JsonLogger } from '../adapters/json-logger';
-import { parseSendRequest, type SendDefaults } from '../core/parameters';
+import { parseSendRequest } from '../core/parameters';
+import { DEFAULT_CODE_LENGTH } from '../core/security-code';
 import { sendSecurityCode, type SendDependencies, type SendOutcome } from '../core/send-code';
+import type { DeploymentSettings } from '../settings';
 import { createApiHandler, type ApiHandler } from './api-handler';
 
 export interface SendResponseBody {
@@ -22,13 +24,26 @@ export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
 
 /** The send route over any set of ports: the Lambda entry wires AWS adapters, tests and benchmarks wire fakes. */
 export function createSendHandler(
-  dependencies: Omit<SendDependencies, 'logger'>,
-  defaults: SendDefaults,
+  ports: Omit<SendDependencies, 'logger' | 'policy'>,
+  settings: DeploymentSettings,
   logger: JsonLogger,
 ): ApiHandler {
-  const deps = { ...dependencies, logger };
+  const deps: SendDependencies = {
+    ...ports,
+    logger,
+    policy: {
+      codeTtlMs: settings.codeTtlSeconds * 1000,
+      lockMs: settings.lockSeconds * 1000,
+      routeSwitchWindowMs: settings.routeSwitchSeconds * 1000,
+    },
+  };
+  const defaults = {
+    codeLength: DEFAULT_CODE_LENGTH,
+    limit: settings.defaultLimit,
+    limitTtlDays: settings.defaultLimitTtlDays,
+  };
   return createApiHandler(async ({ parameters }) => {
-    const request = parseSendRequest(parameters, defaults, dependencies.phoneNumbers);
+    const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
     return toSendResponseBody(await sendSecurityCode(request, deps));
   }, logger);
 }

@@ -1,6 +1,7 @@
 import type { JsonLogger } from '../adapters/json-logger';
 import { parseVerifyRequest } from '../core/parameters';
 import { verifySecurityCode, type VerifyDependencies } from '../core/verify-code';
+import type { DeploymentSettings } from '../settings';
 import { createApiHandler, type ApiHandler } from './api-handler';
 
 export interface VerifyResponseBody {
@@ -8,10 +9,18 @@ export interface VerifyResponseBody {
 }
 
 /** The verify route over any set of ports: the Lambda entry wires AWS adapters, tests and benchmarks wire fakes. */
-export function createVerifyHandler(dependencies: Omit<VerifyDependencies, 'logger'>, logger: JsonLogger): ApiHandler {
-  const deps = { ...dependencies, logger };
+export function createVerifyHandler(
+  ports: Omit<VerifyDependencies, 'logger' | 'policy'>,
+  settings: DeploymentSettings,
+  logger: JsonLogger,
+): ApiHandler {
+  const deps: VerifyDependencies = {
+    ...ports,
+    logger,
+    policy: { maxFailedChecks: settings.maxFailedChecks, lockMs: settings.lockSeconds * 1000 },
+  };
   return createApiHandler(async ({ parameters }): Promise<VerifyResponseBody> => {
-    const request = parseVerifyRequest(parameters, dependencies.phoneNumbers);
+    const request = parseVerifyRequest(parameters, ports.phoneNumbers);
     return { verified: await verifySecurityCode(request, deps) };
   }, logger);
 }

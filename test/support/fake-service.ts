@@ -33,13 +33,8 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
       routes,
       clock,
       random,
-      policy: {
-        codeTtlMs: settings.codeTtlSeconds * 1000,
-        lockMs: settings.lockSeconds * 1000,
-        routeSwitchWindowMs: settings.routeSwitchSeconds * 1000,
-      },
     },
-    { codeLength: 5, limit: settings.defaultLimit, limitTtlDays: settings.defaultLimitTtlDays },
+    settings,
     logger,
   );
   const verify = createVerifyHandler(
@@ -48,8 +43,8 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
       store,
       digester,
       clock,
-      policy: { maxFailedChecks: settings.maxFailedChecks, lockMs: settings.lockSeconds * 1000 },
     },
+    settings,
     logger,
   );
   return { settings, store, routes, clock, random, logger, send, verify };

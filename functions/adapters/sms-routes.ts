@@ -1,0 +1,25 @@
+import { PinpointClient } from '@aws-sdk/client-pinpoint';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { SmsRoute } from '../core/ports';
+import type { DeploymentSettings } from '../settings';
+import { SMS_CLIENT_OPTIONS } from './client-options';
+import { createPinpointRoute } from './pinpoint-sms-route';
+import { createSnsRoute } from './sns-sms-route';
+
+/** The configured routes, in order, each with its own client (endpoints from the standard AWS_ENDPOINT_URL_* variables). */
+export function createSmsRoutes(settings: DeploymentSettings): SmsRoute[] {
+  const { senderId, originationNumber, maxPrice, pinpointApplicationId } = settings;
+  return settings.smsRoutes.map((name) => {
+    switch (name) {
+      case 'sns':
+        return createSnsRoute(new SNSClient(SMS_CLIENT_OPTIONS), { senderId, originationNumber, maxPrice });
+      case 'pinpoint':
+        return createPinpointRoute(new PinpointClient(SMS_CLIENT_OPTIONS), {
+          // resolveSettings refuses the pinpoint route without an application id.
+          applicationId: pinpointApplicationId!,
+          senderId,
+          originationNumber,
+        });
+    }
+  });
+}

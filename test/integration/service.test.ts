@@ -1,0 +1,137 @@
+/**
+ * The send and verify handlers end to end on real parts: DynamoDB Local, the
+ * real SNS and Pinpoint adapters and SDK clients, the SMS simulator.
+ */
+import { lambdaContext } from '../support/fake-service';
+import { GB_MOBILE, GB_MOBILE_NATIONAL } from '../support/fixtures';
+import { startRealService, type RealService } from '../support/real-service';
+import { scanTable } from '../support/tables';
+
+let service: RealService;
+beforeEach(async () => {
+  service = await startRealService();
+});
+afterEach(() => service.stop());
+
+const MINUTE = 60_000;
+const send = (parameters: object) => service.send(parameters, lambdaContext()) as Promise<Record<string, unknown>>;
+const verify = (parameters: object) => service.verify(parameters, lambdaContext()) as Promise<Record<string, unknown>>;
+
+/** The code in the last SMS the simulator accepted. */
+function lastCodeSent(): string {
+  const body = service.simulator.outbox().at(-1)?.body ?? '';
+  return /(\d{4,12})$/.exec(body)?.[1] ?? '';
+}
+
+describe('send then verify', () => {
+  it('delivers a code that verifies once, for the number written either way', async () => {
+    const sent = await send({ number: GB_MOBILE_NATIONAL, 'country-code': 'GB', 'language-code': 'de' });
+
+    expect(sent).toEqual({ sent: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{5}$/) });
+    expect(service.simulator.outbox()).toEqual([
+      { to: GB_MOBILE, body: `Ihr Sicherheitscode lautet ${sent['security-code']}`, route: 'sns', at: expect.any(String) },
+    ]);
+    await expect(verify({ number: GB_MOBILE, 'security-code': sent['security-code'] })).resolves.toEqual({ verified: true });
+    await expect(verify({ number: GB_MOBILE, 'security-code': sent['security-code'] })).resolves.toEqual({ verified: false });
+  });
+
+  it('stores no code in plain text', async () => {
+    const sent = await send({ number: GB_MOBILE, 'security-code': '73914028' });
+
+    const table = JSON.stringify(await scanTable(service.client, service.tableName));
+    expect(sent['security-code']).toBe('73914028');
+    expect(table).not.toContain('73914028');
+  });
+
+  it('refuses a code after it expires (10 minutes)', async () => {
+    await send({ number: GB_MOBILE });
+    service.clock.advance(10 * MINUTE);
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': lastCodeSent() })).resolves.toEqual({ verified: false });
+  });
+
+  it('accepts only the latest code sent', async () => {
+    await send({ number: GB_MOBILE });
+    const first = lastCodeSent();
+    service.clock.advance(MINUTE);
+    await send({ number: GB_MOBILE, 'security-code': first === '11111' ? '22222' : '11111' });
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': first })).resolves.toEqual({ verified: false });
+    await expect(verify({ number: GB_MOBILE, 'security-code': lastCodeSent() })).resolves.toEqual({ verified: true });
+  });
+
+  it('locks the number after 5 failed checks; a resend does not lift the lock; it lifts after 15 minutes', async () => {
+    await send({ number: GB_MOBILE, 'security-code': '55555' });
+    for (let i = 0; i < 5; i++) await verify({ number: GB_MOBILE, 'security-code': `1000${i}` });
+    service.clock.advance(MINUTE);
+    await send({ number: GB_MOBILE, 'security-code': '66666' });
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': '66666' })).resolves.toEqual({ verified: false });
+    service.clock.advance(14 * MINUTE);
+    await send({ number: GB_MOBILE, 'security-code': '77777' });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '77777' })).resolves.toEqual({ verified: true });
+  });
+});
+
+describe('limits and routes', () => {
+  it('answers 429/14 once the number had `limit` SMS, and sends nothing more', async () => {
+    await send({ number: GB_MOBILE, limit: 2 });
+    await send({ number: GB_MOBILE, limit: 2 });
+
+    await expect(send({ number: GB_MOBILE, limit: 2 })).resolves.toEqual({
+      'api-error': 14,
+      'api-error-msg': 'This number has reached its limit of 2 SMS within 1 day(s)',
+    });
+    expect(service.simulator.outbox()).toHaveLength(2);
+  });
+
+  it('switches to Pinpoint when the number asks again within the window', async () => {
+    await send({ number: GB_MOBILE });
+    service.clock.advance(MINUTE);
+    await send({ number: GB_MOBILE });
+
+    expect(service.simulator.outbox().map((message) => message.route)).toEqual(['sns', 'pinpoint']);
+  });
+
+  it('fails over to Pinpoint within the request when SNS throttles', async () => {
+    service.simulator.setFaults({ sns: 'throttle' });
+
+    const sent = await send({ number: GB_MOBILE });
+
+    expect(sent).toMatchObject({ sent: true });
+    expect(service.simulator.requests().map((request) => request.route)).toEqual(['sns', 'pinpoint']);
+    expect(service.simulator.outbox().map((message) => message.route)).toEqual(['pinpoint']);
+    await expect(verify({ number: GB_MOBILE, 'security-code': sent['security-code'] })).resolves.toEqual({ verified: true });
+  });
+
+  it('when every route fails: delivery-failed, nothing valid stored, limit untouched', async () => {
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'reject' });
+
+    const failed = await send({ number: GB_MOBILE, 'security-code': '24680', limit: 1 });
+
+    expect(failed).toEqual({ sent: false, 'number-valid': true, 'security-code': '', reason: 'delivery-failed' });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '24680' })).resolves.toEqual({ verified: false });
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok' });
+    await expect(send({ number: GB_MOBILE, limit: 1 })).resolves.toMatchObject({ sent: true });
+  });
+});
+
+describe('under concurrency', () => {
+  it('20 concurrent verifies of the right code: exactly one verified:true', async () => {
+    const sent = await send({ number: GB_MOBILE });
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => verify({ number: GB_MOBILE, 'security-code': sent['security-code'] })),
+    );
+
+    expect(answers.filter((answer) => answer.verified === true)).toHaveLength(1);
+  });
+
+  it('30 concurrent sends with limit 3: exactly 3 SMS leave', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => send({ number: GB_MOBILE, limit: 3 })));
+
+    expect(answers.filter((answer) => answer.sent === true)).toHaveLength(3);
+    expect(answers.filter((answer) => answer['api-error'] === 14)).toHaveLength(27);
+    expect(service.simulator.outbox()).toHaveLength(3);
+  });
+});

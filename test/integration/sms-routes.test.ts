@@ -1,0 +1,122 @@
+/**
+ * The SNS and Pinpoint adapters with the real SDK clients, against the local
+ * simulator of both providers' wire protocols (reached through the standard
+ * AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_PINPOINT variables).
+ */
+import { createSmsRoutes } from '../../functions/adapters/sms-routes';
+import { SmsRouteError } from '../../functions/core/ports';
+import { resolveSettings } from '../../functions/settings';
+import { SmsSimulator } from '../../local/sms-simulator';
+import { GB_MOBILE, PINPOINT_APPLICATION_ID } from '../support/fixtures';
+
+let simulator: SmsSimulator;
+beforeAll(async () => {
+  simulator = await SmsSimulator.start();
+  process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
+  process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
+});
+afterAll(() => simulator.stop());
+beforeEach(() => {
+  simulator.clearOutbox();
+  simulator.clearRequests();
+  simulator.setFaults({ sns: 'ok', pinpoint: 'ok' });
+});
+
+const settings = resolveSettings({
+  smsRoutes: ['sns', 'pinpoint'],
+  pinpointApplicationId: PINPOINT_APPLICATION_ID,
+  senderId: 'Acme',
+  originationNumber: '+12015550123',
+  maxPrice: '0.05',
+});
+const message = { to: GB_MOBILE, body: 'Your Acme security code is 04242' };
+
+describe('SNS route', () => {
+  const [sns] = createSmsRoutes(resolveSettings({ ...settings, smsRoutes: ['sns'] }));
+
+  it('publishes a transactional SMS to the phone number with the configured attributes', async () => {
+    const receipt = await sns!.send(message);
+
+    expect(receipt).toEqual({ route: 'sns', messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const [request] = simulator.requests('sns');
+    expect(request?.payload).toEqual({
+      Action: 'Publish',
+      Version: '2010-03-31',
+      PhoneNumber: GB_MOBILE,
+      Message: message.body,
+      'MessageAttributes.entry.1.Name': 'AWS.SNS.SMS.SMSType',
+      'MessageAttributes.entry.1.Value.DataType': 'String',
+      'MessageAttributes.entry.1.Value.StringValue': 'Transactional',
+      'MessageAttributes.entry.2.Name': 'AWS.SNS.SMS.SenderID',
+      'MessageAttributes.entry.2.Value.DataType': 'String',
+      'MessageAttributes.entry.2.Value.StringValue': 'Acme',
+      'MessageAttributes.entry.3.Name': 'AWS.MM.SMS.OriginationNumber',
+      'MessageAttributes.entry.3.Value.DataType': 'String',
+      'MessageAttributes.entry.3.Value.StringValue': '+12015550123',
+      'MessageAttributes.entry.4.Name': 'AWS.SNS.SMS.MaxPrice',
+      'MessageAttributes.entry.4.Value.DataType': 'Number',
+      'MessageAttributes.entry.4.Value.StringValue': '0.05',
+    });
+    expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/sns\/aws4_request/);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'sns', at: expect.any(String) }]);
+  });
+
+  it.each([
+    ['throttle', 'throttled', 'ThrottledException'],
+    ['error', 'unavailable', 'InternalErrorException'],
+    ['reject', 'rejected', 'InvalidParameterException'],
+  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, sdkError) => {
+    simulator.setFaults({ sns: fault });
+
+    const failure = await sns!.send(message).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(SmsRouteError);
+    expect(failure).toMatchObject({ route: 'sns', kind, cause: expect.objectContaining({ name: sdkError }) });
+    expect(simulator.requests('sns')).toHaveLength(1); // no retry: the next route is the retry
+    expect(simulator.outbox()).toEqual([]);
+  });
+});
+
+describe('Pinpoint route', () => {
+  const pinpoint = createSmsRoutes(settings)[1]!;
+
+  it('sends a transactional SMS through the application with the configured identity', async () => {
+    const receipt = await pinpoint.send(message);
+
+    expect(receipt).toEqual({ route: 'pinpoint', messageId: expect.any(String) });
+    const [request] = simulator.requests('pinpoint');
+    expect(request?.path).toBe(`/v1/apps/${PINPOINT_APPLICATION_ID}/messages`);
+    expect(request?.payload).toEqual({
+      Addresses: { [GB_MOBILE]: { ChannelType: 'SMS' } },
+      MessageConfiguration: {
+        SMSMessage: { Body: message.body, MessageType: 'TRANSACTIONAL', SenderId: 'Acme', OriginationNumber: '+12015550123' },
+      },
+    });
+    expect(request?.headers.authorization).toMatch(/\/us-east-1\/mobiletargeting\/aws4_request/);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'pinpoint', at: expect.any(String) }]);
+  });
+
+  it.each([
+    ['throttle', 'throttled'],
+    ['error', 'unavailable'],
+    ['reject', 'rejected'],
+  ] as const)('reports a provider %s as a %s route failure', async (fault, kind) => {
+    simulator.setFaults({ pinpoint: fault });
+
+    await expect(pinpoint.send(message)).rejects.toMatchObject({ name: 'SmsRouteError', route: 'pinpoint', kind });
+    expect(simulator.outbox()).toEqual([]);
+  });
+});
+
+describe('routes from settings', () => {
+  it('builds SNS alone when no Pinpoint application is configured', () => {
+    expect(createSmsRoutes(resolveSettings({})).map((route) => route.name)).toEqual(['sns']);
+  });
+
+  it('builds the routes in the configured order', () => {
+    expect(createSmsRoutes(resolveSettings({ ...settings, smsRoutes: ['pinpoint', 'sns'] })).map((r) => r.name)).toEqual([
+      'pinpoint',
+      'sns',
+    ]);
+  });
+});

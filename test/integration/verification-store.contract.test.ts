@@ -1,0 +1,235 @@
+/**
+ * One contract, two stores: every case runs against the in-memory fake used by
+ * unit tests and against the DynamoDB store on DynamoDB Local, so the fake can
+ * never drift from the real thing.
+ */
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/dynamodb-verification-store';
+import type { RecordCodeInput, VerificationStore } from '../../functions/core/ports';
+import { InMemoryVerificationStore } from '../support/fakes';
+import { GB_MOBILE } from '../support/fixtures';
+import { createTestTable, deleteTestTable, testDynamoDbClient } from '../support/tables';
+
+const T0 = Date.UTC(2026, 10, 25, 12);
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function recordInput(digest: string, now: number, extra: Partial<RecordCodeInput> = {}): RecordCodeInput {
+  return {
+    e164: GB_MOBILE,
+    codeDigest: digest,
+    now,
+    codeExpiresAt: now + 10 * MINUTE,
+    limit: 10,
+    limitWindowMs: DAY,
+    routeSwitchWindowMs: 10 * MINUTE,
+    retainUntil: now + 2 * DAY,
+    ...extra,
+  };
+}
+
+const checkInput = (digest: string, now: number) => ({
+  e164: GB_MOBILE,
+  codeDigest: digest,
+  now,
+  maxFailedChecks: 5,
+  lockMs: 15 * MINUTE,
+});
+
+interface StoreUnderTest {
+  store: VerificationStore;
+  done(): Promise<void>;
+}
+
+const stores: Array<[string, () => Promise<StoreUnderTest>]> = [
+  ['in-memory fake', async () => ({ store: new InMemoryVerificationStore(), done: async () => undefined })],
+  [
+    'DynamoDB store on DynamoDB Local',
+    async () => {
+      const client = testDynamoDbClient();
+      const table = await createTestTable(client);
+      return {
+        store: new DynamoDbVerificationStore(client, table),
+        done: async () => {
+          await deleteTestTable(client, table);
+          client.destroy();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(stores)('verification store contract: %s', (_, make) => {
+  let subject: StoreUnderTest;
+  let store: VerificationStore;
+  beforeEach(async () => {
+    subject = await make();
+    store = subject.store;
+  });
+  afterEach(() => subject.done());
+
+  it('verifies a recorded code once', async () => {
+    await store.recordCode(recordInput('A', T0));
+
+    await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'verified' });
+    await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'wrong-code' });
+  });
+
+  it('rejects a number that never had a code without counting it', async () => {
+    await expect(store.checkCode(checkInput('A', T0))).resolves.toEqual({ outcome: 'rejected', why: 'no-code' });
+  });
+
+  it('rejects a code at its expiry time, even though TTL has not deleted it', async () => {
+    await store.recordCode(recordInput('A', T0));
+
+    await expect(store.checkCode(checkInput('A', T0 + 10 * MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'expired' });
+  });
+
+  it('accepts only the latest code', async () => {
+    await store.recordCode(recordInput('A', T0));
+    await store.recordCode(recordInput('B', T0 + MINUTE));
+
+    await expect(store.checkCode(checkInput('A', T0 + 2 * MINUTE))).resolves.toMatchObject({ outcome: 'rejected' });
+    await expect(store.checkCode(checkInput('B', T0 + 2 * MINUTE))).resolves.toEqual({ outcome: 'verified' });
+  });
+
+  it('locks after 5 failures, refuses the right code while locked, and a new code does not lift the lock', async () => {
+    await store.recordCode(recordInput('A', T0));
+    for (let i = 0; i < 5; i++) {
+      await expect(store.checkCode(checkInput(`wrong${i}`, T0 + i))).resolves.toEqual({ outcome: 'rejected', why: 'wrong-code' });
+    }
+
+    await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'locked' });
+    await store.recordCode(recordInput('B', T0 + 2 * MINUTE));
+    await expect(store.checkCode(checkInput('B', T0 + 3 * MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'locked' });
+  });
+
+  it('unlocks when the lock window has passed since the check that locked', async () => {
+    await store.recordCode(recordInput('A', T0));
+    for (let i = 0; i < 5; i++) await store.checkCode(checkInput(`wrong${i}`, T0));
+    const afterLock = T0 + 15 * MINUTE;
+    await store.recordCode(recordInput('B', afterLock - MINUTE));
+
+    await expect(store.checkCode(checkInput('B', afterLock - 1))).resolves.toMatchObject({ why: 'locked' });
+    await expect(store.checkCode(checkInput('B', afterLock))).resolves.toEqual({ outcome: 'verified' });
+  });
+
+  it('counts a failure after an expired lock as the first of a new count', async () => {
+    await store.recordCode(recordInput('A', T0));
+    for (let i = 0; i < 5; i++) await store.checkCode(checkInput(`wrong${i}`, T0));
+    const later = T0 + 16 * MINUTE;
+    await store.recordCode(recordInput('B', later));
+
+    for (let i = 0; i < 4; i++) await expect(store.checkCode(checkInput(`again${i}`, later))).resolves.toMatchObject({ why: 'wrong-code' });
+    await expect(store.checkCode(checkInput('B', later))).resolves.toEqual({ outcome: 'verified' });
+  });
+
+  it('resets the failure count on success', async () => {
+    await store.recordCode(recordInput('A', T0));
+    for (let i = 0; i < 4; i++) await store.checkCode(checkInput(`wrong${i}`, T0));
+    await expect(store.checkCode(checkInput('A', T0))).resolves.toEqual({ outcome: 'verified' });
+    await store.recordCode(recordInput('B', T0 + MINUTE));
+
+    for (let i = 0; i < 4; i++) await store.checkCode(checkInput(`wrong${i}`, T0 + MINUTE));
+    await expect(store.checkCode(checkInput('B', T0 + MINUTE))).resolves.toEqual({ outcome: 'verified' });
+  });
+
+  it('refuses a send over the limit within the window, and opens a new window after it', async () => {
+    for (let i = 0; i < 3; i++) {
+      await expect(store.recordCode(recordInput(`c${i}`, T0 + i, { limit: 3 }))).resolves.toMatchObject({ outcome: 'recorded' });
+    }
+
+    await expect(store.recordCode(recordInput('c3', T0 + DAY - 1, { limit: 3 }))).resolves.toEqual({ outcome: 'limit-reached' });
+    await expect(store.recordCode(recordInput('c4', T0 + DAY, { limit: 3 }))).resolves.toEqual({
+      outcome: 'recorded',
+      routeStreak: 0,
+      limitWindowStartedAt: T0 + DAY,
+    });
+  });
+
+  it('keeps the code that was valid when a send is refused at the limit', async () => {
+    await store.recordCode(recordInput('A', T0, { limit: 1 }));
+    await store.recordCode(recordInput('B', T0 + 1, { limit: 1 }));
+
+    await expect(store.checkCode(checkInput('A', T0 + 2))).resolves.toEqual({ outcome: 'verified' });
+  });
+
+  it('counts a streak of sends within the route-switch window', async () => {
+    const streaks: number[] = [];
+    for (const at of [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 13 * MINUTE, T0 + 14 * MINUTE]) {
+      const result = await store.recordCode(recordInput(`c${at}`, at));
+      if (result.outcome === 'recorded') streaks.push(result.routeStreak);
+    }
+
+    expect(streaks).toEqual([0, 1, 2, 0, 1]);
+  });
+
+  it('revokes a code that was never delivered and refunds the send', async () => {
+    const first = await store.recordCode(recordInput('A', T0, { limit: 1 }));
+    if (first.outcome !== 'recorded') throw new Error('not recorded');
+
+    await store.revokeCode({ e164: GB_MOBILE, codeDigest: 'A', limitWindowStartedAt: first.limitWindowStartedAt });
+
+    await expect(store.checkCode(checkInput('A', T0 + 1))).resolves.toMatchObject({ outcome: 'rejected' });
+    await expect(store.recordCode(recordInput('B', T0 + 2, { limit: 1 }))).resolves.toMatchObject({ outcome: 'recorded' });
+  });
+
+  describe('under concurrency', () => {
+    it('20 concurrent checks of the right code: exactly one is verified', async () => {
+      await store.recordCode(recordInput('A', T0));
+
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.checkCode(checkInput('A', T0 + 1))));
+
+      expect(results.filter((r) => r.outcome === 'verified')).toHaveLength(1);
+    });
+
+    it('50 concurrent wrong guesses: only 5 are evaluated, then the right code is refused', async () => {
+      await store.recordCode(recordInput('A', T0));
+
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.checkCode(checkInput(`guess${i}`, T0 + 1))));
+
+      expect(results.filter((r) => r.outcome === 'rejected' && r.why === 'wrong-code')).toHaveLength(5);
+      expect(results.filter((r) => r.outcome === 'rejected' && r.why === 'locked')).toHaveLength(45);
+      await expect(store.checkCode(checkInput('A', T0 + 2))).resolves.toEqual({ outcome: 'rejected', why: 'locked' });
+    });
+
+    it('30 concurrent sends with limit 3: exactly 3 are recorded', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => store.recordCode(recordInput(`c${i}`, T0 + 1, { limit: 3 }))),
+      );
+
+      expect(results.filter((r) => r.outcome === 'recorded')).toHaveLength(3);
+      expect(results.filter((r) => r.outcome === 'limit-reached')).toHaveLength(27);
+    });
+  });
+});
+
+describe('DynamoDB store: what the table holds', () => {
+  let client: DynamoDBClient;
+  let table: string;
+  beforeAll(async () => {
+    client = testDynamoDbClient();
+    table = await createTestTable(client);
+  });
+  afterAll(async () => {
+    await deleteTestTable(client, table);
+    client.destroy();
+  });
+
+  it('keeps the digest, never the code, and a TTL that outlives every window', async () => {
+    const store = new DynamoDbVerificationStore(client, table);
+
+    await store.recordCode(recordInput('digest-of-code', T0));
+
+    const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: numberKey(GB_MOBILE) } } }));
+    expect(Item?.code).toEqual({ M: { 'digest-of-code': { N: '-1' } } });
+    expect(Number(Item?.expiresAt?.N)).toBe(Math.ceil((T0 + 2 * DAY) / 1000));
+    expect(Number(Item?.codeExpiresAt?.N)).toBe(T0 + 10 * MINUTE);
+  });
+
+  it('answers 503-class errors when the table does not exist', async () => {
+    const store = new DynamoDbVerificationStore(client, 'no-such-table');
+
+    await expect(store.recordCode(recordInput('A', T0))).rejects.toMatchObject({ name: 'DependencyUnavailableError', apiError: 5 });
+  });
+});

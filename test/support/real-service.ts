@@ -1,0 +1,59 @@
+/**
+ * The handlers wired exactly as the Lambda entries wire them (DynamoDB store,
+ * SNS and Pinpoint routes through the real SDK clients), on DynamoDB Local and
+ * the SMS simulator; only the clock is a test clock, so expiry and windows can
+ * be walked through.
+ */
+import maxMetadata from 'libphonenumber-js/max/metadata';
+import minMetadata from 'libphonenumber-js/min/metadata';
+import { DynamoDbVerificationStore } from '../../functions/adapters/dynamodb-verification-store';
+import { createSmsRoutes } from '../../functions/adapters/sms-routes';
+import { secureRandom } from '../../functions/adapters/system';
+import { createPhoneNumberReader } from '../../functions/core/phone-number';
+import { createCodeDigester } from '../../functions/core/security-code';
+import { createSendHandler } from '../../functions/entry/send-handler';
+import { createVerifyHandler } from '../../functions/entry/verify-handler';
+import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
+import { SmsSimulator } from '../../local/sms-simulator';
+import { CapturingLogger, ManualClock } from './fakes';
+import { PINPOINT_APPLICATION_ID, TEST_CODE_KEY } from './fixtures';
+import { createTestTable, deleteTestTable, testDynamoDbClient } from './tables';
+
+export type RealService = Awaited<ReturnType<typeof startRealService>>;
+
+export async function startRealService(settingsInput: DeploymentSettingsInput = {}) {
+  const simulator = await SmsSimulator.start();
+  process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
+  process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
+  const client = testDynamoDbClient();
+  const tableName = await createTestTable(client);
+  const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
+  const store = new DynamoDbVerificationStore(client, tableName);
+  const digester = createCodeDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const clock = new ManualClock(Date.now());
+  const logger = new CapturingLogger();
+  const send = createSendHandler(
+    { phoneNumbers: createPhoneNumberReader(maxMetadata), store, digester, routes: createSmsRoutes(settings), clock, random: secureRandom },
+    settings,
+    logger,
+  );
+  const verify = createVerifyHandler(
+    { phoneNumbers: createPhoneNumberReader(minMetadata), store, digester, clock },
+    settings,
+    logger,
+  );
+  return {
+    simulator,
+    client,
+    tableName,
+    clock,
+    logger,
+    send,
+    verify,
+    async stop() {
+      await deleteTestTable(client, tableName);
+      client.destroy();
+      await simulator.stop();
+    },
+  };
+}
