@@ -1,0 +1,219 @@
+/**
+ * SmsVerify: the whole service as one construct — the HTTP API with IAM
+ * authorization, the send and verify functions, the table and the code key.
+ * The project's own stack uses it; a team can drop it into its own CDK app.
+ */
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, type IGrantable, Grant } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
+import {
+  resolveSettings,
+  settingsToEnvironment,
+  type DeploymentSettings,
+  type DeploymentSettingsInput,
+} from '../functions/settings';
+
+export interface SmsVerifyProps extends DeploymentSettingsInput {
+  /**
+   * What happens to the table and the code key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN — send windows and locks survive a redeploy from scratch
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Stage-wide request rate limits of the HTTP API.
+   * @default 50 requests per second, bursts of 100
+   */
+  readonly throttle?: ThrottleSettings;
+  /**
+   * Retention of the functions' and the API's logs.
+   * @default one month
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** The bundling the deployed functions use; the benchmark builds with the same settings. */
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: false,
+  mainFields: ['module', 'main'],
+  // The SDK is bundled, not taken from the runtime: tree-shaken and minified it loads faster, and the
+  // version that runs is the version the tests ran.
+  externalModules: [],
+  // Some dependencies still `require()` Node built-ins; ESM output needs a `require` to give them.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  forceDockerBundling: false,
+};
+
+export const FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'functions');
+
+export class SmsVerify extends Construct {
+  /** The settings the functions run with, validated, defaults applied. */
+  readonly settings: DeploymentSettings;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** The API's base URL, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/ */
+  readonly url: string;
+  readonly sendFunction: NodejsFunction;
+  readonly verifyFunction: NodejsFunction;
+  readonly table: TableV2;
+  readonly codeKey: Secret;
+
+  constructor(scope: Construct, id: string, props: SmsVerifyProps = {}) {
+    super(scope, id);
+    this.settings = resolveSettings(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: TABLE_PARTITION_KEY, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+
+    this.codeKey = new Secret(this, 'CodeKey', {
+      description: 'HMAC key for the digests of SMS verification codes',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+
+    const environment = {
+      ...settingsToEnvironment(this.settings),
+      TABLE_NAME: this.table.tableName,
+      CODE_HASH_SECRET_ID: this.codeKey.secretArn,
+    };
+    this.sendFunction = this.createFunction('SendFunction', 'send.ts', environment, logRetention);
+    this.verifyFunction = this.createFunction('VerifyFunction', 'verify.ts', environment, logRetention);
+
+    // Each function may do exactly what its code does: one conditional UpdateItem per write, one secret read.
+    for (const fn of [this.sendFunction, this.verifyFunction]) {
+      Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+      Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.codeKey.secretArn] });
+    }
+    this.grantSmsRoutes(this.sendFunction);
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'SMS verification: send and check one-time codes',
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpIamAuthorizer(),
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // No body and no query string: requests carry phone numbers and codes.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            sourceIp: '$context.identity.sourceIp',
+            principal: '$context.identity.userArn',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    this.url = this.stage.url;
+
+    this.api.addRoutes({
+      path: '/sms-verify',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('SendIntegration', this.sendFunction),
+    });
+    this.api.addRoutes({
+      path: '/verify-security-code',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction),
+    });
+  }
+
+  /** Lets a principal send codes: through the API (SigV4-signed POST /sms-verify) or by invoking the function. */
+  grantSend(grantee: IGrantable): Grant {
+    return this.grantRoute(grantee, '/sms-verify', this.sendFunction);
+  }
+
+  /** Lets a principal check codes: through the API (SigV4-signed POST /verify-security-code) or by invoking the function. */
+  grantVerify(grantee: IGrantable): Grant {
+    return this.grantRoute(grantee, '/verify-security-code', this.verifyFunction);
+  }
+
+  private grantRoute(grantee: IGrantable, routePath: string, fn: IFunction): Grant {
+    const viaApi = Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi('POST', routePath, '$default')],
+    });
+    return viaApi.combine(fn.grantInvoke(grantee));
+  }
+
+  private createFunction(
+    id: string,
+    entryFile: string,
+    environment: Record<string, string>,
+    retention: RetentionDays,
+  ): NodejsFunction {
+    return new NodejsFunction(this, id, {
+      entry: path.join(FUNCTIONS_DIRECTORY, entryFile),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      // The slowest send (DynamoDB, then every route) is bounded well below this; see client-options.ts.
+      timeout: Duration.seconds(15),
+      environment,
+      bundling: FUNCTION_BUNDLING,
+      logGroup: new LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+  }
+
+  private grantSmsRoutes(fn: NodejsFunction): void {
+    if (this.settings.smsRoutes.includes('sns')) {
+      // SMS to a phone number has no resource ARN to scope to; SNS only allows "*" here.
+      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: ['*'] }));
+    }
+    if (this.settings.smsRoutes.includes('pinpoint')) {
+      const stack = Stack.of(this);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['mobiletargeting:SendMessages'],
+          resources: [
+            stack.formatArn({
+              service: 'mobiletargeting',
+              resource: 'apps',
+              resourceName: `${this.settings.pinpointApplicationId}/messages`,
+            }),
+          ],
+        }),
+      );
+    }
+  }
+}
+
+/** Stack outputs for the service's URL and function names. */
+export function addSmsVerifyOutputs(scope: Construct, service: SmsVerify): void {
+  new CfnOutput(scope, 'ApiUrl', { value: service.url, description: 'Base URL of the SMS verification API' });
+  new CfnOutput(scope, 'SendFunctionName', { value: service.sendFunction.functionName });
+  new CfnOutput(scope, 'VerifyFunctionName', { value: service.verifyFunction.functionName });
+}

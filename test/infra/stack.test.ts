@@ -1,0 +1,145 @@
+/**
+ * The deployed infrastructure, as CloudFormation: who may do what, and how
+ * the table and API are set up. Bundling is skipped here (it has its own test).
+ */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SmsVerifyStack, type SmsVerifyStackProps } from '../../lib/sms-verify-stack';
+import { PINPOINT_APPLICATION_ID } from '../support/fixtures';
+
+function synth(props: SmsVerifyStackProps = {}, context: Record<string, unknown> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  return Template.fromStack(new SmsVerifyStack(app, 'SmsVerifyTest', props));
+}
+
+type PolicyStatementJson = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Every action the role of the function whose logical id starts with `prefix` is allowed, sorted. */
+function actionsOf(template: Template, functionPrefix: string): string[] {
+  const functions = template.findResources('AWS::Lambda::Function');
+  const [, fn] = Object.entries(functions).find(([id]) => id.startsWith(functionPrefix))!;
+  const roleId = (fn.Properties.Role['Fn::GetAtt'] as string[])[0];
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
+  );
+  const actions = policies.flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]).flatMap((statement) =>
+      Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+    ),
+  );
+  return [...new Set(actions)].sort();
+}
+
+describe('SMS verify stack', () => {
+  const withPinpoint = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });
+
+  it('serves both routes as POST with IAM authorization', () => {
+    for (const routeKey of ['POST /sms-verify', 'POST /verify-security-code']) {
+      withPinpoint.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
+    }
+    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+  });
+
+  it('throttles the stage and logs access without bodies', () => {
+    withPinpoint.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { Format: Match.stringLikeRegexp('"sourceIp":"\\$context.identity.sourceIp"') },
+    });
+  });
+
+  it('runs both functions on Node.js 24, arm64, with the settings and table in their environment', () => {
+    const functions = withPinpoint.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' },
+    });
+    expect(Object.keys(functions).filter((id) => /^SmsVerify(Send|Verify)Function/.test(id))).toHaveLength(2);
+    withPinpoint.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: { Ref: Match.stringLikeRegexp('Table') },
+          CODE_HASH_SECRET_ID: { Ref: Match.stringLikeRegexp('CodeKey') },
+          SMS_ROUTES: 'sns,pinpoint',
+          PINPOINT_APPLICATION_ID: PINPOINT_APPLICATION_ID,
+          CODE_TTL_SECONDS: '600',
+          MAX_FAILED_CHECKS: '5',
+          LOCK_SECONDS: '900',
+          ROUTE_SWITCH_SECONDS: '600',
+          DEFAULT_LIMIT: '10',
+        }),
+      },
+    });
+  });
+
+  it('lets the send function update the table, read the key and send SMS, and nothing else', () => {
+    expect(actionsOf(withPinpoint, 'SmsVerifySendFunction')).toEqual([
+      'dynamodb:UpdateItem',
+      'mobiletargeting:SendMessages',
+      'secretsmanager:GetSecretValue',
+      'sns:Publish',
+    ]);
+    withPinpoint.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'mobiletargeting:SendMessages',
+            Resource: {
+              'Fn::Join': ['', Match.arrayWith([`:apps/${PINPOINT_APPLICATION_ID}/messages`])],
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the verify function update the table and read the key, with no SMS permission', () => {
+    expect(actionsOf(withPinpoint, 'SmsVerifyVerifyFunction')).toEqual(['dynamodb:UpdateItem', 'secretsmanager:GetSecretValue']);
+  });
+
+  it('gives a deployment without Pinpoint no Pinpoint permission', () => {
+    expect(actionsOf(synth(), 'SmsVerifySendFunction')).toEqual([
+      'dynamodb:UpdateItem',
+      'secretsmanager:GetSecretValue',
+      'sns:Publish',
+    ]);
+  });
+
+  it('keeps codes in an on-demand table with TTL and point-in-time recovery, retained on delete', () => {
+    withPinpoint.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      },
+    });
+  });
+
+  it('creates a generated key for code digests', () => {
+    withPinpoint.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
+  it('outputs the API URL and both function names', () => {
+    for (const output of ['ApiUrl', 'SendFunctionName', 'VerifyFunctionName']) withPinpoint.hasOutput(output, {});
+  });
+
+  it('takes settings from CDK context, with props winning', () => {
+    const template = synth(
+      { service: { lockSeconds: 1200 } },
+      { codeTtlSeconds: '300', lockSeconds: '600', smsRoutes: 'sns' },
+    );
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CODE_TTL_SECONDS: '300', LOCK_SECONDS: '1200', SMS_ROUTES: 'sns' }) },
+    });
+  });
+
+  it('refuses an invalid setting at synth time, naming it', () => {
+    expect(() => synth({ service: { codeTtlSeconds: 5 } })).toThrow(/codeTtlSeconds \(CODE_TTL_SECONDS\)/);
+    expect(() => synth({ service: { smsRoutes: ['pinpoint'] } })).toThrow(/needs pinpointApplicationId/);
+  });
+});
