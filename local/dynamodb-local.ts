@@ -46,10 +46,13 @@ export class DynamoDbLocal {
     private readonly child: ChildProcess,
     readonly endpoint: string,
   ) {
-    child.once('exit', () => {
+    const gone = () => {
       this.exited = true;
       process.off('exit', this.killOnExit);
-    });
+    };
+    child.once('exit', gone);
+    child.once('error', gone); // e.g. no Java: the process never started
+
     process.on('exit', this.killOnExit);
   }
 
@@ -97,7 +100,7 @@ export class DynamoDbLocal {
   }
 
   async stop(): Promise<void> {
-    if (this.exited) return;
+    if (this.exited || this.child.pid === undefined) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 3_000);

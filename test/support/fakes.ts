@@ -138,7 +138,7 @@ export class CapturingLogger extends JsonLogger {
 
   constructor(service = 'test') {
     const lines: string[] = [];
-    super(service, (line) => lines.push(line));
+    super(service, (line) => lines.push(line), 'INFO');
     this.lines = lines;
   }
 

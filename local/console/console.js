@@ -1,0 +1,126 @@
+// The local test console: plain DOM code, no build step. It calls the same
+// routes a deployed API serves, plus the local-only /local/* routes.
+'use strict';
+
+const $ = (selector) => document.querySelector(selector);
+
+function parametersOf(form) {
+  const parameters = {};
+  for (const [name, value] of new FormData(form)) {
+    if (name === 'as-form' || value === '') continue; // empty fields are left out, as a caller would
+    parameters[name] = value;
+  }
+  return parameters;
+}
+
+async function callApi(form) {
+  const parameters = parametersOf(form);
+  const asForm = form.elements['as-form'].checked;
+  const response = await fetch(form.dataset.path, {
+    method: 'POST',
+    headers: { 'content-type': asForm ? 'application/x-www-form-urlencoded' : 'application/json' },
+    body: asForm ? new URLSearchParams(parameters).toString() : JSON.stringify(parameters),
+  });
+  const text = await response.text();
+  const status = $('#response-status');
+  status.textContent = `${response.status} ${response.statusText} · POST ${form.dataset.path}`;
+  status.className = response.ok ? 'ok' : 'bad';
+  let shown = text;
+  try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* show as sent back */ }
+  $('#response-body').textContent = shown;
+  return { parameters, response };
+}
+
+$('#send-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const { parameters } = await callApi(event.target);
+  // Carry the number over, so verifying is one code away.
+  const verify = $('#verify-form');
+  verify.elements.number.value = parameters.number ?? '';
+  verify.elements['country-code'].value = parameters['country-code'] ?? '';
+  refreshOutbox();
+});
+
+$('#verify-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  await callApi(event.target);
+});
+
+let outboxSignature = '';
+async function refreshOutbox() {
+  let messages;
+  try {
+    messages = await (await fetch('/local/outbox')).json();
+  } catch {
+    return; // the server is restarting; the next poll tries again
+  }
+  const signature = JSON.stringify(messages);
+  if (signature === outboxSignature) return;
+  outboxSignature = signature;
+  $('#outbox-count').textContent = String(messages.length);
+  const list = $('#outbox');
+  list.replaceChildren(...messages.slice().reverse().map(renderMessage));
+}
+
+function renderMessage(message) {
+  const item = document.createElement('li');
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  for (const text of [message.to, `via ${message.route}`, new Date(message.at).toLocaleTimeString()]) {
+    const span = document.createElement('span');
+    span.textContent = text;
+    meta.append(span);
+  }
+  const body = document.createElement('div');
+  body.className = 'body';
+  const match = /(\d{4,12})\s*$/.exec(message.body);
+  if (match) {
+    body.append(message.body.slice(0, match.index));
+    const code = document.createElement('button');
+    code.type = 'button';
+    code.className = 'code';
+    code.title = 'Use this code in the verify form';
+    code.textContent = match[1];
+    code.addEventListener('click', () => {
+      const verify = $('#verify-form');
+      verify.elements.number.value = message.to;
+      verify.elements['country-code'].value = '';
+      verify.elements['security-code'].value = match[1];
+      verify.elements['security-code'].focus();
+    });
+    body.append(code);
+  } else {
+    body.textContent = message.body;
+  }
+  item.append(meta, body);
+  return item;
+}
+
+$('#clear-outbox').addEventListener('click', async () => {
+  await fetch('/local/outbox', { method: 'DELETE' });
+  refreshOutbox();
+});
+
+const FAULT_MODES = ['ok', 'throttle', 'error', 'reject'];
+async function loadFaults() {
+  const faults = await (await fetch('/local/faults')).json();
+  const form = $('#faults-form');
+  form.replaceChildren(
+    ...Object.entries(faults).map(([route, mode]) => {
+      const label = document.createElement('label');
+      label.textContent = route;
+      const select = document.createElement('select');
+      select.name = route;
+      for (const option of FAULT_MODES) select.add(new Option(option, option, false, option === mode));
+      select.addEventListener('change', async () => {
+        await fetch('/local/faults', { method: 'PUT', body: JSON.stringify({ [route]: select.value }) });
+      });
+      label.append(select);
+      return label;
+    }),
+  );
+}
+
+loadFaults();
+refreshOutbox();
+setInterval(refreshOutbox, 1000);

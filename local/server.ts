@@ -1,0 +1,275 @@
+/**
+ * The local runtime behind `npm start`: the deployed send and verify handlers
+ * behind an HTTP server that speaks like API Gateway, on DynamoDB Local and the
+ * SMS simulator. Nothing here reimplements the service; it only wires the real
+ * entry modules (functions/send.ts, functions/verify.ts) to local parts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { ApiHandler } from '../functions/entry/api-handler';
+import { maskNumber } from '../functions/core/phone-number';
+import { lambdaContext, toApiGatewayEvent, writeLambdaResult } from './api-gateway-event';
+import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
+import { SmsSimulator, type OutboxMessage } from './sms-simulator';
+
+export const LOCAL_TABLE_NAME = 'sms-verify-local';
+/** A placeholder Pinpoint project id, so the local service runs both routes by default. */
+export const LOCAL_PINPOINT_APPLICATION_ID = '10ca1000000000000000000000000000';
+const FUNCTION_TIMEOUT_MS = 15_000;
+/** API Gateway's own request size limit; the handlers enforce the API's much smaller one. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const CONSOLE_DIRECTORY = path.join(__dirname, 'console');
+
+export interface LocalServiceOptions {
+  /** Port for the API and console; 0 picks a free one. Default: PORT or 3000. */
+  port?: number;
+  host?: string;
+  /** Keep DynamoDB data and the code key in this folder instead of in memory. */
+  persistDir?: string;
+  /** Where the banner and the SMS lines go. */
+  print?: (line: string) => void;
+  /** Sees each event handed to a handler and what it answered (tests use it to replay events directly). */
+  onInvoke?: (routeKey: string, event: unknown, result: unknown) => void;
+}
+
+export interface LocalService {
+  url: string;
+  simulator: SmsSimulator;
+  dynamodb: DynamoDbLocal;
+  tableName: string;
+  handlers: { send: ApiHandler; verify: ApiHandler };
+  stop(): Promise<void>;
+}
+
+type Routes = Record<string, { functionName: string; handler: ApiHandler }>;
+
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const print = options.print ?? ((line: string) => console.log(line));
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? Number(process.env.PORT ?? 3000);
+
+  // Bind first: a busy port should fail in a moment, before Java starts.
+  let routes: Routes | undefined;
+  let simulator: SmsSimulator | undefined;
+  const server = createServer((request, response) => {
+    handleRequest(request, response, routes, simulator, options.onInvoke).catch((error: unknown) => {
+      print(`local server: ${String(error)}`);
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: 'Internal Server Error' }));
+    });
+  });
+  await listen(server, port, host);
+
+  let dynamodb: DynamoDbLocal | undefined;
+  try {
+    dynamodb = await DynamoDbLocal.start({
+      persistPath: options.persistDir && path.join(options.persistDir, 'dynamodb'),
+      port: process.env.DYNAMODB_LOCAL_PORT ? Number(process.env.DYNAMODB_LOCAL_PORT) : undefined,
+    });
+    simulator = await SmsSimulator.start({
+      onMessage: (message) => print(describeSms(message)),
+    });
+    const client = dynamodb.client();
+    await ensureTable(client, process.env.TABLE_NAME ?? LOCAL_TABLE_NAME);
+    client.destroy();
+
+    configureEnvironment({ dynamodb, simulator, persistDir: options.persistDir });
+    // The deployed entry modules, loaded only now that the environment points them at the local parts.
+    const [{ handler: send }, { handler: verify }] = await Promise.all([
+      import('../functions/send'),
+      import('../functions/verify'),
+    ]);
+    routes = {
+      'POST /sms-verify': { functionName: 'sms-verify-send', handler: send },
+      'POST /verify-security-code': { functionName: 'sms-verify-verify', handler: verify },
+    };
+
+    const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    const ready = { dynamodb, simulator };
+    print(banner(url, ready.dynamodb, ready.simulator, options.persistDir));
+    return {
+      url,
+      simulator,
+      dynamodb,
+      tableName: process.env.TABLE_NAME!,
+      handlers: { send, verify },
+      async stop() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await ready.simulator.stop();
+        await ready.dynamodb.stop();
+      },
+    };
+  } catch (error) {
+    server.close();
+    await simulator?.stop();
+    await dynamodb?.stop();
+    throw error;
+  }
+}
+
+/** Points the handlers at the local parts; anything already set in the environment wins. */
+function configureEnvironment({
+  dynamodb,
+  simulator,
+  persistDir,
+}: {
+  dynamodb: DynamoDbLocal;
+  simulator: SmsSimulator;
+  persistDir: string | undefined;
+}): void {
+  const env = process.env;
+  env.AWS_REGION = LOCAL_AWS_CONFIG.region;
+  env.AWS_ACCESS_KEY_ID = LOCAL_AWS_CONFIG.credentials.accessKeyId;
+  env.AWS_SECRET_ACCESS_KEY = LOCAL_AWS_CONFIG.credentials.secretAccessKey;
+  delete env.AWS_SESSION_TOKEN;
+  delete env.AWS_PROFILE;
+  env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+  env.AWS_ENDPOINT_URL_SNS = simulator.url;
+  env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
+  env.TABLE_NAME ??= LOCAL_TABLE_NAME;
+  env.PINPOINT_APPLICATION_ID ??= LOCAL_PINPOINT_APPLICATION_ID;
+  env.SMS_ROUTES ??= 'sns,pinpoint';
+  env.CODE_HASH_KEY ??= codeKey(persistDir);
+  delete env.CODE_HASH_SECRET_ID;
+}
+
+/** A random key per start; with persisted data, the key is persisted too so stored codes stay verifiable. */
+function codeKey(persistDir: string | undefined): string {
+  if (!persistDir) return randomBytes(32).toString('hex');
+  const file = path.join(persistDir, 'code-hash-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(persistDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+
+async function handleRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: Routes | undefined,
+  simulator: SmsSimulator | undefined,
+  onInvoke: LocalServiceOptions['onInvoke'],
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+
+  if (url.pathname.startsWith('/local/') || method === 'GET') {
+    return handleLocalRoute(request, response, method, url.pathname, simulator);
+  }
+  const route = routes?.[`${method} ${url.pathname}`];
+  if (!routes) return sendJson(response, 503, { message: 'Service is starting' });
+  // API Gateway answers routes it does not have with 404 {"message":"Not Found"}.
+  if (!route) return sendJson(response, 404, { message: 'Not Found' });
+  const body = await readBody(request);
+  if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
+  const routeKey = `${method} ${url.pathname}`;
+  const event = toApiGatewayEvent(request, body, routeKey);
+  const result = await route.handler(event, lambdaContext(route.functionName, FUNCTION_TIMEOUT_MS));
+  onInvoke?.(routeKey, event, result);
+  writeLambdaResult(response, result);
+}
+
+const STATIC_FILES: Record<string, [file: string, contentType: string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/console.css': ['console.css', 'text/css; charset=utf-8'],
+  '/console.js': ['console.js', 'text/javascript; charset=utf-8'],
+};
+
+async function handleLocalRoute(
+  request: IncomingMessage,
+  response: ServerResponse,
+  method: string,
+  pathname: string,
+  simulator: SmsSimulator | undefined,
+): Promise<void> {
+  const staticFile = STATIC_FILES[pathname];
+  if (method === 'GET' && staticFile) {
+    response.writeHead(200, { 'content-type': staticFile[1], 'cache-control': 'no-store' });
+    response.end(readFileSync(path.join(CONSOLE_DIRECTORY, staticFile[0])));
+    return;
+  }
+  if (method === 'GET' && pathname === '/favicon.ico') {
+    response.writeHead(204).end();
+    return;
+  }
+  if (!simulator) return sendJson(response, 503, { message: 'Service is starting' });
+  if (pathname === '/local/outbox' && method === 'GET') return sendJson(response, 200, simulator.outbox());
+  if (pathname === '/local/outbox' && method === 'DELETE') {
+    simulator.clearOutbox();
+    response.writeHead(204).end();
+    return;
+  }
+  if (pathname === '/local/faults' && method === 'GET') return sendJson(response, 200, simulator.faults());
+  if (pathname === '/local/faults' && method === 'PUT') {
+    const body = await readBody(request);
+    let changes: unknown;
+    try {
+      changes = JSON.parse(body?.toString('utf8') ?? '');
+    } catch {
+      return sendJson(response, 400, { message: 'Body must be a JSON object such as {"sns": "throttle"}' });
+    }
+    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+      return sendJson(response, 400, { message: 'Body must be a JSON object such as {"sns": "throttle"}' });
+    }
+    try {
+      return sendJson(response, 200, simulator.setFaults(changes as Record<string, unknown>));
+    } catch (error) {
+      return sendJson(response, 400, { message: (error as Error).message });
+    }
+  }
+  sendJson(response, 404, { message: 'Not Found' });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalSetupError(`Port ${port} is already in use: stop what runs there, or start on another port with PORT=${port + 1} npm start`)
+          : error,
+      );
+    });
+    server.listen(port, host, resolve);
+  });
+}
+
+/** One console line per SMS: the number masked, the text (and so the code) visible — this is a developer's machine. */
+function describeSms(message: OutboxMessage): string {
+  return `SMS via ${message.route} to ${maskNumber(message.to)}: ${message.body}`;
+}
+
+function banner(url: string, dynamodb: DynamoDbLocal, simulator: SmsSimulator, persistDir: string | undefined): string {
+  return [
+    '',
+    `sms-verify is running locally at ${url}`,
+    `  API        POST ${url}/sms-verify   POST ${url}/verify-security-code`,
+    `  Console    ${url}/`,
+    `  Outbox     ${url}/local/outbox      Faults ${url}/local/faults`,
+    `  DynamoDB   DynamoDB Local at ${dynamodb.endpoint}, table ${process.env.TABLE_NAME} (${persistDir ? `kept in ${persistDir}` : 'in memory'})`,
+    `  SMS        simulator at ${simulator.url}, routes ${process.env.SMS_ROUTES}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,141 @@
+/**
+ * `npm start`, exercised the way a new user does: real HTTP against the local
+ * server, the outbox and fault switches, and Ctrl-C at the end.
+ */
+import { connect } from 'node:net';
+import { GB_MOBILE, GB_MOBILE_NATIONAL, usFictional } from '../support/fixtures';
+import { npmStart, type RunningNpmStart } from '../support/npm-start';
+
+let service: RunningNpmStart;
+beforeAll(async () => {
+  service = await npmStart();
+}, 90_000);
+afterAll(async () => {
+  if (service) await service.interrupt();
+});
+beforeEach(async () => {
+  await fetch(`${service.url}/local/outbox`, { method: 'DELETE' });
+  await put('/local/faults', { sns: 'ok', pinpoint: 'ok' });
+});
+
+async function post(path: string, body: unknown, contentType = 'application/json') {
+  const response = await fetch(`${service.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function put(path: string, body: unknown) {
+  const response = await fetch(`${service.url}${path}`, { method: 'PUT', body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function outbox(): Promise<Array<{ to: string; body: string; route: string; at: string }>> {
+  return (await fetch(`${service.url}/local/outbox`)).json() as Promise<Array<{ to: string; body: string; route: string; at: string }>>;
+}
+
+describe('npm start', () => {
+  it('prints where it listens and what it started', () => {
+    expect(service.output()).toMatch(/running locally at http:\/\/127\.0\.0\.1:\d+/);
+    expect(service.output()).toMatch(/DynamoDB Local at http:\/\/127\.0\.0\.1:\d+, table sms-verify-local \(in memory\)/);
+    expect(service.output()).toMatch(/SMS\s+simulator at http:\/\/127\.0\.0\.1:\d+, routes sns,pinpoint/);
+  });
+
+  it('sends a code in the requested language, keeps the SMS in the outbox, and verifies it', async () => {
+    const sent = await post('/sms-verify', { number: GB_MOBILE, 'language-code': 'es', 'brand-name': 'Acme' });
+
+    expect(sent).toEqual({ status: 200, body: { sent: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{5}$/) } });
+    const code = sent.body['security-code'] as string;
+    expect(await outbox()).toEqual([
+      { to: GB_MOBILE, body: `Tu código de seguridad de Acme es ${code}`, route: 'sns', at: expect.any(String) },
+    ]);
+    expect(service.output()).toContain(`SMS via sns to +44******3456: Tu código de seguridad de Acme es ${code}`);
+    await expect(post('/verify-security-code', { number: GB_MOBILE, 'security-code': code })).resolves.toEqual({
+      status: 200,
+      body: { verified: true },
+    });
+  });
+
+  it('reads a national number with country-code, also form-encoded', async () => {
+    const number = usFictional(1);
+    const sent = await post('/sms-verify', `number=${encodeURIComponent('(201) 555-0101')}&country-code=us`, 'application/x-www-form-urlencoded');
+
+    expect(sent.body).toMatchObject({ sent: true });
+    expect((await outbox())[0]?.to).toBe(number);
+    const verified = await post('/verify-security-code', { number: '201-555-0101', 'country-code': 'US', 'security-code': sent.body['security-code'] });
+    expect(verified.body).toEqual({ verified: true });
+  });
+
+  it('switches route when the same number asks again: sns, then pinpoint', async () => {
+    const number = usFictional(2);
+    await post('/sms-verify', { number });
+    await post('/sms-verify', { number });
+
+    expect((await outbox()).map((message) => message.route)).toEqual(['sns', 'pinpoint']);
+  });
+
+  it('makes failover visible: with SNS throttled the first SMS goes through pinpoint', async () => {
+    await expect(put('/local/faults', { sns: 'throttle' })).resolves.toEqual({ status: 200, body: { sns: 'throttle', pinpoint: 'ok' } });
+
+    const sent = await post('/sms-verify', { number: usFictional(3) });
+
+    expect(sent.body).toMatchObject({ sent: true });
+    expect((await outbox()).map((message) => message.route)).toEqual(['pinpoint']);
+  });
+
+  it('answers delivery-failed when both routes fail, and nothing reaches the outbox', async () => {
+    await put('/local/faults', { sns: 'error', pinpoint: 'reject' });
+
+    const sent = await post('/sms-verify', { number: usFictional(4) });
+
+    expect(sent).toEqual({
+      status: 200,
+      body: { sent: false, 'number-valid': true, 'security-code': '', reason: 'delivery-failed' },
+    });
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('shows and refuses fault settings clearly', async () => {
+    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', pinpoint: 'ok' });
+    await expect(put('/local/faults', { sns: 'sometimes' })).resolves.toEqual({
+      status: 400,
+      body: { message: expect.stringContaining('unknown fault "sometimes"') },
+    });
+    await expect(put('/local/faults', { carrier: 'ok' })).resolves.toMatchObject({ status: 400 });
+  });
+
+  it('answers errors in the API envelope, and unknown routes as API Gateway does', async () => {
+    await expect(post('/sms-verify', { number: GB_MOBILE_NATIONAL })).resolves.toEqual({
+      status: 200,
+      body: { sent: false, 'number-valid': false, 'security-code': '', reason: 'invalid-number' },
+    });
+    await expect(post('/sms-verify', '{"number":')).resolves.toEqual({
+      status: 400,
+      body: { 'api-error': 9, 'api-error-msg': 'The request body is not valid JSON' },
+    });
+    await expect(post('/sms-verify/extra', {})).resolves.toEqual({ status: 404, body: { message: 'Not Found' } });
+  });
+
+  it('stops on Ctrl-C, leaving no process behind (no orphaned Java)', async () => {
+    const dynamoDbPort = Number(/DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/.exec(service.output())![1]);
+    await expect(portAnswers(dynamoDbPort)).resolves.toBe(true);
+
+    await expect(service.interrupt()).resolves.toEqual({ allStopped: true });
+
+    expect(service.output()).toContain('SIGINT: stopping DynamoDB Local and the SMS simulator');
+    await expect(portAnswers(dynamoDbPort)).resolves.toBe(false);
+  });
+});
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
