@@ -3,6 +3,7 @@
  *   --persist            keep data in .local-data/ (git ignores it) instead of in memory
  *   PORT=3001            listen elsewhere (default 3000)
  *   SMS_VERIFY_PERSIST=1 same as --persist
+ *   SMS_VERIFY_DATA_DIR  keep persisted data in this folder instead
  * Any deployment setting can be given as its environment variable, e.g. CODE_TTL_SECONDS=120.
  */
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ import { startLocalService } from './server';
 async function main(): Promise<void> {
   const persist = process.argv.includes('--persist') || ['1', 'true'].includes(process.env.SMS_VERIFY_PERSIST ?? '');
   const service = await startLocalService({
-    persistDir: persist ? path.join(__dirname, '..', '.local-data') : undefined,
+    persistDir: persist ? (process.env.SMS_VERIFY_DATA_DIR ?? path.join(__dirname, '..', '.local-data')) : undefined,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
