@@ -11,6 +11,10 @@
 export const ROUTE_NAMES = ['sns', 'pinpoint'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
+/** libphonenumber's number types that a deployment may choose to send to. */
+export const SMS_NUMBER_TYPES = ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER', 'VOIP'] as const;
+export type SmsNumberType = (typeof SMS_NUMBER_TYPES)[number];
+
 interface IntegerSpec {
   readonly type: 'integer';
   readonly default: number;
@@ -26,16 +30,27 @@ interface TextSpec {
   readonly description: string;
 }
 
-interface RoutesSpec {
-  readonly type: 'routes';
+interface ListSpec {
+  readonly type: 'list';
+  readonly item: RegExp;
+  readonly rule: string;
   readonly description: string;
 }
 
+interface BooleanSpec {
+  readonly type: 'boolean';
+  readonly default: boolean;
+  readonly description: string;
+}
+
+const COUNTRY = /^[A-Z]{2}$/;
+
 export const SETTING_SPECS = {
   smsRoutes: {
-    type: 'routes',
-    description:
-      'SMS routes in the order they are used, comma separated (sns, pinpoint). Default: sns, then pinpoint when pinpointApplicationId is set.',
+    type: 'list',
+    item: /^(sns|pinpoint)$/,
+    rule: `route names (${ROUTE_NAMES.join(', ')})`,
+    description: 'SMS routes in the order they are used. Default: sns, then pinpoint when pinpointApplicationId is set.',
   },
   pinpointApplicationId: {
     type: 'text',
@@ -59,7 +74,7 @@ export const SETTING_SPECS = {
     type: 'text',
     pattern: /^(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,5})?$/,
     rule: 'a price in USD such as 0.05',
-    description: 'Highest price in USD you are willing to pay for one SMS (SNS route); SNS refuses dearer messages.',
+    description: 'Highest price in USD for one SMS on the routes that support it (SNS); dearer messages are refused.',
   },
   codeTtlSeconds: {
     type: 'integer',
@@ -103,24 +118,114 @@ export const SETTING_SPECS = {
     max: 365,
     description: 'Length of the limit window in days when the request gives no `limit-ttl`.',
   },
-} as const satisfies Record<string, IntegerSpec | TextSpec | RoutesSpec>;
+  allowedCountries: {
+    type: 'list',
+    item: COUNTRY,
+    rule: 'ISO 3166-1 alpha-2 country codes such as GB',
+    description: 'Only numbers of these countries are sent to. Empty: every country not denied.',
+  },
+  deniedCountries: {
+    type: 'list',
+    item: COUNTRY,
+    rule: 'ISO 3166-1 alpha-2 country codes such as GB',
+    description: 'Numbers of these countries are never sent to.',
+  },
+  allowedNumberTypes: {
+    type: 'list',
+    item: /^(MOBILE|FIXED_LINE_OR_MOBILE|PERSONAL_NUMBER|VOIP)$/,
+    rule: `number types (${SMS_NUMBER_TYPES.join(', ')})`,
+    description: 'Number types that are sent to. Default: MOBILE, FIXED_LINE_OR_MOBILE.',
+  },
+  callerSendLimit: {
+    type: 'integer',
+    default: 30,
+    min: 0,
+    max: 1_000_000,
+    description: 'Sends per caller per callerSendWindowSeconds (0: no limit).',
+  },
+  callerSendWindowSeconds: {
+    type: 'integer',
+    default: 60,
+    min: 1,
+    max: 86_400,
+    description: 'Window of callerSendLimit.',
+  },
+  prefixSendLimit: {
+    type: 'integer',
+    default: 50,
+    min: 0,
+    max: 1_000_000,
+    description: 'Sends per destination prefix per prefixSendWindowSeconds (0: no limit).',
+  },
+  prefixSendWindowSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 1,
+    max: 86_400,
+    description: 'Window of prefixSendLimit.',
+  },
+  prefixDigits: {
+    type: 'integer',
+    default: 4,
+    min: 1,
+    max: 10,
+    description: 'Digits of the national number that, with the country calling code, make a destination prefix.',
+  },
+  globalSendLimit: {
+    type: 'integer',
+    default: 1_000,
+    min: 0,
+    max: 10_000_000,
+    description: 'SMS of the whole deployment per globalSendWindowSeconds: the circuit breaker for a runaway bill (0: no limit).',
+  },
+  globalSendWindowSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 60,
+    max: 86_400,
+    description: 'Window of globalSendLimit.',
+  },
+  callerVerifyLimit: {
+    type: 'integer',
+    default: 100,
+    min: 0,
+    max: 1_000_000,
+    description: 'Checks per caller per callerVerifyWindowSeconds, across all numbers (0: no limit).',
+  },
+  callerVerifyWindowSeconds: {
+    type: 'integer',
+    default: 900,
+    min: 1,
+    max: 86_400,
+    description: 'Window of callerVerifyLimit.',
+  },
+  returnSecurityCode: {
+    type: 'boolean',
+    default: true,
+    description: 'Whether a send answer carries a generated code in `security-code` (false: "" instead).',
+  },
+} as const satisfies Record<string, IntegerSpec | TextSpec | ListSpec | BooleanSpec>;
 
 export type SettingName = keyof typeof SETTING_SPECS;
-
-type ValueOf<S> = S extends IntegerSpec ? number : S extends RoutesSpec ? RouteName[] : string;
-type IntegerNames = { [K in SettingName]: (typeof SETTING_SPECS)[K] extends IntegerSpec ? K : never }[SettingName];
-
-/** Settings as a deployment states them: every one optional. */
-export type DeploymentSettingsInput = { [K in SettingName]?: ValueOf<(typeof SETTING_SPECS)[K]> };
+type Specs = typeof SETTING_SPECS;
+type NamesOf<T> = { [K in SettingName]: Specs[K] extends T ? K : never }[SettingName];
+type IntegerName = NamesOf<IntegerSpec>;
+type TextName = NamesOf<TextSpec>;
+type ListName = NamesOf<ListSpec>;
+type BooleanName = NamesOf<BooleanSpec>;
 
 /** Settings after validation, with defaults applied. */
-export type DeploymentSettings = { [K in IntegerNames]: number } & {
+export type DeploymentSettings = { [K in IntegerName]: number } & { [K in BooleanName]: boolean } & {
+  [K in TextName]?: string;
+} & {
   smsRoutes: RouteName[];
-  pinpointApplicationId?: string;
-  senderId?: string;
-  originationNumber?: string;
-  maxPrice?: string;
+  allowedCountries: string[];
+  deniedCountries: string[];
+  allowedNumberTypes: SmsNumberType[];
 };
+
+/** Settings as a deployment states them: every one optional. */
+export type DeploymentSettingsInput = Partial<DeploymentSettings>;
 
 export class InvalidSettingError extends Error {
   constructor(
@@ -139,7 +244,7 @@ export function environmentName(setting: SettingName): string {
 
 /** Validates settings and fills in defaults. Throws {@link InvalidSettingError}. */
 export function resolveSettings(input: DeploymentSettingsInput): DeploymentSettings {
-  const integer = (name: IntegerNames): number => {
+  const integer = (name: IntegerName): number => {
     const spec = SETTING_SPECS[name];
     const value = input[name] ?? spec.default;
     if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
@@ -147,31 +252,43 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     }
     return value;
   };
-  const text = (name: 'pinpointApplicationId' | 'senderId' | 'originationNumber' | 'maxPrice'): string | undefined => {
+  const text = (name: TextName): string | undefined => {
     const value = input[name];
     if (value === undefined || value === '') return undefined;
     const spec = SETTING_SPECS[name];
-    if (!spec.pattern.test(value)) throw new InvalidSettingError(name, `must be ${spec.rule}, got "${value}"`);
+    if (typeof value !== 'string' || !spec.pattern.test(value)) {
+      throw new InvalidSettingError(name, `must be ${spec.rule}, got "${String(value)}"`);
+    }
+    return value;
+  };
+  const list = <T extends string>(name: ListName, fallback: readonly T[]): T[] => {
+    const value: unknown = input[name] ?? fallback;
+    const spec = SETTING_SPECS[name];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && spec.item.test(item))) {
+      throw new InvalidSettingError(name, `must be a list of ${spec.rule}, got ${JSON.stringify(value)}`);
+    }
+    if (new Set(value).size !== value.length) throw new InvalidSettingError(name, 'names an entry more than once');
+    return [...(value as T[])];
+  };
+  const boolean = (name: BooleanName): boolean => {
+    const value = input[name] ?? SETTING_SPECS[name].default;
+    if (typeof value !== 'boolean') throw new InvalidSettingError(name, `must be true or false, got ${String(value)}`);
     return value;
   };
 
   const pinpointApplicationId = text('pinpointApplicationId');
-  const smsRoutes = input.smsRoutes ?? (pinpointApplicationId ? ['sns', 'pinpoint'] : ['sns']);
+  const smsRoutes = list<RouteName>('smsRoutes', pinpointApplicationId ? ['sns', 'pinpoint'] : ['sns']);
   if (smsRoutes.length === 0) throw new InvalidSettingError('smsRoutes', 'must name at least one route');
-  for (const route of smsRoutes) {
-    if (!ROUTE_NAMES.includes(route)) {
-      throw new InvalidSettingError('smsRoutes', `unknown route "${route}"; routes are ${ROUTE_NAMES.join(', ')}`);
-    }
-  }
-  if (new Set(smsRoutes).size !== smsRoutes.length) {
-    throw new InvalidSettingError('smsRoutes', 'names a route more than once');
-  }
   if (smsRoutes.includes('pinpoint') && !pinpointApplicationId) {
     throw new InvalidSettingError('smsRoutes', 'the pinpoint route needs pinpointApplicationId');
   }
+  const allowedNumberTypes = list<SmsNumberType>('allowedNumberTypes', ['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+  if (allowedNumberTypes.length === 0) {
+    throw new InvalidSettingError('allowedNumberTypes', 'must name at least one number type');
+  }
 
   return {
-    smsRoutes: [...smsRoutes],
+    smsRoutes,
     pinpointApplicationId,
     senderId: text('senderId'),
     originationNumber: text('originationNumber'),
@@ -182,26 +299,51 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     routeSwitchSeconds: integer('routeSwitchSeconds'),
     defaultLimit: integer('defaultLimit'),
     defaultLimitTtlDays: integer('defaultLimitTtlDays'),
+    allowedCountries: list('allowedCountries', []),
+    deniedCountries: list('deniedCountries', []),
+    allowedNumberTypes,
+    callerSendLimit: integer('callerSendLimit'),
+    callerSendWindowSeconds: integer('callerSendWindowSeconds'),
+    prefixSendLimit: integer('prefixSendLimit'),
+    prefixSendWindowSeconds: integer('prefixSendWindowSeconds'),
+    prefixDigits: integer('prefixDigits'),
+    globalSendLimit: integer('globalSendLimit'),
+    globalSendWindowSeconds: integer('globalSendWindowSeconds'),
+    callerVerifyLimit: integer('callerVerifyLimit'),
+    callerVerifyWindowSeconds: integer('callerVerifyWindowSeconds'),
+    returnSecurityCode: boolean('returnSecurityCode'),
   };
+}
+
+/**
+ * Reads a setting given as text (an environment variable, or `-c name=value`
+ * CDK context) into its typed value; validation is left to {@link resolveSettings}.
+ */
+export function settingFromText(name: SettingName, raw: string): unknown {
+  const spec = SETTING_SPECS[name];
+  switch (spec.type) {
+    case 'integer':
+      if (!/^-?[0-9]+$/.test(raw)) throw new InvalidSettingError(name, `must be an integer, got "${raw}"`);
+      return Number(raw);
+    case 'list':
+      return raw === '' ? [] : raw.split(',').map((item) => item.trim());
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') throw new InvalidSettingError(name, `must be true or false, got "${raw}"`);
+      return raw === 'true';
+    case 'text':
+      return raw;
+  }
 }
 
 /** Reads settings from environment variables (strings), as the functions and the local runtime do. */
 export function readSettingsFromEnvironment(env: Readonly<Record<string, string | undefined>>): DeploymentSettings {
-  const input: DeploymentSettingsInput = {};
+  const input: Record<string, unknown> = {};
   for (const name of Object.keys(SETTING_SPECS) as SettingName[]) {
     const raw = env[environmentName(name)]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const spec = SETTING_SPECS[name];
-    if (spec.type === 'integer') {
-      if (!/^-?[0-9]+$/.test(raw)) throw new InvalidSettingError(name, `must be an integer, got "${raw}"`);
-      (input as Record<string, unknown>)[name] = Number(raw);
-    } else if (spec.type === 'routes') {
-      input.smsRoutes = raw.split(',').map((route) => route.trim()) as RouteName[];
-    } else {
-      (input as Record<string, unknown>)[name] = raw;
-    }
+    if (raw === undefined || (raw === '' && SETTING_SPECS[name].type !== 'list')) continue;
+    input[name] = settingFromText(name, raw);
   }
-  return resolveSettings(input);
+  return resolveSettings(input as DeploymentSettingsInput);
 }
 
 /** The environment variables that carry resolved settings to a function. */

@@ -1,6 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { SETTING_SPECS, type DeploymentSettingsInput, type SettingName } from '../functions/settings';
+import { SETTING_SPECS, settingFromText, type DeploymentSettingsInput, type SettingName } from '../functions/settings';
 import { addSmsVerifyOutputs, SmsVerify, type SmsVerifyProps } from './sms-verify';
 
 export interface SmsVerifyStackProps extends StackProps {
@@ -23,12 +23,8 @@ export function settingsFromContext(scope: Construct): DeploymentSettingsInput {
   const input: Record<string, unknown> = {};
   for (const name of Object.keys(SETTING_SPECS) as SettingName[]) {
     const value: unknown = scope.node.tryGetContext(name);
-    if (value === undefined || value === null || value === '') continue;
-    const spec = SETTING_SPECS[name];
-    if (typeof value !== 'string') input[name] = value;
-    else if (spec.type === 'integer') input[name] = Number(value);
-    else if (spec.type === 'routes') input[name] = value.split(',').map((route) => route.trim());
-    else input[name] = value;
+    if (value === undefined || value === null) continue;
+    input[name] = typeof value === 'string' ? settingFromText(name, value) : value;
   }
   return input as DeploymentSettingsInput;
 }

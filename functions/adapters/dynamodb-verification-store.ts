@@ -1,11 +1,13 @@
 /**
  * The verification store on one DynamoDB table, one item per phone number.
  *
- * Every rule is a condition on the single write that changes state; nothing is
- * read first. A send is one UpdateItem when the store's guess of the number's
- * state is right and two when it is not (the failed condition returns the item,
- * so the second write is exact). A check is one UpdateItem, and a second only
- * for the first check after a lock has run out.
+ * Every rule is a condition on the write that changes state; nothing is read
+ * first. A send is one TransactWriteItems (the number's item and one counter
+ * item per velocity limit, all conditional, all or nothing) when the store's
+ * guess of the number's state is right, and two when it is not (the failed
+ * condition returns the item, so the second write is exact). A check is one
+ * UpdateItem, after one counter write when the caller's checks are limited,
+ * plus a second UpdateItem only for the first check after a lock.
  *
  * Item for +447400123456, key `number#+447400123456`:
  *   code             map { <digest of the current code>: -1 }   (empty once used)
@@ -17,6 +19,9 @@
  *   lastSentAt       ms  previous send, for the route-switch window
  *   routeStreak      n   repeats within the route-switch window (0 for the first send)
  *   expiresAt        s   TTL: the item may be deleted after every window it serves has ended
+ *
+ * Item per velocity limit and fixed window, key `velocity#<kind>#<subject>#<window number>`:
+ *   count, expiresAt (the end of the window, plus a margin)
  *
  * How a check counts and consumes in one write: the code is stored as the key
  * of a map, under its keyed digest, with the value -1. A check with digest d
@@ -30,11 +35,14 @@
  */
 import {
   ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type UpdateItemCommandInput,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyUnavailableError } from '../core/errors';
 import type {
   CheckCodeInput,
@@ -42,12 +50,23 @@ import type {
   RecordCodeInput,
   RecordCodeResult,
   RevokeCodeInput,
+  VelocityKind,
+  VelocityLimit,
   VerificationStore,
 } from '../core/ports';
 import { asTableFailure } from './dynamodb-errors';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
+
+/** One conditional update, as both UpdateItem and TransactWriteItems take it (without the table name). */
+interface UpdateParams {
+  Key: Item;
+  UpdateExpression: string;
+  ConditionExpression?: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Item;
+}
 
 /** Writes of one operation before it gives up under contention for the same number. */
 const MAX_WRITES = 8;
@@ -62,7 +81,12 @@ const NAMES = {
   '#lastSentAt': 'lastSentAt',
   '#routeStreak': 'routeStreak',
   '#expiresAt': TABLE_TTL_ATTRIBUTE,
+  '#count': 'count',
 } as const;
+
+/** Counter items outlive their window by this much, so TTL deletion never removes a live one. */
+const COUNTER_RETENTION_MARGIN_MS = 3_600_000;
+const CAPACITY_REASONS = ['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded'];
 
 type NameKey = keyof typeof NAMES;
 
@@ -93,34 +117,65 @@ export class DynamoDbVerificationStore implements VerificationStore {
     // Most sends go to a number that is inside its limit window and not repeating within the switch window.
     let state: SendState = { limitWindow: { kind: 'continuing' }, streak: { kind: 'fresh' } };
     for (let write = 0; write < MAX_WRITES; write++) {
-      const outcome = await this.update(this.recordCodeUpdate(input, state), 'ALL_NEW');
-      if (outcome.written) {
-        return {
-          outcome: 'recorded',
-          routeStreak: readNumber(outcome.item, NAMES['#routeStreak']) ?? 0,
-          limitWindowStartedAt: readNumber(outcome.item, NAMES['#windowStart']) ?? input.now,
-        };
+      const items: TransactWriteItem[] = [
+        {
+          Update: {
+            ...this.recordCodeUpdate(input, state),
+            TableName: this.tableName,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        ...input.velocity.map((limit) => ({
+          Update: { ...counterUpdate(limit, input.now, +1), TableName: this.tableName },
+        })),
+      ];
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return { outcome: 'recorded', routeStreak: state.streak.kind === 'fresh' ? 0 : state.streak.previous + 1 };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw asTableFailure(error);
+        const reasons = error.CancellationReasons ?? [];
+        const exhausted = input.velocity.find((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed');
+        if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const actual = sendStateOf(reasons[0].Item, input);
+          if (actual === 'limit-reached') return { outcome: 'limit-reached', limit: 'number' };
+          state = actual;
+        } else if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+          // Another transaction holds one of the items (a busy counter): wait a little and try again.
+          await sleep(5 + Math.random() * 20 * (write + 1));
+        } else if (reasons.some((reason) => CAPACITY_REASONS.includes(reason.Code ?? ''))) {
+          throw new DependencyUnavailableError('The verification store is busy; try again shortly', { cause: error });
+        } else {
+          throw error;
+        }
       }
-      const actual = sendStateOf(outcome.item, input);
-      if (actual === 'limit-reached') return { outcome: 'limit-reached' };
-      state = actual;
     }
     throw new DependencyUnavailableError('Too many concurrent requests for this number; try again shortly');
   }
 
   async revokeCode(input: RevokeCodeInput): Promise<void> {
+    // Independent refunds: each is right on its own, and a revocation must not fail as a whole over one of them.
+    await Promise.all([
+      this.refundNumber(input),
+      ...input.velocity.map((limit) => this.update(counterUpdate(limit, input.sentAt, -1), 'NONE')),
+    ]);
+  }
+
+  private async refundNumber(input: RevokeCodeInput): Promise<void> {
     const refund = await this.update(
       {
         Key: keyOf(input.e164),
         UpdateExpression: 'SET #sendCount = #sendCount - :one REMOVE #code.#digest',
-        ConditionExpression: '#windowStart = :windowStart AND #sendCount > :zero',
+        // The window that counted the send began at or before it; a later window must not be refunded.
+        ConditionExpression: '#windowStart <= :sentAt AND #sendCount > :zero',
         ExpressionAttributeNames: pick(['#sendCount', '#code', '#windowStart'], { '#digest': input.codeDigest }),
-        ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ':windowStart': n(input.limitWindowStartedAt) },
+        ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ':sentAt': n(input.sentAt) },
       },
       'NONE',
     );
     if (refund.written) return;
-    // The limit window has moved on since the send (it ran out in between): nothing to refund, but the code must go.
+    // The limit window has moved on since the send: nothing to refund, but the code must go.
     await this.update(
       {
         Key: keyOf(input.e164),
@@ -133,6 +188,24 @@ export class DynamoDbVerificationStore implements VerificationStore {
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    // The caller's counts come first: a caller over its limit gets no guess evaluated at all.
+    const exhausted = await this.countAll(input.velocity, input.now);
+    return exhausted ? { outcome: 'limit-reached', limit: exhausted } : this.check(input);
+  }
+
+  /** Counts one event against each limit; if one is exhausted, refunds the others and names it. */
+  private async countAll(velocity: VelocityLimit[], now: number): Promise<VelocityKind | undefined> {
+    const counted = await Promise.all(velocity.map((limit) => this.update(counterUpdate(limit, now, +1), 'NONE')));
+    const exhausted = velocity.find((_, i) => !counted[i]!.written);
+    if (exhausted) {
+      await Promise.all(
+        velocity.filter((_, i) => counted[i]!.written).map((limit) => this.update(counterUpdate(limit, now, -1), 'NONE')),
+      );
+    }
+    return exhausted?.kind;
+  }
+
+  private async check(input: CheckCodeInput): Promise<CheckCodeResult> {
     let variant: CheckVariant = 'unlocked';
     for (let write = 0; write < MAX_WRITES; write++) {
       const outcome = await this.update(checkCodeUpdate(input, variant), 'UPDATED_NEW');
@@ -155,7 +228,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
     throw new DependencyUnavailableError('Too many concurrent requests for this number; try again shortly');
   }
 
-  private recordCodeUpdate(input: RecordCodeInput, state: SendState): Omit<UpdateItemCommandInput, 'TableName'> {
+  private recordCodeUpdate(input: RecordCodeInput, state: SendState): UpdateParams {
     const set = [
       '#code = :code',
       '#codeExpiresAt = :codeExpiresAt',
@@ -214,7 +287,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
 
   /** One conditional UpdateItem; a failed condition is an answer (with the item as it is), not an error. */
   private async update(
-    params: Omit<UpdateItemCommandInput, 'TableName'>,
+    params: UpdateParams,
     returnValues: 'ALL_NEW' | 'UPDATED_NEW' | 'NONE',
   ): Promise<{ written: boolean; item: Item | undefined }> {
     try {
@@ -234,7 +307,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
   }
 }
 
-function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant): Omit<UpdateItemCommandInput, 'TableName'> {
+function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant): UpdateParams {
   // A right code reads the stored -1 (0 failures after the +1); a wrong one counts a failure on top of the
   // current count, or, once a lock has run out, on top of zero.
   const base = variant === 'unlocked' ? '#failedChecks' : ':zero';
@@ -252,6 +325,23 @@ function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant): Omit<Upd
       ':now': n(input.now),
       ':max': n(input.maxFailedChecks),
       ...(variant === 'lock-expired' ? { ':zero': n(0), ':lockCutoff': n(input.now - input.lockMs) } : {}),
+    },
+  };
+}
+
+/** Counts one event (+1) or refunds one (-1) in the limit's window that contains `at`. */
+function counterUpdate(limit: VelocityLimit, at: number, change: 1 | -1): UpdateParams {
+  const window = Math.floor(at / limit.windowMs);
+  const windowEnds = (window + 1) * limit.windowMs;
+  return {
+    Key: { [TABLE_PARTITION_KEY]: { S: `velocity#${limit.kind}#${limit.subject}#${window}` } },
+    UpdateExpression: 'ADD #count :change SET #expiresAt = :expiresAt',
+    ConditionExpression: change > 0 ? 'attribute_not_exists(#count) OR #count < :limit' : '#count > :zero',
+    ExpressionAttributeNames: pick(['#count', '#expiresAt']),
+    ExpressionAttributeValues: {
+      ':change': n(change),
+      ':expiresAt': n(Math.ceil((windowEnds + COUNTER_RETENTION_MARGIN_MS) / 1000)),
+      ...(change > 0 ? { ':limit': n(limit.limit) } : { ':zero': n(0) }),
     },
   };
 }

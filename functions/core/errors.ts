@@ -4,6 +4,8 @@
  * `functions/entry/api-response.ts` turns them into responses in one place.
  * Anything else is an unexpected failure and is answered 500/51 without detail.
  */
+import type { VelocityKind } from './ports';
+
 export abstract class ApiError extends Error {
   abstract readonly apiError: number;
   abstract readonly httpStatus: number;
@@ -50,6 +52,25 @@ export class BodyTooLargeError extends ApiError {
 export class NumberLimitReachedError extends ApiError {
   readonly apiError = 14;
   readonly httpStatus = 429;
+}
+
+/** The 429s of the velocity limits: one `api-error` code each, so a caller can tell them apart. */
+export const VELOCITY_LIMIT_ERRORS = {
+  'caller-send': { apiError: 15, message: 'Too many SMS requests from this caller; try again later' },
+  'prefix-send': { apiError: 16, message: 'Too many SMS to numbers in this range; try again later' },
+  'global-send': { apiError: 17, message: 'This service has reached its SMS ceiling for now; try again later' },
+  'caller-verify': { apiError: 18, message: 'Too many verification attempts from this caller; try again later' },
+} as const satisfies Record<VelocityKind, { apiError: number; message: string }>;
+
+/** 429/15-18: a velocity limit (caller, destination prefix, deployment ceiling, caller checks) is exhausted. */
+export class VelocityLimitError extends ApiError {
+  readonly apiError: number;
+  readonly httpStatus = 429;
+
+  constructor(readonly limit: VelocityKind) {
+    super(VELOCITY_LIMIT_ERRORS[limit].message);
+    this.apiError = VELOCITY_LIMIT_ERRORS[limit].apiError;
+  }
 }
 
 /** 503/5: a dependency (the table, the secret store) is unavailable; the request changed nothing and may be retried. */

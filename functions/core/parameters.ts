@@ -76,13 +76,10 @@ export function parseSendRequest(raw: RawParameters, defaults: SendDefaults, rul
 
 export function parseVerifyRequest(raw: RawParameters, rules: ParameterRules): VerifyRequest {
   rejectUnknown(raw, VERIFY_PARAMETERS);
+  const number = phoneNumberText(raw);
   const securityCode = optionalSecurityCode(raw);
   if (securityCode === undefined) throw missing('security-code');
-  return {
-    number: phoneNumberText(raw),
-    securityCode,
-    countryCode: optionalCountryCode(raw, rules),
-  };
+  return { number, securityCode, countryCode: optionalCountryCode(raw, rules) };
 }
 
 function rejectUnknown(raw: RawParameters, known: readonly string[]): void {

@@ -23,6 +23,10 @@ export type PhoneNumberReading =
       country: string | undefined;
       /** The number's type; known only with full ("max") metadata. */
       type: NumberType;
+      /** E.g. "44" for +447400123456. */
+      countryCallingCode: string;
+      /** The number without its country calling code, e.g. "7400123456". */
+      nationalNumber: string;
     };
 
 /**
@@ -56,13 +60,26 @@ export function createPhoneNumberReader(metadata: MetadataJson): PhoneNumberRead
       const candidate = international ? `+${trimmed.replace(/^00/, '')}` : trimmed;
       const parsed = parsePhoneNumberFromString(candidate, country ?? {}, metadata);
       if (!parsed?.isValid()) return { valid: false };
-      return { valid: true, e164: parsed.number, country: parsed.country, type: parsed.getType() };
+      return {
+        valid: true,
+        e164: parsed.number,
+        country: parsed.country,
+        type: parsed.getType(),
+        countryCallingCode: parsed.countryCallingCode,
+        nationalNumber: parsed.nationalNumber,
+      };
     },
   };
 }
 
-/** Number types that can receive an SMS. Anything else (fixed line, premium rate, toll free, …) is refused. */
-export const SMS_CAPABLE_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+/**
+ * The destination prefix of a number: its country calling code and the first
+ * digits of its national number, e.g. +447400 for +447400123456. SMS pumping
+ * targets number ranges, so sends are also counted per prefix.
+ */
+export function destinationPrefix(reading: { countryCallingCode: string; nationalNumber: string }, digits: number): string {
+  return `+${reading.countryCallingCode}${reading.nationalNumber.slice(0, digits)}`;
+}
 
 /**
  * A number safe to write in logs: country code and last four digits only,

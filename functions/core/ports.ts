@@ -14,9 +14,28 @@ export interface RandomSource {
   randomInt(maxExclusive: number): number;
 }
 
-/** Turns a (number, code) pair into the keyed digest that is stored instead of the code. */
-export interface CodeDigester {
-  digest(e164: string, code: string): Promise<string>;
+/**
+ * Keyed digests (HMAC with the deployment's secret) of what must not be stored
+ * as it is: codes, and the identities of callers.
+ */
+export interface Digester {
+  /** The digest stored instead of a code; bound to its number. */
+  code(e164: string, code: string): Promise<string>;
+  /** A stable, opaque name for a caller (an IAM principal or an IP address). */
+  caller(callerId: string): Promise<string>;
+}
+
+/** The velocity limits besides the per-number `limit`; each answers 429 with its own `api-error`. */
+export const VELOCITY_KINDS = ['caller-send', 'prefix-send', 'global-send', 'caller-verify'] as const;
+export type VelocityKind = (typeof VELOCITY_KINDS)[number];
+
+/** At most `limit` events for `subject` in each fixed window of `windowMs`. */
+export interface VelocityLimit {
+  kind: VelocityKind;
+  /** Whose events are counted: a caller digest, a destination prefix, or the whole deployment. */
+  subject: string;
+  limit: number;
+  windowMs: number;
 }
 
 export interface RecordCodeInput {
@@ -32,6 +51,8 @@ export interface RecordCodeInput {
   routeSwitchWindowMs: number;
   /** The store may forget the number's record after this time (TTL). */
   retainUntil: number;
+  /** Counted in the same atomic write as the code: if any is exhausted, nothing is recorded. */
+  velocity: VelocityLimit[];
 }
 
 export type RecordCodeResult =
@@ -39,15 +60,15 @@ export type RecordCodeResult =
       outcome: 'recorded';
       /** 0 for the first send of a streak, then 1, 2, … for each repeat within the route-switch window. */
       routeStreak: number;
-      /** Identifies this send's limit window, so that a revocation refunds the right one. */
-      limitWindowStartedAt: number;
     }
-  | { outcome: 'limit-reached' };
+  | { outcome: 'limit-reached'; limit: 'number' | VelocityKind };
 
 export interface RevokeCodeInput {
   e164: string;
   codeDigest: string;
-  limitWindowStartedAt: number;
+  /** The `now` of the send being revoked: it identifies the windows to refund. */
+  sentAt: number;
+  velocity: VelocityLimit[];
 }
 
 export interface CheckCodeInput {
@@ -56,12 +77,17 @@ export interface CheckCodeInput {
   now: number;
   maxFailedChecks: number;
   lockMs: number;
+  /** Counted before the check; when one is exhausted the answer is `limit-reached` and the code is not evaluated. */
+  velocity: VelocityLimit[];
 }
 
 /** Why a check failed; for logs and metrics only, never for the caller. */
 export type CheckRejection = 'no-code' | 'expired' | 'wrong-code' | 'locked';
 
-export type CheckCodeResult = { outcome: 'verified' } | { outcome: 'rejected'; why: CheckRejection };
+export type CheckCodeResult =
+  | { outcome: 'verified' }
+  | { outcome: 'rejected'; why: CheckRejection }
+  | { outcome: 'limit-reached'; limit: VelocityKind };
 
 /**
  * Keeps codes (as digests), failed-check counters and send windows.
@@ -70,10 +96,11 @@ export type CheckCodeResult = { outcome: 'verified' } | { outcome: 'rejected'; w
 export interface VerificationStore {
   /**
    * Records a new code for a number, replacing any earlier one, if the number
-   * is under its send limit; counts the send against the limit.
+   * is under its send limit and every velocity limit has room; counts the send
+   * against all of them, atomically.
    */
   recordCode(input: RecordCodeInput): Promise<RecordCodeResult>;
-  /** Undoes {@link recordCode} for a send that no route delivered: the code stops being valid and the send is refunded. */
+  /** Undoes {@link recordCode} for a send that no route delivered: the code stops being valid and every count is refunded. */
   revokeCode(input: RevokeCodeInput): Promise<void>;
   /**
    * Checks a code and, when it matches, consumes it. Each check of an unlocked

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { CodeDigester, RandomSource } from './ports';
+import type { Digester, RandomSource } from './ports';
 
 export const MIN_CODE_LENGTH = 4;
 export const MAX_CODE_LENGTH = 12;
@@ -18,15 +18,15 @@ export function generateCode(length: number, random: RandomSource): string {
 }
 
 /**
- * HMAC-SHA-256 over the number and the code, keyed with the deployment's
- * secret: the table never holds a code, a leaked table cannot be brute-forced
- * without the key, and a digest is bound to its number.
+ * HMAC-SHA-256 keyed with the deployment's secret. For codes, over the number
+ * and the code: the table never holds a code, a leaked table cannot be
+ * brute-forced without the key, and a digest is bound to its number. For
+ * callers, over their identity: rate-limit records name no IP address.
  */
-export function createCodeDigester(loadKey: () => Promise<Uint8Array>): CodeDigester {
+export function createDigester(loadKey: () => Promise<Uint8Array>): Digester {
+  const hmac = async (text: string) => createHmac('sha256', await loadKey()).update(text).digest('base64url');
   return {
-    async digest(e164, code) {
-      const key = await loadKey();
-      return createHmac('sha256', key).update(`${e164}\n${code}`).digest('base64url');
-    },
+    code: (e164, code) => hmac(`${e164}\n${code}`),
+    caller: (callerId) => hmac(`caller\n${callerId}`),
   };
 }

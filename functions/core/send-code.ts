@@ -1,22 +1,55 @@
-import { NumberLimitReachedError } from './errors';
+import { NumberLimitReachedError, VelocityLimitError } from './errors';
 import { composeMessage } from './messages';
 import type { SendRequest } from './parameters';
-import { maskNumber, SMS_CAPABLE_TYPES, type PhoneNumberReader } from './phone-number';
-import type { Clock, CodeDigester, Logger, RandomSource, SmsReceipt, SmsRoute, VerificationStore } from './ports';
+import { destinationPrefix, maskNumber, type PhoneNumberReader } from './phone-number';
+import type { Clock, Digester, Logger, RandomSource, SmsReceipt, SmsRoute, VelocityLimit, VerificationStore } from './ports';
 import { SmsRouteError } from './ports';
 import { routeOrder } from './routing';
 import { generateCode } from './security-code';
+import type { DeploymentSettings } from '../settings';
 
-export type SendFailureReason = 'invalid-number' | 'unsupported-number-type' | 'delivery-failed';
+export type SendFailureReason = 'invalid-number' | 'country-not-allowed' | 'unsupported-number-type' | 'delivery-failed';
 
 export type SendOutcome =
   | { sent: true; numberValid: true; securityCode: string; route: SmsReceipt['route'] }
   | { sent: false; numberValid: boolean; securityCode: ''; reason: SendFailureReason };
 
+interface Window {
+  limit: number;
+  windowMs: number;
+}
+
 export interface SendPolicy {
   codeTtlMs: number;
   lockMs: number;
   routeSwitchWindowMs: number;
+  /** Empty: every country that is not denied. */
+  allowedCountries: ReadonlySet<string>;
+  deniedCountries: ReadonlySet<string>;
+  allowedNumberTypes: ReadonlySet<string>;
+  /** A limit of 0 turns that velocity limit off. */
+  callerSend: Window;
+  prefixSend: Window;
+  prefixDigits: number;
+  globalSend: Window;
+  /** Whether the answer carries a generated code. */
+  returnSecurityCode: boolean;
+}
+
+export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
+  return {
+    codeTtlMs: settings.codeTtlSeconds * 1000,
+    lockMs: settings.lockSeconds * 1000,
+    routeSwitchWindowMs: settings.routeSwitchSeconds * 1000,
+    allowedCountries: new Set(settings.allowedCountries),
+    deniedCountries: new Set(settings.deniedCountries),
+    allowedNumberTypes: new Set(settings.allowedNumberTypes),
+    callerSend: { limit: settings.callerSendLimit, windowMs: settings.callerSendWindowSeconds * 1000 },
+    prefixSend: { limit: settings.prefixSendLimit, windowMs: settings.prefixSendWindowSeconds * 1000 },
+    prefixDigits: settings.prefixDigits,
+    globalSend: { limit: settings.globalSendLimit, windowMs: settings.globalSendWindowSeconds * 1000 },
+    returnSecurityCode: settings.returnSecurityCode,
+  };
 }
 
 export interface SendDependencies {
@@ -24,7 +57,7 @@ export interface SendDependencies {
   store: VerificationStore;
   /** Routes in configured order; at least one. */
   routes: readonly SmsRoute[];
-  digester: CodeDigester;
+  digester: Digester;
   clock: Clock;
   random: RandomSource;
   logger: Logger;
@@ -36,16 +69,23 @@ const DAY_MS = 86_400_000;
 const RETENTION_MARGIN_MS = 3_600_000;
 
 /**
- * Sends a one-time code to a number.
+ * Sends a one-time code to a number on behalf of a caller.
  *
- * The code's digest is recorded (and the send counted against the number's
- * limit) before any SMS leaves, so every text that is delivered carries a code
- * that can be verified. If no route accepts the message, the record is revoked:
- * the code is not left valid and the send does not use up the limit.
+ * Destinations outside the deployment's policy (country, number type) are
+ * refused before anything is stored or counted. The code's digest is then
+ * recorded, and the send counted against the number's limit and every velocity
+ * limit, in one atomic write before any SMS leaves, so every text that is
+ * delivered carries a code that can be verified. If no route accepts the
+ * message, the record is revoked: the code is not left valid and no count is used.
  *
  * @throws NumberLimitReachedError when the number has had `limit` codes within `limit-ttl` days.
+ * @throws VelocityLimitError when the caller, the destination prefix or the deployment is over its limit.
  */
-export async function sendSecurityCode(request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
+export async function sendSecurityCode(
+  request: SendRequest,
+  caller: string,
+  deps: SendDependencies,
+): Promise<SendOutcome> {
   const { logger, policy } = deps;
   const reading = deps.phoneNumbers.read(request.number, request.countryCode);
   if (!reading.valid) {
@@ -54,14 +94,23 @@ export async function sendSecurityCode(request: SendRequest, deps: SendDependenc
   }
   const { e164 } = reading;
   const masked = maskNumber(e164);
-  if (!SMS_CAPABLE_TYPES.has(reading.type)) {
-    logger.info('Refused: number cannot receive SMS', { number: masked, numberType: reading.type ?? 'UNKNOWN' });
+  const country = reading.country ?? 'none';
+  if (
+    policy.deniedCountries.has(country) ||
+    (policy.allowedCountries.size > 0 && !policy.allowedCountries.has(country))
+  ) {
+    logger.info('Refused: destination country not allowed', { number: masked, country });
+    return { sent: false, numberValid: true, securityCode: '', reason: 'country-not-allowed' };
+  }
+  if (!policy.allowedNumberTypes.has(reading.type ?? 'UNKNOWN')) {
+    logger.info('Refused: number type not sent to', { number: masked, numberType: reading.type ?? 'UNKNOWN' });
     return { sent: false, numberValid: true, securityCode: '', reason: 'unsupported-number-type' };
   }
 
   const code = request.securityCode ?? generateCode(request.codeLength, deps.random);
-  const codeDigest = await deps.digester.digest(e164, code);
+  const codeDigest = await deps.digester.code(e164, code);
   const now = deps.clock.now();
+  const velocity = await sendVelocity(policy, caller, destinationPrefix(reading, policy.prefixDigits), deps.digester);
   const limitWindowMs = request.limitTtlDays * DAY_MS;
   const recorded = await deps.store.recordCode({
     e164,
@@ -72,32 +121,54 @@ export async function sendSecurityCode(request: SendRequest, deps: SendDependenc
     limitWindowMs,
     routeSwitchWindowMs: policy.routeSwitchWindowMs,
     retainUntil: now + Math.max(limitWindowMs, policy.codeTtlMs + policy.lockMs) + RETENTION_MARGIN_MS,
+    velocity,
   });
   if (recorded.outcome === 'limit-reached') {
-    logger.info('Refused: number reached its SMS limit', { number: masked, limit: request.limit });
-    throw new NumberLimitReachedError(
-      `This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`,
-    );
+    logger.info('Refused: limit reached', { number: masked, limit: recorded.limit });
+    if (recorded.limit === 'number') {
+      throw new NumberLimitReachedError(
+        `This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`,
+      );
+    }
+    throw new VelocityLimitError(recorded.limit);
   }
 
   const message = { to: e164, body: composeMessage({ language: request.language, code, brand: request.brandName }) };
-  for (const route of routeOrder(deps.routes, recorded.routeStreak)) {
+  const order = routeOrder(deps.routes, recorded.routeStreak);
+  for (const route of order) {
     try {
       const receipt = await route.send(message);
       logger.info('Code sent', {
         number: masked,
         route: receipt.route,
         routeStreak: recorded.routeStreak,
-        failover: route !== deps.routes[recorded.routeStreak % deps.routes.length],
+        failover: route !== order[0],
       });
-      return { sent: true, numberValid: true, securityCode: code, route: receipt.route };
+      // A generated code is returned unless the deployment turned that off; a caller's own code is theirs already.
+      const shown = request.securityCode !== undefined || policy.returnSecurityCode ? code : '';
+      return { sent: true, numberValid: true, securityCode: shown, route: receipt.route };
     } catch (error) {
       if (!(error instanceof SmsRouteError)) throw error;
       logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind });
     }
   }
 
-  await deps.store.revokeCode({ e164, codeDigest, limitWindowStartedAt: recorded.limitWindowStartedAt });
-  logger.error('Delivery failed on every route', { number: masked, routes: deps.routes.map((r) => r.name).join(',') });
+  await deps.store.revokeCode({ e164, codeDigest, sentAt: now, velocity });
+  logger.error('Delivery failed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
   return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
+}
+
+async function sendVelocity(
+  policy: SendPolicy,
+  caller: string,
+  prefix: string,
+  digester: Digester,
+): Promise<VelocityLimit[]> {
+  const velocity: VelocityLimit[] = [];
+  if (policy.callerSend.limit > 0) {
+    velocity.push({ kind: 'caller-send', subject: await digester.caller(caller), ...policy.callerSend });
+  }
+  if (policy.prefixSend.limit > 0) velocity.push({ kind: 'prefix-send', subject: prefix, ...policy.prefixSend });
+  if (policy.globalSend.limit > 0) velocity.push({ kind: 'global-send', subject: 'deployment', ...policy.globalSend });
+  return velocity;
 }

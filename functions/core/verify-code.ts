@@ -1,16 +1,28 @@
+import { VelocityLimitError } from './errors';
 import type { VerifyRequest } from './parameters';
 import { maskNumber, type PhoneNumberReader } from './phone-number';
-import type { Clock, CodeDigester, Logger, VerificationStore } from './ports';
+import type { Clock, Digester, Logger, VelocityLimit, VerificationStore } from './ports';
+import type { DeploymentSettings } from '../settings';
 
 export interface VerifyPolicy {
   maxFailedChecks: number;
   lockMs: number;
+  /** Checks per caller across all numbers; a limit of 0 turns it off. */
+  callerVerify: { limit: number; windowMs: number };
+}
+
+export function verifyPolicyFrom(settings: DeploymentSettings): VerifyPolicy {
+  return {
+    maxFailedChecks: settings.maxFailedChecks,
+    lockMs: settings.lockSeconds * 1000,
+    callerVerify: { limit: settings.callerVerifyLimit, windowMs: settings.callerVerifyWindowSeconds * 1000 },
+  };
 }
 
 export interface VerifyDependencies {
   phoneNumbers: PhoneNumberReader;
   store: VerificationStore;
-  digester: CodeDigester;
+  digester: Digester;
   clock: Clock;
   logger: Logger;
   policy: VerifyPolicy;
@@ -20,25 +32,43 @@ export interface VerifyDependencies {
  * Checks a code a person typed in. The answer is only ever `true` or `false`:
  * a number that never had a code, an expired or used code, a wrong code and a
  * locked number all look the same to the caller; the reason is logged.
+ *
+ * @throws VelocityLimitError when the caller has used up its checks across all numbers,
+ *   so that one caller cannot spray guesses over many numbers.
  */
-export async function verifySecurityCode(request: VerifyRequest, deps: VerifyDependencies): Promise<boolean> {
+export async function verifySecurityCode(
+  request: VerifyRequest,
+  caller: string,
+  deps: VerifyDependencies,
+): Promise<boolean> {
   const reading = deps.phoneNumbers.read(request.number, request.countryCode);
   if (!reading.valid) {
     deps.logger.info('Not verified', { why: 'invalid-number' });
     return false;
   }
+  const { policy } = deps;
+  const velocity: VelocityLimit[] =
+    policy.callerVerify.limit > 0
+      ? [{ kind: 'caller-verify', subject: await deps.digester.caller(caller), ...policy.callerVerify }]
+      : [];
   const result = await deps.store.checkCode({
     e164: reading.e164,
-    codeDigest: await deps.digester.digest(reading.e164, request.securityCode),
+    codeDigest: await deps.digester.code(reading.e164, request.securityCode),
     now: deps.clock.now(),
-    maxFailedChecks: deps.policy.maxFailedChecks,
-    lockMs: deps.policy.lockMs,
+    maxFailedChecks: policy.maxFailedChecks,
+    lockMs: policy.lockMs,
+    velocity,
   });
   const number = maskNumber(reading.e164);
-  if (result.outcome === 'verified') {
-    deps.logger.info('Verified', { number });
-    return true;
+  switch (result.outcome) {
+    case 'verified':
+      deps.logger.info('Verified', { number });
+      return true;
+    case 'rejected':
+      deps.logger.info('Not verified', { number, why: result.why });
+      return false;
+    case 'limit-reached':
+      deps.logger.info('Refused: limit reached', { number, limit: result.limit });
+      throw new VelocityLimitError(result.limit);
   }
-  deps.logger.info('Not verified', { number, why: result.why });
-  return false;
 }

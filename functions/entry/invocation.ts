@@ -15,9 +15,19 @@ import type { RawParameters } from '../core/parameters';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-export type Invocation =
-  | { kind: 'http'; parameters: RawParameters; sourceIp: string | undefined }
-  | { kind: 'direct'; parameters: RawParameters };
+export interface Invocation {
+  kind: 'http' | 'direct';
+  parameters: RawParameters;
+  /**
+   * Who is asking, for the per-caller limits: the IAM principal that signed
+   * the request; the source IP when there is none (locally, or behind an API
+   * without IAM auth); `direct` for every direct invocation, whose invoker
+   * Lambda does not name.
+   */
+  caller: string;
+}
+
+export const DIRECT_CALLER = 'direct';
 
 export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
   return (
@@ -31,16 +41,21 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
 
 export function readInvocation(event: unknown): Invocation {
   if (isHttpEvent(event)) {
-    return {
-      kind: 'http',
-      parameters: readHttpParameters(event),
-      sourceIp: (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext.http?.sourceIp,
-    };
+    return { kind: 'http', parameters: readHttpParameters(event), caller: callerOf(event) };
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new MalformedBodyError('The invocation event must be a JSON object of request parameters');
   }
-  return { kind: 'direct', parameters: event as RawParameters };
+  return { kind: 'direct', parameters: event as RawParameters, caller: DIRECT_CALLER };
+}
+
+function callerOf(event: APIGatewayProxyEventV2): string {
+  const iam = (event as Partial<APIGatewayProxyEventV2WithIAMAuthorizer>).requestContext?.authorizer?.iam;
+  if (iam?.userArn) {
+    // A role's sessions are one caller: a session name is the caller's to choose, so it must not split a limit.
+    return `iam:${iam.userArn.replace(/^(arn:[^:]+:sts::\d+:assumed-role\/[^/]+)\/.*$/, '$1')}`;
+  }
+  return `ip:${event.requestContext.http?.sourceIp ?? 'unknown'}`;
 }
 
 function readHttpParameters(event: APIGatewayProxyEventV2): RawParameters {
@@ -93,7 +108,38 @@ function readJson(body: string): RawParameters {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new MalformedBodyError('The request body must be a JSON object of request parameters');
   }
+  const repeated = repeatedTopLevelKey(body);
+  if (repeated !== undefined) {
+    throw new InvalidParameterError(repeated, `Parameter "${repeated.slice(0, 40)}" is given more than once`);
+  }
   return parsed as RawParameters;
+}
+
+/**
+ * JSON.parse keeps the last of two equal keys without a word, so
+ * `{"number": "+44…", "number": "+1…"}` would mean whatever parser reads it.
+ * This scan of an already valid JSON text finds a key repeated at the top level.
+ */
+function repeatedTopLevelKey(json: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const character = json[i];
+    if (character === '{' || character === '[') depth++;
+    else if (character === '}' || character === ']') depth--;
+    else if (character === '"') {
+      const start = i;
+      for (i++; json[i] !== '"'; i++) if (json[i] === '\\') i++;
+      if (depth !== 1) continue;
+      let next = i + 1;
+      while (/\s/.test(json[next] ?? '')) next++;
+      if (json[next] !== ':') continue;
+      const key = JSON.parse(json.slice(start, i + 1)) as string;
+      if (seen.has(key)) return key;
+      seen.add(key);
+    }
+  }
+  return undefined;
 }
 
 function readForm(body: string): RawParameters {

@@ -1,7 +1,7 @@
 import type { JsonLogger } from '../adapters/json-logger';
 import { parseSendRequest } from '../core/parameters';
 import { DEFAULT_CODE_LENGTH } from '../core/security-code';
-import { sendSecurityCode, type SendDependencies, type SendOutcome } from '../core/send-code';
+import { sendPolicyFrom, sendSecurityCode, type SendDependencies, type SendOutcome } from '../core/send-code';
 import type { DeploymentSettings } from '../settings';
 import { createApiHandler, type ApiHandler } from './api-handler';
 
@@ -28,22 +28,14 @@ export function createSendHandler(
   settings: DeploymentSettings,
   logger: JsonLogger,
 ): ApiHandler {
-  const deps: SendDependencies = {
-    ...ports,
-    logger,
-    policy: {
-      codeTtlMs: settings.codeTtlSeconds * 1000,
-      lockMs: settings.lockSeconds * 1000,
-      routeSwitchWindowMs: settings.routeSwitchSeconds * 1000,
-    },
-  };
+  const deps: SendDependencies = { ...ports, logger, policy: sendPolicyFrom(settings) };
   const defaults = {
     codeLength: DEFAULT_CODE_LENGTH,
     limit: settings.defaultLimit,
     limitTtlDays: settings.defaultLimitTtlDays,
   };
-  return createApiHandler(async ({ parameters }) => {
+  return createApiHandler(async ({ parameters, caller }) => {
     const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
-    return toSendResponseBody(await sendSecurityCode(request, deps));
+    return toSendResponseBody(await sendSecurityCode(request, caller, deps));
   }, logger);
 }

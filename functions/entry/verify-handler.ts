@@ -1,6 +1,6 @@
 import type { JsonLogger } from '../adapters/json-logger';
 import { parseVerifyRequest } from '../core/parameters';
-import { verifySecurityCode, type VerifyDependencies } from '../core/verify-code';
+import { verifyPolicyFrom, verifySecurityCode, type VerifyDependencies } from '../core/verify-code';
 import type { DeploymentSettings } from '../settings';
 import { createApiHandler, type ApiHandler } from './api-handler';
 
@@ -14,13 +14,9 @@ export function createVerifyHandler(
   settings: DeploymentSettings,
   logger: JsonLogger,
 ): ApiHandler {
-  const deps: VerifyDependencies = {
-    ...ports,
-    logger,
-    policy: { maxFailedChecks: settings.maxFailedChecks, lockMs: settings.lockSeconds * 1000 },
-  };
-  return createApiHandler(async ({ parameters }): Promise<VerifyResponseBody> => {
+  const deps: VerifyDependencies = { ...ports, logger, policy: verifyPolicyFrom(settings) };
+  return createApiHandler(async ({ parameters, caller }): Promise<VerifyResponseBody> => {
     const request = parseVerifyRequest(parameters, ports.phoneNumbers);
-    return { verified: await verifySecurityCode(request, deps) };
+    return { verified: await verifySecurityCode(request, caller, deps) };
   }, logger);
 }

@@ -71,9 +71,11 @@ describe('SMS verify stack', () => {
     });
   });
 
-  it('lets the send function update the table, read the key and send SMS, and nothing else', () => {
+  it('lets the send function update the table, read the key, send SMS and write its logs, and nothing else', () => {
     expect(actionsOf(withPinpoint, 'SmsVerifySendFunction')).toEqual([
       'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
       'mobiletargeting:SendMessages',
       'secretsmanager:GetSecretValue',
       'sns:Publish',
@@ -92,16 +94,33 @@ describe('SMS verify stack', () => {
     });
   });
 
-  it('lets the verify function update the table and read the key, with no SMS permission', () => {
-    expect(actionsOf(withPinpoint, 'SmsVerifyVerifyFunction')).toEqual(['dynamodb:UpdateItem', 'secretsmanager:GetSecretValue']);
+  it('lets the verify function update the table, read the key and write its logs, with no SMS permission', () => {
+    expect(actionsOf(withPinpoint, 'SmsVerifyVerifyFunction')).toEqual([
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 
   it('gives a deployment without Pinpoint no Pinpoint permission', () => {
     expect(actionsOf(synth(), 'SmsVerifySendFunction')).toEqual([
       'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
       'sns:Publish',
     ]);
+  });
+
+  it('uses no AWS managed policy, and scopes every permission but sns:Publish to a resource', () => {
+    for (const role of Object.values(withPinpoint.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    const wildcards = Object.values(withPinpoint.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]).filter((statement) => statement.Resource === '*'),
+    );
+    expect(wildcards.map((statement) => statement.Action)).toEqual(['sns:Publish']);
   });
 
   it('keeps codes in an on-demand table with TTL and point-in-time recovery, retained on delete', () => {

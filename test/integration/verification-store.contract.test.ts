@@ -5,12 +5,12 @@
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/dynamodb-verification-store';
-import type { RecordCodeInput, VerificationStore } from '../../functions/core/ports';
+import type { CheckCodeInput, RecordCodeInput, VelocityLimit, VerificationStore } from '../../functions/core/ports';
 import { InMemoryVerificationStore } from '../support/fakes';
-import { GB_MOBILE } from '../support/fixtures';
+import { GB_MOBILE, TEST_EPOCH, usFictional } from '../support/fixtures';
 import { createTestTable, deleteTestTable, testDynamoDbClient } from '../support/tables';
 
-const T0 = Date.UTC(2026, 10, 25, 12);
+const T0 = TEST_EPOCH;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -24,17 +24,22 @@ function recordInput(digest: string, now: number, extra: Partial<RecordCodeInput
     limitWindowMs: DAY,
     routeSwitchWindowMs: 10 * MINUTE,
     retainUntil: now + 2 * DAY,
+    velocity: [],
     ...extra,
   };
 }
 
-const checkInput = (digest: string, now: number) => ({
+const checkInput = (digest: string, now: number, extra: Partial<CheckCodeInput> = {}): CheckCodeInput => ({
   e164: GB_MOBILE,
   codeDigest: digest,
   now,
   maxFailedChecks: 5,
   lockMs: 15 * MINUTE,
+  velocity: [],
+  ...extra,
 });
+
+const callerSend = (limit: number): VelocityLimit => ({ kind: 'caller-send', subject: 'caller-a', limit, windowMs: MINUTE });
 
 interface StoreUnderTest {
   store: VerificationStore;
@@ -139,11 +144,13 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
       await expect(store.recordCode(recordInput(`c${i}`, T0 + i, { limit: 3 }))).resolves.toMatchObject({ outcome: 'recorded' });
     }
 
-    await expect(store.recordCode(recordInput('c3', T0 + DAY - 1, { limit: 3 }))).resolves.toEqual({ outcome: 'limit-reached' });
+    await expect(store.recordCode(recordInput('c3', T0 + DAY - 1, { limit: 3 }))).resolves.toEqual({
+      outcome: 'limit-reached',
+      limit: 'number',
+    });
     await expect(store.recordCode(recordInput('c4', T0 + DAY, { limit: 3 }))).resolves.toEqual({
       outcome: 'recorded',
       routeStreak: 0,
-      limitWindowStartedAt: T0 + DAY,
     });
   });
 
@@ -164,14 +171,54 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     expect(streaks).toEqual([0, 1, 2, 0, 1]);
   });
 
-  it('revokes a code that was never delivered and refunds the send', async () => {
-    const first = await store.recordCode(recordInput('A', T0, { limit: 1 }));
-    if (first.outcome !== 'recorded') throw new Error('not recorded');
+  it('revokes a code that was never delivered and refunds the send and its velocity counts', async () => {
+    await store.recordCode(recordInput('A', T0, { limit: 1, velocity: [callerSend(1)] }));
 
-    await store.revokeCode({ e164: GB_MOBILE, codeDigest: 'A', limitWindowStartedAt: first.limitWindowStartedAt });
+    await store.revokeCode({ e164: GB_MOBILE, codeDigest: 'A', sentAt: T0, velocity: [callerSend(1)] });
 
     await expect(store.checkCode(checkInput('A', T0 + 1))).resolves.toMatchObject({ outcome: 'rejected' });
-    await expect(store.recordCode(recordInput('B', T0 + 2, { limit: 1 }))).resolves.toMatchObject({ outcome: 'recorded' });
+    await expect(store.recordCode(recordInput('B', T0 + 2, { limit: 1, velocity: [callerSend(1)] }))).resolves.toMatchObject({
+      outcome: 'recorded',
+    });
+  });
+
+  it('counts sends against velocity limits, and records nothing when one is exhausted', async () => {
+    const prefix: VelocityLimit = { kind: 'prefix-send', subject: '+1201', limit: 10, windowMs: 60 * MINUTE };
+    const velocity = [callerSend(2), prefix];
+    await store.recordCode(recordInput('A', T0, { e164: usFictional(0), velocity }));
+    await store.recordCode(recordInput('B', T0 + 1, { e164: usFictional(1), velocity }));
+
+    await expect(store.recordCode(recordInput('C', T0 + 2, { e164: usFictional(2), velocity, limit: 1 }))).resolves.toEqual({
+      outcome: 'limit-reached',
+      limit: 'caller-send',
+    });
+    await expect(store.checkCode({ ...checkInput('C', T0 + 3), e164: usFictional(2) })).resolves.toEqual({
+      outcome: 'rejected',
+      why: 'no-code',
+    });
+    // The refused send used nothing: in the caller's next window the number's limit of 1 still has room.
+    await expect(store.recordCode(recordInput('D', T0 + MINUTE, { e164: usFictional(2), velocity, limit: 1 }))).resolves.toMatchObject({
+      outcome: 'recorded',
+    });
+  });
+
+  it('counts checks per caller across numbers and refuses once the caller is over its limit', async () => {
+    const callerVerify: VelocityLimit = { kind: 'caller-verify', subject: 'caller-a', limit: 3, windowMs: 15 * MINUTE };
+    await store.recordCode(recordInput('A', T0));
+    for (let i = 0; i < 3; i++) {
+      await expect(store.checkCode(checkInput(`wrong${i}`, T0, { velocity: [callerVerify] }))).resolves.toMatchObject({
+        outcome: 'rejected',
+      });
+    }
+
+    await expect(store.checkCode(checkInput('A', T0, { velocity: [callerVerify] }))).resolves.toEqual({
+      outcome: 'limit-reached',
+      limit: 'caller-verify',
+    });
+    await expect(store.checkCode(checkInput('other', T0, { velocity: [{ ...callerVerify, subject: 'caller-b' }] }))).resolves.toEqual({
+      outcome: 'rejected',
+      why: 'wrong-code',
+    });
   });
 
   describe('under concurrency', () => {
@@ -200,6 +247,19 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
 
       expect(results.filter((r) => r.outcome === 'recorded')).toHaveLength(3);
       expect(results.filter((r) => r.outcome === 'limit-reached')).toHaveLength(27);
+    });
+
+    it('30 concurrent sends to 30 numbers under a ceiling of 10: exactly 10 are recorded', async () => {
+      const ceiling: VelocityLimit = { kind: 'global-send', subject: 'deployment', limit: 10, windowMs: 60 * MINUTE };
+
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => store.recordCode(recordInput(`c${i}`, T0, { e164: usFictional(i), velocity: [ceiling] }))),
+      );
+
+      expect(results.filter((r) => r.outcome === 'recorded')).toHaveLength(10);
+      expect(results.filter((r) => r.outcome === 'limit-reached')).toEqual(
+        Array.from({ length: 20 }, () => ({ outcome: 'limit-reached', limit: 'global-send' })),
+      );
     });
   });
 });

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import maxMetadata from 'libphonenumber-js/max/metadata';
 import minMetadata from 'libphonenumber-js/min/metadata';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import { createCodeDigester } from '../../functions/core/security-code';
+import { createDigester } from '../../functions/core/security-code';
 import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
@@ -23,7 +23,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   const routes = settings.smsRoutes.map((name) => new FakeSmsRoute(name));
   const clock = new ManualClock();
   const random = new ScriptedRandom(options.randomValues ?? [12345]);
-  const digester = createCodeDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
   const logger = new CapturingLogger();
   const send = createSendHandler(
     {

@@ -16,9 +16,11 @@ import type {
   SmsMessage,
   SmsReceipt,
   SmsRoute,
+  VelocityLimit,
   VerificationStore,
 } from '../../functions/core/ports';
 import { SmsRouteError } from '../../functions/core/ports';
+import { TEST_EPOCH } from './fixtures';
 import type { RouteName } from '../../functions/settings';
 
 interface NumberRecord {
@@ -34,15 +36,20 @@ interface NumberRecord {
 
 export class InMemoryVerificationStore implements VerificationStore {
   readonly records = new Map<string, NumberRecord>();
+  /** Velocity counters by limit kind, subject and window number. */
+  readonly counters = new Map<string, number>();
   /** Set to make every call fail like an unavailable table. */
   failWith: Error | undefined;
 
   async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
     this.throwIfFailing();
+    const exhausted = input.velocity.find((limit) => this.count(limit, input.now) >= limit.limit);
+    if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
     const record = this.records.get(input.e164) ?? { codeExpiresAt: 0, failedChecks: 0, sendCount: 0, routeStreak: 0 };
     const windowContinues =
       record.limitWindowStartedAt !== undefined && record.limitWindowStartedAt > input.now - input.limitWindowMs;
-    if (windowContinues && record.sendCount >= input.limit) return { outcome: 'limit-reached' };
+    if (windowContinues && record.sendCount >= input.limit) return { outcome: 'limit-reached', limit: 'number' };
+    for (const limit of input.velocity) this.add(limit, input.now, 1);
     const streakContinues = record.lastSentAt !== undefined && record.lastSentAt > input.now - input.routeSwitchWindowMs;
     record.sendCount = windowContinues ? record.sendCount + 1 : 1;
     if (!windowContinues) record.limitWindowStartedAt = input.now;
@@ -51,19 +58,27 @@ export class InMemoryVerificationStore implements VerificationStore {
     record.codeDigest = input.codeDigest;
     record.codeExpiresAt = input.codeExpiresAt;
     this.records.set(input.e164, record);
-    return { outcome: 'recorded', routeStreak: record.routeStreak, limitWindowStartedAt: record.limitWindowStartedAt! };
+    return { outcome: 'recorded', routeStreak: record.routeStreak };
   }
 
   async revokeCode(input: RevokeCodeInput): Promise<void> {
     this.throwIfFailing();
+    for (const limit of input.velocity) if (this.count(limit, input.sentAt) > 0) this.add(limit, input.sentAt, -1);
     const record = this.records.get(input.e164);
     if (!record) return;
     if (record.codeDigest === input.codeDigest) record.codeDigest = undefined;
-    if (record.limitWindowStartedAt === input.limitWindowStartedAt && record.sendCount > 0) record.sendCount -= 1;
+    if ((record.limitWindowStartedAt ?? Infinity) <= input.sentAt && record.sendCount > 0) record.sendCount -= 1;
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
     this.throwIfFailing();
+    const exhausted = input.velocity.find((limit) => this.count(limit, input.now) >= limit.limit);
+    if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
+    for (const limit of input.velocity) this.add(limit, input.now, 1);
+    return this.check(input);
+  }
+
+  private check(input: CheckCodeInput): CheckCodeResult {
     const record = this.records.get(input.e164);
     if (!record || record.lastSentAt === undefined) return { outcome: 'rejected', why: 'no-code' };
     if (record.codeExpiresAt <= input.now) return { outcome: 'rejected', why: 'expired' };
@@ -83,6 +98,18 @@ export class InMemoryVerificationStore implements VerificationStore {
 
   private throwIfFailing(): void {
     if (this.failWith) throw this.failWith;
+  }
+
+  private counterKey(limit: VelocityLimit, at: number): string {
+    return `${limit.kind}#${limit.subject}#${Math.floor(at / limit.windowMs)}`;
+  }
+
+  private count(limit: VelocityLimit, at: number): number {
+    return this.counters.get(this.counterKey(limit, at)) ?? 0;
+  }
+
+  private add(limit: VelocityLimit, at: number, change: number): void {
+    this.counters.set(this.counterKey(limit, at), this.count(limit, at) + change);
   }
 }
 
@@ -107,7 +134,7 @@ export class FakeSmsRoute implements SmsRoute {
 }
 
 export class ManualClock implements Clock {
-  constructor(private time = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
+  constructor(private time = TEST_EPOCH) {}
 
   now(): number {
     return this.time;

@@ -21,3 +21,10 @@ export function usFictional(index: number): string {
 
 export const TEST_CODE_KEY = 'test-key-0123456789abcdef0123456789abcdef';
 export const PINPOINT_APPLICATION_ID = '0123456789abcdef0123456789abcdef';
+
+/**
+ * A start time for tests that walk a clock through windows: midnight UTC two
+ * days ahead. It must lie in the future: DynamoDB Local runs TTL deletion, and
+ * items stamped with a past expiry vanish in the middle of a test.
+ */
+export const TEST_EPOCH = (Math.floor(Date.now() / 86_400_000) + 2) * 86_400_000;

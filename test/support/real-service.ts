@@ -10,7 +10,7 @@ import { DynamoDbVerificationStore } from '../../functions/adapters/dynamodb-ver
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
 import { secureRandom } from '../../functions/adapters/system';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import { createCodeDigester } from '../../functions/core/security-code';
+import { createDigester } from '../../functions/core/security-code';
 import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
@@ -29,7 +29,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
   const store = new DynamoDbVerificationStore(client, tableName);
-  const digester = createCodeDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
   const clock = new ManualClock(Date.now());
   const logger = new CapturingLogger();
   const send = createSendHandler(

@@ -1,6 +1,6 @@
 import maxMetadata from 'libphonenumber-js/max/metadata';
 import minMetadata from 'libphonenumber-js/min/metadata';
-import { createPhoneNumberReader, maskNumber, SMS_CAPABLE_TYPES } from '../../functions/core/phone-number';
+import { createPhoneNumberReader, destinationPrefix, maskNumber } from '../../functions/core/phone-number';
 import { GB_FIXED_LINE, GB_MOBILE, US_PREMIUM_RATE, US_TOLL_FREE, usFictional } from '../support/fixtures';
 
 const full = createPhoneNumberReader(maxMetadata);
@@ -19,7 +19,14 @@ describe('reading phone numbers', () => {
   ])('reads %j (country %s) as the one E.164 number', (text, country) => {
     const reading = full.read(text, country);
 
-    expect(reading).toEqual({ valid: true, e164: GB_MOBILE, country: 'GB', type: 'MOBILE' });
+    expect(reading).toEqual({
+      valid: true,
+      e164: GB_MOBILE,
+      country: 'GB',
+      type: 'MOBILE',
+      countryCallingCode: '44',
+      nationalNumber: '7400123456',
+    });
   });
 
   it.each([
@@ -43,16 +50,21 @@ describe('reading phone numbers', () => {
   });
 
   it.each([
-    [GB_MOBILE, 'MOBILE', true],
-    [usFictional(0), 'FIXED_LINE_OR_MOBILE', true],
-    [GB_FIXED_LINE, 'FIXED_LINE', false],
-    [US_PREMIUM_RATE, 'PREMIUM_RATE', false],
-    [US_TOLL_FREE, 'TOLL_FREE', false],
-  ])('knows that %s is %s (SMS-capable: %s)', (number, type, capable) => {
-    const reading = full.read(number);
+    [GB_MOBILE, 'MOBILE'],
+    [usFictional(0), 'FIXED_LINE_OR_MOBILE'],
+    [GB_FIXED_LINE, 'FIXED_LINE'],
+    [US_PREMIUM_RATE, 'PREMIUM_RATE'],
+    [US_TOLL_FREE, 'TOLL_FREE'],
+  ])('knows that %s is %s', (number, type) => {
+    expect(full.read(number)).toMatchObject({ valid: true, type });
+  });
 
-    expect(reading).toMatchObject({ valid: true, type });
-    expect(reading.valid && SMS_CAPABLE_TYPES.has(reading.type)).toBe(capable);
+  it('names the destination prefix: country calling code and the first national digits', () => {
+    const reading = full.read(GB_MOBILE);
+    if (!reading.valid) throw new Error('invalid');
+
+    expect(destinationPrefix(reading, 4)).toBe('+447400');
+    expect(destinationPrefix(reading, 2)).toBe('+4474');
   });
 
   it('normalises to the same E.164 with minimal metadata (verify) as with full metadata (send)', () => {

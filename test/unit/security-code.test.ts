@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { secureRandom } from '../../functions/adapters/system';
-import { createCodeDigester, generateCode } from '../../functions/core/security-code';
+import { createDigester, generateCode } from '../../functions/core/security-code';
 import { ScriptedRandom } from '../support/fakes';
 
 describe('generating codes', () => {
@@ -29,20 +29,28 @@ describe('generating codes', () => {
 
 describe('digesting codes', () => {
   const key = 'k'.repeat(32);
-  const digester = createCodeDigester(async () => new TextEncoder().encode(key));
+  const digester = createDigester(async () => new TextEncoder().encode(key));
 
   it('is HMAC-SHA-256 over number and code with the deployment key', async () => {
     const expected = createHmac('sha256', key).update('+447400123456\n01234').digest('base64url');
 
-    await expect(digester.digest('+447400123456', '01234')).resolves.toBe(expected);
+    await expect(digester.code('+447400123456', '01234')).resolves.toBe(expected);
   });
 
   it('binds the digest to the number and to the key', async () => {
-    const other = createCodeDigester(async () => new TextEncoder().encode('x'.repeat(32)));
-    const digest = await digester.digest('+447400123456', '01234');
+    const other = createDigester(async () => new TextEncoder().encode('x'.repeat(32)));
+    const digest = await digester.code('+447400123456', '01234');
 
-    expect(await digester.digest('+12015550142', '01234')).not.toBe(digest);
-    expect(await other.digest('+447400123456', '01234')).not.toBe(digest);
+    expect(await digester.code('+12015550142', '01234')).not.toBe(digest);
+    expect(await other.code('+447400123456', '01234')).not.toBe(digest);
     expect(digest).not.toContain('01234');
+  });
+
+  it('names callers by a keyed digest, never by their IP or ARN', async () => {
+    const caller = await digester.caller('ip:203.0.113.7');
+
+    expect(caller).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(caller).not.toContain('203.0.113.7');
+    expect(await digester.caller('ip:203.0.113.8')).not.toBe(caller);
   });
 });

@@ -1,21 +1,26 @@
 import maxMetadata from 'libphonenumber-js/max/metadata';
-import { NumberLimitReachedError } from '../../functions/core/errors';
+import { NumberLimitReachedError, VelocityLimitError } from '../../functions/core/errors';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import { createCodeDigester } from '../../functions/core/security-code';
-import { sendSecurityCode, type SendDependencies } from '../../functions/core/send-code';
+import { createDigester } from '../../functions/core/security-code';
+import { sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
 import type { SendRequest } from '../../functions/core/parameters';
-import { verifySecurityCode } from '../../functions/core/verify-code';
+import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
+import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
 import { CapturingLogger, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from '../support/fakes';
-import { GB_FIXED_LINE, GB_MOBILE, TEST_CODE_KEY, US_PREMIUM_RATE } from '../support/fixtures';
+import { DE_MOBILE, GB_FIXED_LINE, GB_MOBILE, TEST_CODE_KEY, US_PREMIUM_RATE, usFictional } from '../support/fixtures';
 
-function setup() {
+const CALLER = 'ip:192.0.2.10';
+const sendSecurityCode = (request: SendRequest, deps: SendDependencies) => send(request, CALLER, deps);
+
+function setup(settings: DeploymentSettingsInput = {}) {
   const store = new InMemoryVerificationStore();
   const sns = new FakeSmsRoute('sns');
   const pinpoint = new FakeSmsRoute('pinpoint');
   const clock = new ManualClock();
   const logger = new CapturingLogger();
   const phoneNumbers = createPhoneNumberReader(maxMetadata);
-  const digester = createCodeDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const resolved = resolveSettings(settings);
   const deps: SendDependencies = {
     phoneNumbers,
     store,
@@ -24,7 +29,7 @@ function setup() {
     clock,
     random: new ScriptedRandom([4242, 777, 31337]),
     logger,
-    policy: { codeTtlMs: 600_000, lockMs: 900_000, routeSwitchWindowMs: 600_000 },
+    policy: sendPolicyFrom(resolved),
   };
   const request = (extra: Partial<SendRequest> = {}): SendRequest => ({
     number: GB_MOBILE,
@@ -34,10 +39,11 @@ function setup() {
     limitTtlDays: 1,
     ...extra,
   });
-  const check = (code: string) =>
+  const check = (code: string, number = GB_MOBILE) =>
     verifySecurityCode(
-      { number: GB_MOBILE, securityCode: code },
-      { phoneNumbers, store, digester, clock, logger, policy: { maxFailedChecks: 5, lockMs: 900_000 } },
+      { number, securityCode: code },
+      CALLER,
+      { phoneNumbers, store, digester, clock, logger, policy: verifyPolicyFrom(resolved) },
     );
   return { store, sns, pinpoint, clock, logger, deps, request, check };
 }
@@ -158,5 +164,99 @@ describe('sending a code', () => {
     expect(log).toContain('+44******3456');
     expect(log).not.toContain('447400123456');
     expect(log).not.toContain('04242');
+  });
+});
+
+describe('destination policy', () => {
+  it('refuses countries outside the allow-list, storing and counting nothing', async () => {
+    const { deps, request, store, sns } = setup({ allowedCountries: ['GB', 'IE'] });
+
+    await expect(sendSecurityCode(request({ number: DE_MOBILE }), deps)).resolves.toEqual({
+      sent: false,
+      numberValid: true,
+      securityCode: '',
+      reason: 'country-not-allowed',
+    });
+    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: true });
+    expect(sns.sent.map((message) => message.to)).toEqual([GB_MOBILE]);
+    expect([...store.records.keys()]).toEqual([GB_MOBILE]);
+    expect([...store.counters.values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it('refuses denied countries', async () => {
+    const { deps, request } = setup({ deniedCountries: ['GB'] });
+
+    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: false, reason: 'country-not-allowed' });
+  });
+
+  it('sends only to the configured number types', async () => {
+    const mobileOnly = setup({ allowedNumberTypes: ['MOBILE'] });
+
+    await expect(sendSecurityCode(mobileOnly.request({ number: usFictional(5) }), mobileOnly.deps)).resolves.toMatchObject({
+      sent: false,
+      numberValid: true,
+      reason: 'unsupported-number-type',
+    });
+    expect(mobileOnly.store.counters.size).toBe(0);
+  });
+});
+
+describe('velocity limits', () => {
+  it('refuses a caller over its send limit with 429/15, sending and storing nothing', async () => {
+    const { deps, request, sns, check } = setup({ callerSendLimit: 2 });
+    await sendSecurityCode(request({ number: usFictional(0) }), deps);
+    await sendSecurityCode(request({ number: usFictional(1) }), deps);
+
+    const refused = await sendSecurityCode(request({ number: usFictional(2), securityCode: '55555' }), deps).catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(VelocityLimitError);
+    expect(refused).toMatchObject({ apiError: 15, httpStatus: 429, limit: 'caller-send' });
+    expect(sns.sent).toHaveLength(2);
+    await expect(check('55555', usFictional(2))).resolves.toBe(false);
+  });
+
+  it('refuses a destination prefix over its limit with 429/16', async () => {
+    const { deps, request, clock } = setup({ prefixSendLimit: 2, callerSendLimit: 0 });
+    await sendSecurityCode(request({ number: usFictional(0) }), deps);
+    await sendSecurityCode(request({ number: usFictional(1) }), deps);
+
+    await expect(sendSecurityCode(request({ number: usFictional(2) }), deps)).rejects.toMatchObject({ apiError: 16 });
+    await expect(sendSecurityCode(request({ number: GB_MOBILE }), deps)).resolves.toMatchObject({ sent: true });
+    clock.advance(3_600_000);
+    await expect(sendSecurityCode(request({ number: usFictional(2) }), deps)).resolves.toMatchObject({ sent: true });
+  });
+
+  it('stops the whole deployment at its SMS ceiling with 429/17', async () => {
+    const { deps, request } = setup({ globalSendLimit: 1 });
+    await sendSecurityCode(request({ number: usFictional(0) }), deps);
+
+    await expect(sendSecurityCode(request({ number: GB_MOBILE }), deps)).rejects.toMatchObject({ apiError: 17 });
+  });
+
+  it('refunds every count when no route delivers', async () => {
+    const { deps, request, sns, pinpoint } = setup({ globalSendLimit: 1, callerSendLimit: 1, prefixSendLimit: 1 });
+    sns.failure = 'unavailable';
+    pinpoint.failure = 'unavailable';
+    await sendSecurityCode(request(), deps);
+    sns.failure = undefined;
+
+    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: true });
+  });
+});
+
+describe('returning the code', () => {
+  it('leaves a generated code out of the answer when the deployment says so', async () => {
+    const { deps, request, sns } = setup({ returnSecurityCode: false });
+
+    const outcome = await sendSecurityCode(request(), deps);
+
+    expect(outcome).toMatchObject({ sent: true, securityCode: '' });
+    expect(sns.sent[0]?.body).toBe('Your security code is 04242');
+  });
+
+  it('still echoes a code the caller supplied', async () => {
+    const { deps, request } = setup({ returnSecurityCode: false });
+
+    await expect(sendSecurityCode(request({ securityCode: '8642' }), deps)).resolves.toMatchObject({ securityCode: '8642' });
   });
 });

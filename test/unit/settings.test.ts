@@ -8,7 +8,7 @@ import {
 import { PINPOINT_APPLICATION_ID } from '../support/fixtures';
 
 describe('deployment settings', () => {
-  it('defaults to SNS alone and the documented windows', () => {
+  it('defaults to SNS alone, the documented windows and every defence on', () => {
     expect(resolveSettings({})).toEqual({
       smsRoutes: ['sns'],
       pinpointApplicationId: undefined,
@@ -21,6 +21,19 @@ describe('deployment settings', () => {
       routeSwitchSeconds: 600,
       defaultLimit: 10,
       defaultLimitTtlDays: 1,
+      allowedCountries: [],
+      deniedCountries: [],
+      allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
+      callerSendLimit: 30,
+      callerSendWindowSeconds: 60,
+      prefixSendLimit: 50,
+      prefixSendWindowSeconds: 3600,
+      prefixDigits: 4,
+      globalSendLimit: 1000,
+      globalSendWindowSeconds: 3600,
+      callerVerifyLimit: 100,
+      callerVerifyWindowSeconds: 900,
+      returnSecurityCode: true,
     });
   });
 
@@ -40,6 +53,9 @@ describe('deployment settings', () => {
       senderId: 'Acme',
       maxPrice: '0.05',
       codeTtlSeconds: 300,
+      deniedCountries: ['RU', 'NG'],
+      allowedNumberTypes: ['MOBILE'],
+      returnSecurityCode: false,
     });
 
     expect(readSettingsFromEnvironment(settingsToEnvironment(settings))).toEqual(settings);
@@ -49,7 +65,11 @@ describe('deployment settings', () => {
   it.each([
     [{ CODE_TTL_SECONDS: '10' }, /codeTtlSeconds \(CODE_TTL_SECONDS\).*60 to 3600/],
     [{ MAX_FAILED_CHECKS: 'five' }, /MAX_FAILED_CHECKS.*integer/],
-    [{ SMS_ROUTES: 'sns,carrier-pigeon' }, /unknown route "carrier-pigeon"/],
+    [{ SMS_ROUTES: 'sns,carrier-pigeon' }, /SMS_ROUTES.*route names/],
+    [{ ALLOWED_COUNTRIES: 'GB,gbr' }, /ALLOWED_COUNTRIES.*ISO 3166-1/],
+    [{ ALLOWED_NUMBER_TYPES: 'MOBILE,PREMIUM_RATE' }, /ALLOWED_NUMBER_TYPES/],
+    [{ RETURN_SECURITY_CODE: 'no' }, /RETURN_SECURITY_CODE.*true or false/],
+    [{ GLOBAL_SEND_LIMIT: '-1' }, /GLOBAL_SEND_LIMIT/],
     [{ SMS_ROUTES: 'sns,sns' }, /more than once/],
     [{ SMS_ROUTES: 'pinpoint' }, /needs pinpointApplicationId/],
     [{ SENDER_ID: 'Way too long sender' }, /SENDER_ID/],

@@ -1,39 +1,38 @@
 import minMetadata from 'libphonenumber-js/min/metadata';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import type { CodeDigester } from '../../functions/core/ports';
-import { createCodeDigester } from '../../functions/core/security-code';
-import { verifySecurityCode } from '../../functions/core/verify-code';
+import type { Digester } from '../../functions/core/ports';
+import { createDigester } from '../../functions/core/security-code';
+import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
+import { resolveSettings } from '../../functions/settings';
 import { CapturingLogger, InMemoryVerificationStore, ManualClock } from '../support/fakes';
 import { GB_MOBILE, TEST_CODE_KEY } from '../support/fixtures';
 
-async function setup() {
+async function setup(callerVerifyLimit = 100) {
   const store = new InMemoryVerificationStore();
   const clock = new ManualClock();
   const logger = new CapturingLogger();
-  const digester: CodeDigester = createCodeDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const digester: Digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
   const issue = async (code: string, number = GB_MOBILE) =>
     store.recordCode({
       e164: number,
-      codeDigest: await digester.digest(number, code),
+      codeDigest: await digester.code(number, code),
       now: clock.now(),
       codeExpiresAt: clock.now() + 600_000,
       limit: 10,
       limitWindowMs: 86_400_000,
       routeSwitchWindowMs: 600_000,
       retainUntil: clock.now() + 90_000_000,
+      velocity: [],
     });
-  const check = (code: string, number = GB_MOBILE, countryCode?: string) =>
-    verifySecurityCode(
-      { number, securityCode: code, countryCode },
-      {
-        phoneNumbers: createPhoneNumberReader(minMetadata),
-        store,
-        digester,
-        clock,
-        logger,
-        policy: { maxFailedChecks: 5, lockMs: 900_000 },
-      },
-    );
+  const check = (code: string, number = GB_MOBILE, countryCode?: string, caller = 'ip:192.0.2.10') =>
+    verifySecurityCode({ number, securityCode: code, countryCode }, caller, {
+      phoneNumbers: createPhoneNumberReader(minMetadata),
+      store,
+      digester,
+      clock,
+      logger,
+      policy: verifyPolicyFrom(resolveSettings({ callerVerifyLimit })),
+    });
   return { store, clock, logger, issue, check };
 }
 
@@ -68,5 +67,15 @@ describe('verifying a code', () => {
 
     expect(logger.entries()).toContainEqual(expect.objectContaining({ why: 'wrong-code', number: '+44******3456' }));
     expect(logger.lines.join('\n')).not.toMatch(/12345|54321|447400123456/);
+  });
+
+  it('refuses a caller over its check limit with 429/18, while other callers go on', async () => {
+    const { issue, check } = await setup(2);
+    await issue('12345');
+    await check('00000');
+    await check('00001');
+
+    await expect(check('12345')).rejects.toMatchObject({ name: 'VelocityLimitError', apiError: 18, httpStatus: 429 });
+    await expect(check('99999', GB_MOBILE, undefined, 'ip:198.51.100.1')).resolves.toBe(false);
   });
 });
