@@ -11,13 +11,14 @@ import { createPhoneNumberReader } from './core/phone-number';
 import { createRuntime } from './entry/runtime';
 import { createSendHandler } from './entry/send-handler';
 
-const { settings, store, digester } = createRuntime(process.env);
+const { settings, store, digester, sealer } = createRuntime(process.env);
 
 export const handler = createSendHandler(
   {
     phoneNumbers: createPhoneNumberReader(maxMetadata),
     store,
     digester,
+    sealer,
     routes: createSmsRoutes(settings),
     clock: systemClock,
     random: secureRandom,

@@ -8,7 +8,7 @@
  * functions read them once per container and refuse to start on a bad value.
  */
 
-export const ROUTE_NAMES = ['sns', 'pinpoint'] as const;
+export const ROUTE_NAMES = ['sns', 'pinpoint', 'sms-voice-v2'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 /** libphonenumber's number types that a deployment may choose to send to. */
@@ -48,15 +48,35 @@ const COUNTRY = /^[A-Z]{2}$/;
 export const SETTING_SPECS = {
   smsRoutes: {
     type: 'list',
-    item: /^(sns|pinpoint)$/,
+    item: /^(sns|pinpoint|sms-voice-v2)$/,
     rule: `route names (${ROUTE_NAMES.join(', ')})`,
-    description: 'SMS routes in the order they are used. Default: sns, then pinpoint when pinpointApplicationId is set.',
+    description:
+      'SMS routes in the order they are used. Default: sns, then sms-voice-v2 when originationIdentity or ' +
+      'configurationSetName is set, then pinpoint when pinpointApplicationId is set.',
   },
   pinpointApplicationId: {
     type: 'text',
     pattern: /^[0-9a-f]{32}$/,
     rule: 'a 32-character hexadecimal Pinpoint project id',
     description: 'Pinpoint project (application) id with the SMS channel enabled; enables the pinpoint route.',
+  },
+  originationIdentity: {
+    type: 'text',
+    pattern: /^[A-Za-z0-9_:/+.-]{1,256}$/,
+    rule: 'a phone number, sender id, pool or their ARN or id',
+    description: 'End User Messaging SMS origination identity for the sms-voice-v2 route; enables that route.',
+  },
+  configurationSetName: {
+    type: 'text',
+    pattern: /^[A-Za-z0-9_:/.-]{1,256}$/,
+    rule: 'a configuration set name or ARN',
+    description: 'End User Messaging SMS configuration set (event destinations, defaults) for the sms-voice-v2 route.',
+  },
+  protectConfigurationId: {
+    type: 'text',
+    pattern: /^[A-Za-z0-9_:/.-]{1,256}$/,
+    rule: 'a protect configuration id or ARN',
+    description: 'End User Messaging SMS protect configuration (country rules, SMS pumping protection) for sms-voice-v2.',
   },
   senderId: {
     type: 'text',
@@ -277,7 +297,12 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   };
 
   const pinpointApplicationId = text('pinpointApplicationId');
-  const smsRoutes = list<RouteName>('smsRoutes', pinpointApplicationId ? ['sns', 'pinpoint'] : ['sns']);
+  const originationIdentity = text('originationIdentity');
+  const configurationSetName = text('configurationSetName');
+  const defaultRoutes: RouteName[] = ['sns'];
+  if (originationIdentity || configurationSetName) defaultRoutes.push('sms-voice-v2');
+  if (pinpointApplicationId) defaultRoutes.push('pinpoint');
+  const smsRoutes = list<RouteName>('smsRoutes', defaultRoutes);
   if (smsRoutes.length === 0) throw new InvalidSettingError('smsRoutes', 'must name at least one route');
   if (smsRoutes.includes('pinpoint') && !pinpointApplicationId) {
     throw new InvalidSettingError('smsRoutes', 'the pinpoint route needs pinpointApplicationId');
@@ -290,6 +315,9 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   return {
     smsRoutes,
     pinpointApplicationId,
+    originationIdentity,
+    configurationSetName,
+    protectConfigurationId: text('protectConfigurationId'),
     senderId: text('senderId'),
     originationNumber: text('originationNumber'),
     maxPrice: text('maxPrice'),

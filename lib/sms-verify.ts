@@ -16,6 +16,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
 import {
   resolveSettings,
@@ -112,6 +113,8 @@ export class SmsVerify extends Construct {
       Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
       Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.codeKey.secretArn] });
     }
+    // A repeat of an idempotent send reads the first request's record while that request is in progress.
+    Grant.addToPrincipal({ grantee: this.sendFunction, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
     this.grantSmsRoutes(this.sendFunction);
 
     this.api = new HttpApi(this, 'Api', {
@@ -204,8 +207,8 @@ export class SmsVerify extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      // The slowest send (DynamoDB, then every route) is bounded well below this; see client-options.ts.
-      timeout: Duration.seconds(15),
+      // The slowest send (table, every route, table) is bounded at ~17 s; see functions/adapters/client-options.ts.
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       environment,
       bundling: FUNCTION_BUNDLING,
       logGroup,
@@ -220,6 +223,22 @@ export class SmsVerify extends Construct {
         reason:
           'sns:Publish to a phone number has no resource to scope to: SNS authorises direct SMS only on "*". ' +
           'The role allows no other action on "*", and spending is bounded by the velocity limits and SNS spend limit.',
+      });
+    }
+    if (this.settings.smsRoutes.includes('sms-voice-v2')) {
+      const stack = Stack.of(this);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['sms-voice:SendTextMessage'],
+          resources: [stack.formatArn({ service: 'sms-voice', resource: '*' })],
+        }),
+      );
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:*]`,
+        reason:
+          'SendTextMessage is authorised on every origination identity, configuration set and protect configuration ' +
+          'it touches, which may be given as names or ARNs; the grant is confined to this account and region.',
       });
     }
     if (this.settings.smsRoutes.includes('pinpoint')) {

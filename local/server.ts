@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import type { ApiHandler } from '../functions/entry/api-handler';
 import { maskNumber } from '../functions/core/phone-number';
 import { lambdaContext, toApiGatewayEvent, writeLambdaResult } from './api-gateway-event';
@@ -18,7 +19,6 @@ import { SmsSimulator, type OutboxMessage } from './sms-simulator';
 export const LOCAL_TABLE_NAME = 'sms-verify-local';
 /** A placeholder Pinpoint project id, so the local service runs both routes by default. */
 export const LOCAL_PINPOINT_APPLICATION_ID = '10ca1000000000000000000000000000';
-const FUNCTION_TIMEOUT_MS = 15_000;
 /** API Gateway's own request size limit; the handlers enforce the API's much smaller one. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const CONSOLE_DIRECTORY = path.join(__dirname, 'console');
@@ -131,9 +131,10 @@ function configureEnvironment({
   env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
   env.AWS_ENDPOINT_URL_SNS = simulator.url;
   env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
+  env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
   env.TABLE_NAME ??= LOCAL_TABLE_NAME;
   env.PINPOINT_APPLICATION_ID ??= LOCAL_PINPOINT_APPLICATION_ID;
-  env.SMS_ROUTES ??= 'sns,pinpoint';
+  env.SMS_ROUTES ??= 'sns,pinpoint,sms-voice-v2';
   env.CODE_HASH_KEY ??= codeKey(persistDir);
   delete env.CODE_HASH_SECRET_ID;
 }
@@ -170,7 +171,7 @@ async function handleRequest(
   if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
   const routeKey = `${method} ${url.pathname}`;
   const event = toApiGatewayEvent(request, body, routeKey);
-  const result = await route.handler(event, lambdaContext(route.functionName, FUNCTION_TIMEOUT_MS));
+  const result = await route.handler(event, lambdaContext(route.functionName, FUNCTION_TIMEOUT_SECONDS * 1000));
   onInvoke?.(routeKey, event, result);
   writeLambdaResult(response, result);
 }

@@ -1,24 +1,30 @@
 /**
  * A local stand-in for the SMS providers, speaking their real wire protocols so
  * that the production adapters and the real AWS SDK clients run unchanged
- * against it (point them here with AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_PINPOINT):
+ * against it (point them here with AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_PINPOINT
+ * and AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2):
  *
  *  - SNS, AWS query protocol: POST / with a form body `Action=Publish&…`, XML answers.
  *  - Pinpoint, REST-JSON: POST /v1/apps/{ApplicationId}/messages, JSON answers.
+ *  - End User Messaging SMS, AWS JSON 1.0: POST / with
+ *    `X-Amz-Target: PinpointSMSVoiceV2.SendTextMessage`, JSON answers.
  *
  * Every accepted message lands in an outbox. Each route's behaviour can be
  * switched to fail the way the real provider fails:
  *   ok        accept the message
- *   throttle  the provider's throttling error (SNS Throttled 429, Pinpoint TooManyRequestsException 429)
- *   error     a 5xx (SNS InternalError, Pinpoint InternalServerErrorException)
- *   reject    a permanent failure for this message (SNS InvalidParameter 400, Pinpoint PERMANENT_FAILURE)
+ *   throttle  the provider's throttling error (SNS Throttled 429, Pinpoint TooManyRequestsException 429,
+ *             End User Messaging ThrottlingException)
+ *   error     a 5xx (SNS InternalError, Pinpoint InternalServerErrorException, InternalServerException)
+ *   reject    a permanent failure for this message (SNS InvalidParameter, Pinpoint PERMANENT_FAILURE,
+ *             End User Messaging ValidationException)
+ *   timeout   the provider takes the message (it reaches the outbox) but never answers: the ambiguous case
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROUTE_NAMES, type RouteName } from '../functions/settings';
 
-export const FAULT_MODES = ['ok', 'throttle', 'error', 'reject'] as const;
+export const FAULT_MODES = ['ok', 'throttle', 'error', 'reject', 'timeout'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 export type Faults = Record<RouteName, FaultMode>;
 
@@ -126,6 +132,10 @@ export class SmsSimulator {
     const path = new URL(request.url ?? '/', 'http://simulator').pathname;
     const pinpoint = /^\/v1\/apps\/([^/]+)\/messages$/.exec(path);
     if (request.method === 'POST' && pinpoint) return this.pinpointSendMessages(request, response, path, body);
+    const target = request.headers['x-amz-target'];
+    if (request.method === 'POST' && path === '/' && typeof target === 'string') {
+      return this.smsVoiceV2(request, response, target, body);
+    }
     if (request.method === 'POST' && path === '/') return this.snsQuery(request, response, body);
     respond(response, 404, 'application/json', JSON.stringify({ message: `No simulated API at ${request.method} ${path}` }));
   }
@@ -147,6 +157,8 @@ export class SmsSimulator {
         return snsError(response, 500, 'InternalError', 'Internal failure (simulated)', 'Receiver');
       case 'reject':
         return snsError(response, 400, 'InvalidParameter', `Invalid parameter: PhoneNumber Reason: ${to} is not valid to publish to`);
+      case 'timeout':
+        return this.acceptWithoutAnswer({ to, body: message, route: 'sns' });
       case 'ok': {
         const messageId = randomUUID();
         this.accept({ to, body: message, route: 'sns' });
@@ -180,6 +192,9 @@ export class SmsSimulator {
         return pinpointError(response, 429, 'TooManyRequestsException', 'Too many requests');
       case 'error':
         return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
+      case 'timeout':
+        for (const [to] of addresses) this.acceptWithoutAnswer({ to, body: sms.Body, route: 'pinpoint' });
+        return;
       case 'ok':
       case 'reject': {
         const accepted = this.currentFaults.pinpoint === 'ok';
@@ -199,6 +214,42 @@ export class SmsSimulator {
         );
       }
     }
+  }
+
+  private smsVoiceV2(request: IncomingMessage, response: ServerResponse, target: string, body: string): void {
+    if (target !== 'PinpointSMSVoiceV2.SendTextMessage') {
+      return json10Error(response, 400, 'UnknownOperationException', `The operation ${target} is not simulated`);
+    }
+    let payload: { DestinationPhoneNumber?: string; MessageBody?: string };
+    try {
+      payload = JSON.parse(body) as typeof payload;
+    } catch {
+      return json10Error(response, 400, 'SerializationException', 'Request body is not JSON');
+    }
+    this.received.push({ route: 'sms-voice-v2', path: '/', headers: request.headers, payload });
+    const to = payload.DestinationPhoneNumber ?? '';
+    const text = payload.MessageBody ?? '';
+    switch (this.currentFaults['sms-voice-v2']) {
+      case 'throttle':
+        return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
+      case 'error':
+        return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+      case 'reject':
+        return json10Error(response, 400, 'ValidationException', 'Destination is not reachable (simulated)', {
+          Reason: 'DESTINATION_COUNTRY_BLOCKED',
+        });
+      case 'timeout':
+        return this.acceptWithoutAnswer({ to, body: text, route: 'sms-voice-v2' });
+      case 'ok': {
+        this.accept({ to, body: text, route: 'sms-voice-v2' });
+        return respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify({ MessageId: randomUUID() }));
+      }
+    }
+  }
+
+  /** The provider took the message but its answer never arrives; the caller's timeout ends the wait. */
+  private acceptWithoutAnswer(message: Omit<OutboxMessage, 'at'>): void {
+    this.accept(message);
   }
 
   private accept(message: Omit<OutboxMessage, 'at'>): void {
@@ -221,6 +272,17 @@ function snsError(response: ServerResponse, status: number, code: string, messag
     `<ErrorResponse xmlns="${SNS_NAMESPACE}"><Error><Type>${type}</Type><Code>${code}</Code>` +
       `<Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
   );
+}
+
+function json10Error(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
+  response.setHeader('x-amzn-ErrorType', type);
+  respond(response, status, 'application/x-amz-json-1.0', JSON.stringify({ __type: type, message, ...extra }));
 }
 
 function pinpointError(response: ServerResponse, status: number, type: string, message: string): void {

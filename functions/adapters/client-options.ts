@@ -1,23 +1,34 @@
 /**
  * Timeouts and retries for every AWS client, chosen so that the slowest send
- * (every route tried once after DynamoDB) ends well inside the function timeout
- * and API Gateway's 30 s:
- *   DynamoDB: 1 s to connect, 2 s per attempt, 3 attempts (SDK backoff)   ≤ ~7 s
- *   SMS routes: 1 s to connect, 3 s per attempt, 1 attempt per route       ≤ 3 s each
- * SMS clients do not retry: after a timeout the provider may already have
- * accepted the message, and the next route is a faster and safer second try.
+ * ends well inside the function timeout (20 s) and API Gateway's 30 s:
+ *
+ *   table write    2 attempts × (0.5 s connect + 1 s request) + backoff   ≈ 3.1 s
+ *   SMS route      1 attempt  × (1 s connect + 2.5 s request)             = 3.5 s
+ *
+ *   slowest send = record (3.1) + three routes (10.5) + revoke or keep the answer (3.1) ≈ 16.7 s
+ *   slowest check = caller count (3.1) + check (3.1) + post-lock check (3.1) ≈ 9.3 s
+ *
+ * A typical send is one table write (~10 ms in region) and one SMS request
+ * (~100-300 ms). SMS clients do not retry: after a timeout the provider may
+ * already have the message, and the next route is the faster and safer second
+ * try. `throwOnRequestTimeout` matters: without it the SDK's HTTP handler only
+ * logs a warning when `requestTimeout` passes and goes on waiting.
  */
 export const TABLE_CLIENT_OPTIONS = {
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
 } as const;
 
 export const SMS_CLIENT_OPTIONS = {
   maxAttempts: 1,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500, throwOnRequestTimeout: true },
 } as const;
 
+/** Read once per container; three attempts ride out a brief Secrets Manager hiccup at cold start. */
 export const SECRET_CLIENT_OPTIONS = {
   maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
 } as const;
+
+/** The functions' timeout: inside API Gateway's 30 s integration timeout, above the slowest bounded send. */
+export const FUNCTION_TIMEOUT_SECONDS = 20;

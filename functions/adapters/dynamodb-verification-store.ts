@@ -23,6 +23,10 @@
  * Item per velocity limit and fixed window, key `velocity#<kind>#<subject>#<window number>`:
  *   count, expiresAt (the end of the window, plus a margin)
  *
+ * Item per claimed idempotency key, key `idempotency#<digest of caller and key>`:
+ *   status (in-progress | completed), requestDigest, until, inProgressUntil (ms),
+ *   sealedAnswer (the first answer, AES-GCM sealed: it may carry the code), expiresAt
+ *
  * How a check counts and consumes in one write: the code is stored as the key
  * of a map, under its keyed digest, with the value -1. A check with digest d
  * runs `SET failedChecks = if_not_exists(code.d, failedChecks) + 1 REMOVE code.d`:
@@ -35,6 +39,7 @@
  */
 import {
   ConditionalCheckFailedException,
+  GetItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -47,6 +52,8 @@ import { DependencyUnavailableError } from '../core/errors';
 import type {
   CheckCodeInput,
   CheckCodeResult,
+  IdempotencyClaim,
+  IdempotencyRecord,
   RecordCodeInput,
   RecordCodeResult,
   RevokeCodeInput,
@@ -82,6 +89,11 @@ const NAMES = {
   '#routeStreak': 'routeStreak',
   '#expiresAt': TABLE_TTL_ATTRIBUTE,
   '#count': 'count',
+  '#status': 'status',
+  '#requestDigest': 'requestDigest',
+  '#until': 'until',
+  '#inProgressUntil': 'inProgressUntil',
+  '#sealedAnswer': 'sealedAnswer',
 } as const;
 
 /** Counter items outlive their window by this much, so TTL deletion never removes a live one. */
@@ -92,6 +104,7 @@ type NameKey = keyof typeof NAMES;
 
 export const numberKey = (e164: string): string => `number#${e164}`;
 const keyOf = (e164: string): Item => ({ [TABLE_PARTITION_KEY]: { S: numberKey(e164) } });
+const idempotencyKeyOf = (key: string): Item => ({ [TABLE_PARTITION_KEY]: { S: `idempotency#${key}` } });
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const readNumber = (item: Item | undefined, attribute: string): number | undefined => {
@@ -117,6 +130,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
     // Most sends go to a number that is inside its limit window and not repeating within the switch window.
     let state: SendState = { limitWindow: { kind: 'continuing' }, streak: { kind: 'fresh' } };
     for (let write = 0; write < MAX_WRITES; write++) {
+      const claim = input.idempotency;
       const items: TransactWriteItem[] = [
         {
           Update: {
@@ -125,17 +139,24 @@ export class DynamoDbVerificationStore implements VerificationStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
+        ...(claim
+          ? [{ Update: { ...claimUpdate(claim, input.now), TableName: this.tableName, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } }]
+          : []),
         ...input.velocity.map((limit) => ({
           Update: { ...counterUpdate(limit, input.now, +1), TableName: this.tableName },
         })),
       ];
+      const firstCounter = claim ? 2 : 1;
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
         return { outcome: 'recorded', routeStreak: state.streak.kind === 'fresh' ? 0 : state.streak.previous + 1 };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw asTableFailure(error);
         const reasons = error.CancellationReasons ?? [];
-        const exhausted = input.velocity.find((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed');
+        if (claim && reasons[1]?.Code === 'ConditionalCheckFailed') {
+          return { outcome: 'duplicate', record: idempotencyRecordOf(reasons[1].Item) };
+        }
+        const exhausted = input.velocity.find((_, i) => reasons[i + firstCounter]?.Code === 'ConditionalCheckFailed');
         if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           const actual = sendStateOf(reasons[0].Item, input);
@@ -185,6 +206,45 @@ export class DynamoDbVerificationStore implements VerificationStore {
       },
       'NONE',
     );
+  }
+
+  async completeIdempotency(key: string, sealedAnswer: string): Promise<void> {
+    await this.update(
+      {
+        Key: idempotencyKeyOf(key),
+        UpdateExpression: 'SET #status = :completed, #sealedAnswer = :answer',
+        ConditionExpression: 'attribute_exists(#status)',
+        ExpressionAttributeNames: pick(['#status', '#sealedAnswer']),
+        ExpressionAttributeValues: { ':completed': { S: 'completed' }, ':answer': { S: sealedAnswer } },
+      },
+      'NONE',
+    );
+  }
+
+  async releaseIdempotency(key: string): Promise<void> {
+    // Expired at once: the next claim of the key overwrites it.
+    await this.update(
+      {
+        Key: idempotencyKeyOf(key),
+        UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero',
+        ConditionExpression: 'attribute_exists(#status)',
+        ExpressionAttributeNames: pick(['#status', '#until', '#inProgressUntil']),
+        ExpressionAttributeValues: { ':zero': n(0) },
+      },
+      'NONE',
+    );
+  }
+
+  async readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined> {
+    let item: Item | undefined;
+    try {
+      ({ Item: item } = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: idempotencyKeyOf(key), ConsistentRead: true }),
+      ));
+    } catch (error) {
+      throw asTableFailure(error);
+    }
+    return item && (readNumber(item, NAMES['#until']) ?? 0) > now ? idempotencyRecordOf(item) : undefined;
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
@@ -327,6 +387,39 @@ function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant): UpdatePa
       ...(variant === 'lock-expired' ? { ':zero': n(0), ':lockCutoff': n(input.now - input.lockMs) } : {}),
     },
   };
+}
+
+/**
+ * Claims an idempotency key unless a live claim holds it: a claim lives until
+ * `until`, or, while its request is in progress, only until `inProgressUntil`
+ * (after which its request is taken to have died).
+ */
+function claimUpdate(claim: IdempotencyClaim, now: number): UpdateParams {
+  return {
+    Key: idempotencyKeyOf(claim.key),
+    UpdateExpression:
+      'SET #status = :inProgress, #requestDigest = :requestDigest, #until = :until, ' +
+      '#inProgressUntil = :inProgressUntil, #expiresAt = :expiresAt REMOVE #sealedAnswer',
+    ConditionExpression:
+      'attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
+    ExpressionAttributeNames: pick(['#status', '#requestDigest', '#until', '#inProgressUntil', '#expiresAt', '#sealedAnswer']),
+    ExpressionAttributeValues: {
+      ':inProgress': { S: 'in-progress' },
+      ':requestDigest': { S: claim.requestDigest },
+      ':until': n(claim.until),
+      ':inProgressUntil': n(claim.inProgressUntil),
+      ':expiresAt': n(Math.ceil((claim.until + COUNTER_RETENTION_MARGIN_MS) / 1000)),
+      ':now': n(now),
+    },
+  };
+}
+
+function idempotencyRecordOf(item: Item | undefined): IdempotencyRecord {
+  const requestDigest = item?.[NAMES['#requestDigest']]?.S ?? '';
+  const sealedAnswer = item?.[NAMES['#sealedAnswer']]?.S;
+  return item?.[NAMES['#status']]?.S === 'completed' && sealedAnswer !== undefined
+    ? { status: 'completed', requestDigest, sealedAnswer }
+    : { status: 'in-progress', requestDigest };
 }
 
 /** Counts one event (+1) or refunds one (-1) in the limit's window that contains `at`. */

@@ -73,6 +73,18 @@ export class VelocityLimitError extends ApiError {
   }
 }
 
+/** 409/19: an Idempotency-Key was reused for a different request. */
+export class IdempotencyKeyReusedError extends ApiError {
+  readonly apiError = 19;
+  readonly httpStatus = 409;
+}
+
+/** 409/20: the first request with this Idempotency-Key has not finished; the caller may retry shortly. */
+export class IdempotentRequestInProgressError extends ApiError {
+  readonly apiError = 20;
+  readonly httpStatus = 409;
+}
+
 /** 503/5: a dependency (the table, the secret store) is unavailable; the request changed nothing and may be retried. */
 export class DependencyUnavailableError extends ApiError {
   readonly apiError = 5;

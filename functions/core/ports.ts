@@ -21,9 +21,37 @@ export interface RandomSource {
 export interface Digester {
   /** The digest stored instead of a code; bound to its number. */
   code(e164: string, code: string): Promise<string>;
-  /** A stable, opaque name for a caller (an IAM principal or an IP address). */
+  /** A stable, opaque name for a caller (an IAM principal or an IP address), or for anything else by its purpose. */
   caller(callerId: string): Promise<string>;
+  /** A digest of any text for a named purpose (idempotency keys, request fingerprints). */
+  text(purpose: string, text: string): Promise<string>;
 }
+
+/** Authenticated encryption with the deployment's key, for what must be kept but not readable (stored answers). */
+export interface Sealer {
+  seal(plaintext: string): Promise<string>;
+  /** Throws when the sealed text was not sealed with this key or was altered. */
+  open(sealed: string): Promise<string>;
+}
+
+/**
+ * A claim on an idempotency key, written in the same transaction as the code:
+ * while it stands, a repeat of the request gets the first answer instead of a second SMS.
+ */
+export interface IdempotencyClaim {
+  /** Scoped to the caller and opaque: a digest of the caller and their key. */
+  key: string;
+  /** A digest of the request, so that a different request under the same key is refused. */
+  requestDigest: string;
+  /** Until when a repeat gets the first answer. */
+  until: number;
+  /** If the first request has not finished by then (its function died), a repeat may run again. */
+  inProgressUntil: number;
+}
+
+export type IdempotencyRecord =
+  | { status: 'in-progress'; requestDigest: string }
+  | { status: 'completed'; requestDigest: string; sealedAnswer: string };
 
 /** The velocity limits besides the per-number `limit`; each answers 429 with its own `api-error`. */
 export const VELOCITY_KINDS = ['caller-send', 'prefix-send', 'global-send', 'caller-verify'] as const;
@@ -53,6 +81,8 @@ export interface RecordCodeInput {
   retainUntil: number;
   /** Counted in the same atomic write as the code: if any is exhausted, nothing is recorded. */
   velocity: VelocityLimit[];
+  /** Claimed in the same atomic write as the code, when the request carries an idempotency key. */
+  idempotency?: IdempotencyClaim;
 }
 
 export type RecordCodeResult =
@@ -61,7 +91,9 @@ export type RecordCodeResult =
       /** 0 for the first send of a streak, then 1, 2, … for each repeat within the route-switch window. */
       routeStreak: number;
     }
-  | { outcome: 'limit-reached'; limit: 'number' | VelocityKind };
+  | { outcome: 'limit-reached'; limit: 'number' | VelocityKind }
+  /** The idempotency key is already claimed: nothing was recorded or counted. */
+  | { outcome: 'duplicate'; record: IdempotencyRecord };
 
 export interface RevokeCodeInput {
   e164: string;
@@ -108,6 +140,12 @@ export interface VerificationStore {
    * the number is locked for `lockMs`, and a successful check resets the count.
    */
   checkCode(input: CheckCodeInput): Promise<CheckCodeResult>;
+  /** Keeps the (sealed) answer of a request whose key was claimed, for its repeats. */
+  completeIdempotency(key: string, sealedAnswer: string): Promise<void>;
+  /** Gives a claimed key up after a request failed, so that a repeat runs again. */
+  releaseIdempotency(key: string): Promise<void>;
+  /** The record of a claimed key, read consistently; undefined once released or expired. */
+  readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined>;
 }
 
 export interface SmsMessage {

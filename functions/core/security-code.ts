@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
-import type { Digester, RandomSource } from './ports';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { Digester, RandomSource, Sealer } from './ports';
 
 export const MIN_CODE_LENGTH = 4;
 export const MAX_CODE_LENGTH = 12;
@@ -28,5 +28,30 @@ export function createDigester(loadKey: () => Promise<Uint8Array>): Digester {
   return {
     code: (e164, code) => hmac(`${e164}\n${code}`),
     caller: (callerId) => hmac(`caller\n${callerId}`),
+    text: (purpose, text) => hmac(`${purpose}\n${text}`),
+  };
+}
+
+/**
+ * AES-256-GCM with a key derived from the deployment's secret (HMAC of a
+ * fixed label, so the digest key is never used for encryption). A repeat of an
+ * idempotent send must get the first answer, which may carry the code; the
+ * answer is kept sealed, never in plain text.
+ */
+export function createSealer(loadKey: () => Promise<Uint8Array>): Sealer {
+  const encryptionKey = async () => createHmac('sha256', await loadKey()).update('sms-verify answer sealing v1').digest();
+  return {
+    async seal(plaintext) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', await encryptionKey(), iv);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    },
+    async open(sealed) {
+      const bytes = Buffer.from(sealed, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', await encryptionKey(), bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    },
   };
 }

@@ -1,18 +1,49 @@
-import { NumberLimitReachedError, VelocityLimitError } from './errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  IdempotencyKeyReusedError,
+  IdempotentRequestInProgressError,
+  NumberLimitReachedError,
+  VelocityLimitError,
+} from './errors';
 import { composeMessage } from './messages';
 import type { SendRequest } from './parameters';
 import { destinationPrefix, maskNumber, type PhoneNumberReader } from './phone-number';
-import type { Clock, Digester, Logger, RandomSource, SmsReceipt, SmsRoute, VelocityLimit, VerificationStore } from './ports';
+import type {
+  Clock,
+  Digester,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  Logger,
+  RandomSource,
+  Sealer,
+  SmsReceipt,
+  SmsRoute,
+  VelocityLimit,
+  VerificationStore,
+} from './ports';
 import { SmsRouteError } from './ports';
 import { routeOrder } from './routing';
 import { generateCode } from './security-code';
 import type { DeploymentSettings } from '../settings';
 
-export type SendFailureReason = 'invalid-number' | 'country-not-allowed' | 'unsupported-number-type' | 'delivery-failed';
+export type SendFailureReason =
+  | 'invalid-number'
+  | 'country-not-allowed'
+  | 'unsupported-number-type'
+  | 'delivery-failed'
+  | 'delivery-unconfirmed';
 
 export type SendOutcome =
   | { sent: true; numberValid: true; securityCode: string; route: SmsReceipt['route'] }
-  | { sent: false; numberValid: boolean; securityCode: ''; reason: SendFailureReason };
+  | { sent: false; numberValid: boolean; securityCode: ''; reason: Exclude<SendFailureReason, 'delivery-unconfirmed'> }
+  /** A route timed out and none confirmed: the SMS may have arrived, so its code stays valid. */
+  | { sent: false; numberValid: true; securityCode: string; reason: 'delivery-unconfirmed' };
+
+/** Who asks, and under which idempotency key if any. */
+export interface SendContext {
+  caller: string;
+  idempotencyKey?: string;
+}
 
 interface Window {
   limit: number;
@@ -58,6 +89,7 @@ export interface SendDependencies {
   /** Routes in configured order; at least one. */
   routes: readonly SmsRoute[];
   digester: Digester;
+  sealer: Sealer;
   clock: Clock;
   random: RandomSource;
   logger: Logger;
@@ -67,6 +99,13 @@ export interface SendDependencies {
 const DAY_MS = 86_400_000;
 /** Records outlive every window they serve by this much, so TTL deletion (which lags) never cuts one short. */
 const RETENTION_MARGIN_MS = 3_600_000;
+/** A repeat within this long of an idempotent request gets its first answer. */
+export const IDEMPOTENCY_WINDOW_MS = 10 * 60_000;
+/** Longer than the function's timeout: a claim older than this belongs to a request that died. */
+const IN_PROGRESS_MS = 30_000;
+/** A concurrent repeat waits this long (polls × interval) for the first request's answer. */
+const DUPLICATE_POLLS = 60;
+const DUPLICATE_POLL_INTERVAL_MS = 100;
 
 /**
  * Sends a one-time code to a number on behalf of a caller.
@@ -83,7 +122,7 @@ const RETENTION_MARGIN_MS = 3_600_000;
  */
 export async function sendSecurityCode(
   request: SendRequest,
-  caller: string,
+  { caller, idempotencyKey }: SendContext,
   deps: SendDependencies,
 ): Promise<SendOutcome> {
   const { logger, policy } = deps;
@@ -112,6 +151,7 @@ export async function sendSecurityCode(
   const now = deps.clock.now();
   const velocity = await sendVelocity(policy, caller, destinationPrefix(reading, policy.prefixDigits), deps.digester);
   const limitWindowMs = request.limitTtlDays * DAY_MS;
+  const idempotency = idempotencyKey ? await claimFor(request, caller, idempotencyKey, now, deps.digester) : undefined;
   const recorded = await deps.store.recordCode({
     e164,
     codeDigest,
@@ -122,7 +162,12 @@ export async function sendSecurityCode(
     routeSwitchWindowMs: policy.routeSwitchWindowMs,
     retainUntil: now + Math.max(limitWindowMs, policy.codeTtlMs + policy.lockMs) + RETENTION_MARGIN_MS,
     velocity,
+    idempotency,
   });
+  if (recorded.outcome === 'duplicate') {
+    logger.info('Repeat of an idempotent request', { number: masked, status: recorded.record.status });
+    return answerOfFirstRequest(recorded.record, idempotency!, deps);
+  }
   if (recorded.outcome === 'limit-reached') {
     logger.info('Refused: limit reached', { number: masked, limit: recorded.limit });
     if (recorded.limit === 'number') {
@@ -133,29 +178,106 @@ export async function sendSecurityCode(
     throw new VelocityLimitError(recorded.limit);
   }
 
+  let outcome: SendOutcome;
+  try {
+    outcome = await deliver({ e164, masked, code, codeDigest, now, velocity, routeStreak: recorded.routeStreak }, request, deps);
+  } catch (error) {
+    // An unexpected failure after the claim: give the key up so that a repeat runs again.
+    if (idempotency) await deps.store.releaseIdempotency(idempotency.key).catch(() => undefined);
+    throw error;
+  }
+  if (idempotency) {
+    try {
+      await deps.store.completeIdempotency(idempotency.key, await deps.sealer.seal(JSON.stringify(outcome)));
+    } catch (error) {
+      // The SMS is out; a repeat within the claim's life waits, after it runs again. Logged, not failed.
+      logger.error('Could not keep the answer of an idempotent request', { error: (error as Error).name });
+    }
+  }
+  return outcome;
+}
+
+interface RecordedSend {
+  e164: string;
+  masked: string;
+  code: string;
+  codeDigest: string;
+  now: number;
+  velocity: VelocityLimit[];
+  routeStreak: number;
+}
+
+/** Tries the routes in order; revokes the code when no route took the message for sure. */
+async function deliver(send: RecordedSend, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
+  const { logger, policy } = deps;
+  const { e164, masked, code } = send;
+  // A generated code is returned unless the deployment turned that off; a caller's own code is theirs already.
+  const shownCode = request.securityCode !== undefined || policy.returnSecurityCode ? code : '';
   const message = { to: e164, body: composeMessage({ language: request.language, code, brand: request.brandName }) };
-  const order = routeOrder(deps.routes, recorded.routeStreak);
+  const order = routeOrder(deps.routes, send.routeStreak);
+  let timedOut = false;
   for (const route of order) {
     try {
       const receipt = await route.send(message);
-      logger.info('Code sent', {
-        number: masked,
-        route: receipt.route,
-        routeStreak: recorded.routeStreak,
-        failover: route !== order[0],
-      });
-      // A generated code is returned unless the deployment turned that off; a caller's own code is theirs already.
-      const shown = request.securityCode !== undefined || policy.returnSecurityCode ? code : '';
-      return { sent: true, numberValid: true, securityCode: shown, route: receipt.route };
+      logger.info('Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover: route !== order[0] });
+      return { sent: true, numberValid: true, securityCode: shownCode, route: receipt.route };
     } catch (error) {
       if (!(error instanceof SmsRouteError)) throw error;
+      timedOut ||= error.kind === 'timeout';
       logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind });
     }
   }
 
-  await deps.store.revokeCode({ e164, codeDigest, sentAt: now, velocity });
+  if (timedOut) {
+    // A provider that timed out may have taken the message: revoking would strand a code someone may read.
+    logger.error('Delivery unconfirmed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
+    return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
+  }
+  try {
+    await deps.store.revokeCode({ e164, codeDigest: send.codeDigest, sentAt: send.now, velocity: send.velocity });
+  } catch (error) {
+    // The table failed after the SDK's retries: the code stays recorded, but no SMS carried it, so no one knows it.
+    logger.error('Could not revoke an undelivered code', { number: masked, error: (error as Error).name });
+  }
   logger.error('Delivery failed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
   return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
+}
+
+async function claimFor(
+  request: SendRequest,
+  caller: string,
+  idempotencyKey: string,
+  now: number,
+  digester: Digester,
+): Promise<IdempotencyClaim> {
+  const canonical = JSON.stringify(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    key: await digester.text('idempotency-key', `${caller}\n${idempotencyKey}`),
+    requestDigest: await digester.text('idempotent-request', canonical),
+    until: now + IDEMPOTENCY_WINDOW_MS,
+    inProgressUntil: now + IN_PROGRESS_MS,
+  };
+}
+
+/** The first request's answer for a repeat; a concurrent repeat waits for it. */
+async function answerOfFirstRequest(
+  record: IdempotencyRecord,
+  claim: IdempotencyClaim,
+  deps: SendDependencies,
+): Promise<SendOutcome> {
+  let current: IdempotencyRecord | undefined = record;
+  for (let poll = 0; current?.status === 'in-progress' && poll < DUPLICATE_POLLS; poll++) {
+    if (current.requestDigest !== claim.requestDigest) break;
+    await sleep(DUPLICATE_POLL_INTERVAL_MS);
+    current = await deps.store.readIdempotency(claim.key, deps.clock.now());
+  }
+  if (current && current.requestDigest !== claim.requestDigest) {
+    throw new IdempotencyKeyReusedError('This Idempotency-Key was used for a different request');
+  }
+  if (current?.status !== 'completed') {
+    throw new IdempotentRequestInProgressError('A request with this Idempotency-Key is still being processed; retry shortly');
+  }
+  return JSON.parse(await deps.sealer.open(current.sealedAnswer)) as SendOutcome;
 }
 
 async function sendVelocity(

@@ -26,9 +26,18 @@ function apiContract(logger: JsonLogger): MiddlewareObj<unknown, unknown, Error,
   };
 }
 
-/** A Lambda handler for one API route: parse the invocation, run the route, shape the answer. */
-export function createApiHandler(route: (invocation: Invocation) => Promise<object>, logger: JsonLogger): ApiHandler {
+/**
+ * A Lambda handler for one API route: parse the invocation, run the route, shape the answer.
+ * An idempotent route reads idempotency keys (see {@link Invocation.idempotencyKey}).
+ */
+export function createApiHandler(
+  route: (invocation: Invocation) => Promise<object>,
+  logger: JsonLogger,
+  options: { idempotent: boolean } = { idempotent: false },
+): ApiHandler {
   return middy<unknown, unknown, Error, Context>()
     .use(apiContract(logger))
-    .handler(async (event: unknown) => route(readInvocation(event)));
+    .handler(async (event: unknown, context: Context) =>
+      route(readInvocation(event, { idempotent: options.idempotent, requestId: context.awsRequestId })),
+    );
 }

@@ -25,9 +25,25 @@ export interface Invocation {
    * Lambda does not name.
    */
   caller: string;
+  /**
+   * The send route's idempotency key: the `Idempotency-Key` header over HTTP,
+   * the `idempotency-key` field of a direct invocation, or else, for a direct
+   * invocation, the Lambda request id, which stays the same when Lambda retries
+   * an asynchronous event.
+   */
+  idempotencyKey?: string;
 }
 
 export const DIRECT_CALLER = 'direct';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const IDEMPOTENCY_FIELD = 'idempotency-key';
+
+export interface InvocationOptions {
+  /** Whether this route reads idempotency keys (the send route). */
+  idempotent: boolean;
+  /** The Lambda request id, the implicit key of a direct invocation. */
+  requestId?: string;
+}
 
 export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
   return (
@@ -39,14 +55,32 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
   );
 }
 
-export function readInvocation(event: unknown): Invocation {
+export function readInvocation(event: unknown, options: InvocationOptions = { idempotent: false }): Invocation {
   if (isHttpEvent(event)) {
-    return { kind: 'http', parameters: readHttpParameters(event), caller: callerOf(event) };
+    const header = options.idempotent ? headerOf(event, IDEMPOTENCY_HEADER) : undefined;
+    return {
+      kind: 'http',
+      parameters: readHttpParameters(event),
+      caller: callerOf(event),
+      idempotencyKey: header === undefined ? undefined : idempotencyKey(header, 'Idempotency-Key'),
+    };
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new MalformedBodyError('The invocation event must be a JSON object of request parameters');
   }
-  return { kind: 'direct', parameters: event as RawParameters, caller: DIRECT_CALLER };
+  if (!options.idempotent || !Object.hasOwn(event, IDEMPOTENCY_FIELD)) {
+    return { kind: 'direct', parameters: event as RawParameters, caller: DIRECT_CALLER, idempotencyKey: options.idempotent ? options.requestId : undefined };
+  }
+  const { [IDEMPOTENCY_FIELD]: key, ...parameters } = event as Record<string, unknown>;
+  return { kind: 'direct', parameters, caller: DIRECT_CALLER, idempotencyKey: idempotencyKey(key, IDEMPOTENCY_FIELD) };
+}
+
+/** 1 to 255 printable ASCII characters, as clients generate them (UUIDs, hashes, order ids). */
+function idempotencyKey(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(value)) {
+    throw new InvalidParameterError(name, `Parameter "${name}" must be 1 to 255 printable ASCII characters`);
+  }
+  return value;
 }
 
 function callerOf(event: APIGatewayProxyEventV2): string {
@@ -69,7 +103,7 @@ function readHttpParameters(event: APIGatewayProxyEventV2): RawParameters {
   }
 
   const body = decodeBody(event);
-  const contentType = (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = (headerOf(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (contentType === 'application/x-www-form-urlencoded') return readForm(body);
   // A missing Content-Type is read as JSON: that is what API clients mean when they forget it.
   if (contentType === 'application/json' || contentType === '') return readJson(body);
@@ -78,7 +112,7 @@ function readHttpParameters(event: APIGatewayProxyEventV2): RawParameters {
   );
 }
 
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+function headerOf(event: APIGatewayProxyEventV2, name: string): string | undefined {
   // API Gateway lower-cases header names in payload 2.0; a hand-made event may not.
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === name) return value;

@@ -8,14 +8,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TABLE_CLIENT_OPTIONS, SECRET_CLIENT_OPTIONS } from '../adapters/client-options';
 import { fixedKeyLoader, secretsManagerKeyLoader } from '../adapters/code-hash-key';
 import { DynamoDbVerificationStore } from '../adapters/dynamodb-verification-store';
-import { createDigester } from '../core/security-code';
-import type { Digester, VerificationStore } from '../core/ports';
+import { createDigester, createSealer } from '../core/security-code';
+import type { Digester, Sealer, VerificationStore } from '../core/ports';
 import { readSettingsFromEnvironment, type DeploymentSettings } from '../settings';
 
 export interface Runtime {
   settings: DeploymentSettings;
   store: VerificationStore;
   digester: Digester;
+  sealer: Sealer;
 }
 
 export function requiredEnvironment(env: NodeJS.ProcessEnv, name: string): string {
@@ -32,5 +33,5 @@ export function createRuntime(env: NodeJS.ProcessEnv): Runtime {
   const loadKey = secretId
     ? secretsManagerKeyLoader(new SecretsManagerClient(SECRET_CLIENT_OPTIONS), secretId)
     : fixedKeyLoader(requiredEnvironment(env, 'CODE_HASH_KEY'));
-  return { settings, store, digester: createDigester(loadKey) };
+  return { settings, store, digester: createDigester(loadKey), sealer: createSealer(loadKey) };
 }

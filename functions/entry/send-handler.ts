@@ -34,8 +34,12 @@ export function createSendHandler(
     limit: settings.defaultLimit,
     limitTtlDays: settings.defaultLimitTtlDays,
   };
-  return createApiHandler(async ({ parameters, caller }) => {
-    const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
-    return toSendResponseBody(await sendSecurityCode(request, caller, deps));
-  }, logger);
+  return createApiHandler(
+    async ({ parameters, caller, idempotencyKey }) => {
+      const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
+      return toSendResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
+    },
+    logger,
+    { idempotent: true },
+  );
 }

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await fetch(`${service.url}/local/outbox`, { method: 'DELETE' });
-  await put('/local/faults', { sns: 'ok', pinpoint: 'ok' });
+  await put('/local/faults', { sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
 });
 
 async function post(path: string, body: unknown, contentType = 'application/json') {
@@ -40,7 +40,7 @@ describe('npm start', () => {
   it('prints where it listens and what it started', () => {
     expect(service.output()).toMatch(/running locally at http:\/\/127\.0\.0\.1:\d+/);
     expect(service.output()).toMatch(/DynamoDB Local at http:\/\/127\.0\.0\.1:\d+, table sms-verify-local \(in memory\)/);
-    expect(service.output()).toMatch(/SMS\s+simulator at http:\/\/127\.0\.0\.1:\d+, routes sns,pinpoint/);
+    expect(service.output()).toMatch(/SMS\s+simulator at http:\/\/127\.0\.0\.1:\d+, routes sns,pinpoint,sms-voice-v2/);
   });
 
   it('sends a code in the requested language, keeps the SMS in the outbox, and verifies it', async () => {
@@ -77,7 +77,10 @@ describe('npm start', () => {
   });
 
   it('makes failover visible: with SNS throttled the first SMS goes through pinpoint', async () => {
-    await expect(put('/local/faults', { sns: 'throttle' })).resolves.toEqual({ status: 200, body: { sns: 'throttle', pinpoint: 'ok' } });
+    await expect(put('/local/faults', { sns: 'throttle' })).resolves.toEqual({
+      status: 200,
+      body: { sns: 'throttle', pinpoint: 'ok', 'sms-voice-v2': 'ok' },
+    });
 
     const sent = await post('/sms-verify', { number: usFictional(3) });
 
@@ -85,8 +88,8 @@ describe('npm start', () => {
     expect((await outbox()).map((message) => message.route)).toEqual(['pinpoint']);
   });
 
-  it('answers delivery-failed when both routes fail, and nothing reaches the outbox', async () => {
-    await put('/local/faults', { sns: 'error', pinpoint: 'reject' });
+  it('answers delivery-failed when every route fails, and nothing reaches the outbox', async () => {
+    await put('/local/faults', { sns: 'error', pinpoint: 'reject', 'sms-voice-v2': 'throttle' });
 
     const sent = await post('/sms-verify', { number: usFictional(4) });
 
@@ -98,7 +101,7 @@ describe('npm start', () => {
   });
 
   it('shows and refuses fault settings clearly', async () => {
-    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', pinpoint: 'ok' });
+    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
     await expect(put('/local/faults', { sns: 'sometimes' })).resolves.toEqual({
       status: 400,
       body: { message: expect.stringContaining('unknown fault "sometimes"') },

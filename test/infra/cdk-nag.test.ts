@@ -32,6 +32,7 @@ function synthWithNag(props: SmsVerifyStackProps): () => void {
 describe('cdk-nag AWS Solutions checks', () => {
   it.each([
     ['SNS and Pinpoint', { service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } }],
+    ['all three routes', { service: { pinpointApplicationId: PINPOINT_APPLICATION_ID, originationIdentity: 'pool-0123' } }],
     ['SNS alone', {}],
   ])('pass for a deployment with %s', (_, props) => {
     expect(synthWithNag(props)).not.toThrow();

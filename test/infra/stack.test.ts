@@ -71,8 +71,9 @@ describe('SMS verify stack', () => {
     });
   });
 
-  it('lets the send function update the table, read the key, send SMS and write its logs, and nothing else', () => {
+  it('lets the send function update (and, for idempotent repeats, read) the table, read the key, send SMS and write its logs', () => {
     expect(actionsOf(withPinpoint, 'SmsVerifySendFunction')).toEqual([
+      'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -105,12 +106,27 @@ describe('SMS verify stack', () => {
 
   it('gives a deployment without Pinpoint no Pinpoint permission', () => {
     expect(actionsOf(synth(), 'SmsVerifySendFunction')).toEqual([
+      'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
       'sns:Publish',
     ]);
+  });
+
+  it('lets the send function use End User Messaging SMS only when that route is configured', () => {
+    const withEum = synth({ service: { originationIdentity: '+12015550123' } });
+
+    expect(actionsOf(withEum, 'SmsVerifySendFunction')).toContain('sms-voice:SendTextMessage');
+    expect(actionsOf(withPinpoint, 'SmsVerifySendFunction')).not.toContain('sms-voice:SendTextMessage');
+    withEum.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SMS_ROUTES: 'sns,sms-voice-v2', ORIGINATION_IDENTITY: '+12015550123' }) },
+    });
+  });
+
+  it('gives the functions a timeout above the slowest bounded send and below API Gateway\'s 30 s', () => {
+    withPinpoint.hasResourceProperties('AWS::Lambda::Function', { Timeout: 20 });
   });
 
   it('uses no AWS managed policy, and scopes every permission but sns:Publish to a resource', () => {

@@ -14,12 +14,13 @@ beforeAll(async () => {
   simulator = await SmsSimulator.start();
   process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
   process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
+  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
 });
 afterAll(() => simulator.stop());
 beforeEach(() => {
   simulator.clearOutbox();
   simulator.clearRequests();
-  simulator.setFaults({ sns: 'ok', pinpoint: 'ok' });
+  simulator.setFaults({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
 });
 
 const settings = resolveSettings({
@@ -108,9 +109,70 @@ describe('Pinpoint route', () => {
   });
 });
 
+describe('End User Messaging SMS route (sms-voice-v2)', () => {
+  const eum = createSmsRoutes(
+    resolveSettings({
+      smsRoutes: ['sms-voice-v2'],
+      originationIdentity: '+12015550123',
+      configurationSetName: 'verification',
+      protectConfigurationId: 'protect-0123456789abcdef',
+      maxPrice: '0.05',
+      codeTtlSeconds: 300,
+    }),
+  )[0]!;
+
+  it('sends a transactional text with identity, configuration set, protect configuration, price cap and a TTL within the code life', async () => {
+    const receipt = await eum.send(message);
+
+    expect(receipt).toEqual({ route: 'sms-voice-v2', messageId: expect.any(String) });
+    const [request] = simulator.requests('sms-voice-v2');
+    expect(request?.headers['x-amz-target']).toBe('PinpointSMSVoiceV2.SendTextMessage');
+    expect(request?.headers['content-type']).toBe('application/x-amz-json-1.0');
+    expect(request?.payload).toEqual({
+      DestinationPhoneNumber: GB_MOBILE,
+      MessageBody: message.body,
+      MessageType: 'TRANSACTIONAL',
+      OriginationIdentity: '+12015550123',
+      ConfigurationSetName: 'verification',
+      ProtectConfigurationId: 'protect-0123456789abcdef',
+      MaxPrice: '0.05',
+      TimeToLive: 300,
+    });
+    expect(request?.headers.authorization).toMatch(/\/us-east-1\/sms-voice\/aws4_request/);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'sms-voice-v2', at: expect.any(String) }]);
+  });
+
+  it.each([
+    ['throttle', 'throttled', 'ThrottlingException'],
+    ['error', 'unavailable', 'InternalServerException'],
+    ['reject', 'rejected', 'ValidationException'],
+  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, sdkError) => {
+    simulator.setFaults({ 'sms-voice-v2': fault });
+
+    await expect(eum.send(message)).rejects.toMatchObject({ route: 'sms-voice-v2', kind, cause: expect.objectContaining({ name: sdkError }) });
+    expect(simulator.requests('sms-voice-v2')).toHaveLength(1);
+  });
+});
+
+describe('a provider that never answers', () => {
+  it('is a timeout after the request timeout, though the provider took the message', async () => {
+    simulator.setFaults({ sns: 'timeout' });
+    const [sns] = createSmsRoutes(resolveSettings({}));
+
+    await expect(sns!.send(message)).rejects.toMatchObject({ route: 'sns', kind: 'timeout' });
+    expect(simulator.outbox()).toHaveLength(1);
+  });
+});
+
 describe('routes from settings', () => {
-  it('builds SNS alone when no Pinpoint application is configured', () => {
+  it('builds SNS alone when no other route is configured', () => {
     expect(createSmsRoutes(resolveSettings({})).map((route) => route.name)).toEqual(['sns']);
+  });
+
+  it('adds End User Messaging when an origination identity is configured, before Pinpoint', () => {
+    const settings = resolveSettings({ originationIdentity: 'pool-0123', pinpointApplicationId: PINPOINT_APPLICATION_ID });
+
+    expect(createSmsRoutes(settings).map((route) => route.name)).toEqual(['sns', 'sms-voice-v2', 'pinpoint']);
   });
 
   it('builds the routes in the configured order', () => {

@@ -2,11 +2,12 @@
  * The send and verify handlers wired to in-memory fakes: the pure handler and
  * core, for unit tests (and the benchmark's core-overhead figure).
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import maxMetadata from 'libphonenumber-js/max/metadata';
 import minMetadata from 'libphonenumber-js/min/metadata';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import { createDigester } from '../../functions/core/security-code';
+import { createDigester, createSealer } from '../../functions/core/security-code';
 import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
@@ -23,13 +24,16 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   const routes = settings.smsRoutes.map((name) => new FakeSmsRoute(name));
   const clock = new ManualClock();
   const random = new ScriptedRandom(options.randomValues ?? [12345]);
-  const digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
+  const digester = createDigester(loadKey);
+  const sealer = createSealer(loadKey);
   const logger = new CapturingLogger();
   const send = createSendHandler(
     {
       phoneNumbers: createPhoneNumberReader(maxMetadata),
       store,
       digester,
+      sealer,
       routes,
       clock,
       random,
@@ -50,7 +54,11 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   return { settings, store, routes, clock, random, logger, send, verify };
 }
 
-/** Enough of a Lambda context for the handlers (they read the request id). */
-export function lambdaContext(requestId = 'test-request'): Context {
+/**
+ * Enough of a Lambda context for the handlers. Each call is a new invocation
+ * with its own request id (a direct send's implicit idempotency key); pass an
+ * id to replay an invocation, as Lambda does when it retries an async event.
+ */
+export function lambdaContext(requestId: string = randomUUID()): Context {
   return { awsRequestId: requestId } as Context;
 }

@@ -7,6 +7,7 @@ import { JsonLogger } from '../../functions/adapters/json-logger';
 import type {
   CheckCodeInput,
   CheckCodeResult,
+  IdempotencyRecord,
   Clock,
   RandomSource,
   RecordCodeInput,
@@ -38,11 +39,18 @@ export class InMemoryVerificationStore implements VerificationStore {
   readonly records = new Map<string, NumberRecord>();
   /** Velocity counters by limit kind, subject and window number. */
   readonly counters = new Map<string, number>();
+  readonly claims = new Map<string, IdempotencyRecord & { until: number; inProgressUntil: number }>();
   /** Set to make every call fail like an unavailable table. */
   failWith: Error | undefined;
 
   async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
     this.throwIfFailing();
+    const claim = input.idempotency;
+    const held = claim && this.claims.get(claim.key);
+    if (held && held.until > input.now && (held.status === 'completed' || held.inProgressUntil > input.now)) {
+      const { until: _until, inProgressUntil: _inProgressUntil, ...record } = held;
+      return { outcome: 'duplicate', record };
+    }
     const exhausted = input.velocity.find((limit) => this.count(limit, input.now) >= limit.limit);
     if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
     const record = this.records.get(input.e164) ?? { codeExpiresAt: 0, failedChecks: 0, sendCount: 0, routeStreak: 0 };
@@ -50,6 +58,14 @@ export class InMemoryVerificationStore implements VerificationStore {
       record.limitWindowStartedAt !== undefined && record.limitWindowStartedAt > input.now - input.limitWindowMs;
     if (windowContinues && record.sendCount >= input.limit) return { outcome: 'limit-reached', limit: 'number' };
     for (const limit of input.velocity) this.add(limit, input.now, 1);
+    if (claim) {
+      this.claims.set(claim.key, {
+        status: 'in-progress',
+        requestDigest: claim.requestDigest,
+        until: claim.until,
+        inProgressUntil: claim.inProgressUntil,
+      });
+    }
     const streakContinues = record.lastSentAt !== undefined && record.lastSentAt > input.now - input.routeSwitchWindowMs;
     record.sendCount = windowContinues ? record.sendCount + 1 : 1;
     if (!windowContinues) record.limitWindowStartedAt = input.now;
@@ -76,6 +92,26 @@ export class InMemoryVerificationStore implements VerificationStore {
     if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
     for (const limit of input.velocity) this.add(limit, input.now, 1);
     return this.check(input);
+  }
+
+  async completeIdempotency(key: string, sealedAnswer: string): Promise<void> {
+    this.throwIfFailing();
+    const claim = this.claims.get(key);
+    if (claim) this.claims.set(key, { ...claim, status: 'completed', sealedAnswer });
+  }
+
+  async releaseIdempotency(key: string): Promise<void> {
+    this.throwIfFailing();
+    const claim = this.claims.get(key);
+    if (claim) this.claims.set(key, { ...claim, until: 0, inProgressUntil: 0 });
+  }
+
+  async readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined> {
+    this.throwIfFailing();
+    const claim = this.claims.get(key);
+    if (!claim || claim.until <= now) return undefined;
+    const { until: _until, inProgressUntil: _inProgressUntil, ...record } = claim;
+    return record;
   }
 
   private check(input: CheckCodeInput): CheckCodeResult {

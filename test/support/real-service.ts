@@ -10,30 +10,36 @@ import { DynamoDbVerificationStore } from '../../functions/adapters/dynamodb-ver
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
 import { secureRandom } from '../../functions/adapters/system';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import { createDigester } from '../../functions/core/security-code';
+import { createDigester, createSealer } from '../../functions/core/security-code';
 import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
 import { SmsSimulator } from '../../local/sms-simulator';
 import { CapturingLogger, ManualClock } from './fakes';
 import { PINPOINT_APPLICATION_ID, TEST_CODE_KEY } from './fixtures';
+import type { TableFaults } from './table-faults';
 import { createTestTable, deleteTestTable, testDynamoDbClient } from './tables';
 
 export type RealService = Awaited<ReturnType<typeof startRealService>>;
 
-export async function startRealService(settingsInput: DeploymentSettingsInput = {}) {
+export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: { faults?: TableFaults } = {}) {
   const simulator = await SmsSimulator.start();
   process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
   process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
+  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
   const client = testDynamoDbClient();
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
-  const store = new DynamoDbVerificationStore(client, tableName);
-  const digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const storeClient = testDynamoDbClient();
+  options.faults?.install(storeClient);
+  const store = new DynamoDbVerificationStore(storeClient, tableName);
+  const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
+  const digester = createDigester(loadKey);
+  const sealer = createSealer(loadKey);
   const clock = new ManualClock(Date.now());
   const logger = new CapturingLogger();
   const send = createSendHandler(
-    { phoneNumbers: createPhoneNumberReader(maxMetadata), store, digester, routes: createSmsRoutes(settings), clock, random: secureRandom },
+    { phoneNumbers: createPhoneNumberReader(maxMetadata), store, digester, sealer, routes: createSmsRoutes(settings), clock, random: secureRandom },
     settings,
     logger,
   );
@@ -53,6 +59,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
     async stop() {
       await deleteTestTable(client, tableName);
       client.destroy();
+      storeClient.destroy();
       await simulator.stop();
     },
   };

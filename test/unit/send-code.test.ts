@@ -1,7 +1,7 @@
 import maxMetadata from 'libphonenumber-js/max/metadata';
 import { NumberLimitReachedError, VelocityLimitError } from '../../functions/core/errors';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
-import { createDigester } from '../../functions/core/security-code';
+import { createDigester, createSealer } from '../../functions/core/security-code';
 import { sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
 import type { SendRequest } from '../../functions/core/parameters';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
@@ -10,7 +10,7 @@ import { CapturingLogger, FakeSmsRoute, InMemoryVerificationStore, ManualClock, 
 import { DE_MOBILE, GB_FIXED_LINE, GB_MOBILE, TEST_CODE_KEY, US_PREMIUM_RATE, usFictional } from '../support/fixtures';
 
 const CALLER = 'ip:192.0.2.10';
-const sendSecurityCode = (request: SendRequest, deps: SendDependencies) => send(request, CALLER, deps);
+const sendSecurityCode = (request: SendRequest, deps: SendDependencies) => send(request, { caller: CALLER }, deps);
 
 function setup(settings: DeploymentSettingsInput = {}) {
   const store = new InMemoryVerificationStore();
@@ -19,13 +19,15 @@ function setup(settings: DeploymentSettingsInput = {}) {
   const clock = new ManualClock();
   const logger = new CapturingLogger();
   const phoneNumbers = createPhoneNumberReader(maxMetadata);
-  const digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
+  const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
+  const digester = createDigester(loadKey);
   const resolved = resolveSettings(settings);
   const deps: SendDependencies = {
     phoneNumbers,
     store,
     routes: [sns, pinpoint],
     digester,
+    sealer: createSealer(loadKey),
     clock,
     random: new ScriptedRandom([4242, 777, 31337]),
     logger,
@@ -258,5 +260,90 @@ describe('returning the code', () => {
     const { deps, request } = setup({ returnSecurityCode: false });
 
     await expect(sendSecurityCode(request({ securityCode: '8642' }), deps)).resolves.toMatchObject({ securityCode: '8642' });
+  });
+});
+
+describe('uncertain delivery', () => {
+  it('keeps the code valid and says delivery-unconfirmed when a route timed out and none confirmed', async () => {
+    const { deps, request, sns, pinpoint, check } = setup();
+    sns.failure = 'timeout';
+    pinpoint.failure = 'rejected';
+
+    await expect(sendSecurityCode(request(), deps)).resolves.toEqual({
+      sent: false,
+      numberValid: true,
+      securityCode: '04242',
+      reason: 'delivery-unconfirmed',
+    });
+    await expect(check('04242')).resolves.toBe(true);
+  });
+
+  it('still answers delivery-failed when the table fails while revoking, leaving no error to the caller', async () => {
+    const { deps, request, sns, pinpoint, store, logger } = setup();
+    sns.failure = 'unavailable';
+    pinpoint.failure = 'unavailable';
+    const revoke = jest.spyOn(store, 'revokeCode').mockRejectedValue(new Error('table down'));
+
+    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: false, reason: 'delivery-failed' });
+    expect(revoke).toHaveBeenCalledTimes(1);
+    expect(logger.entries()).toContainEqual(expect.objectContaining({ message: 'Could not revoke an undelivered code' }));
+  });
+});
+
+describe('idempotent sends', () => {
+  const withKey = (key: string) => ({ caller: CALLER, idempotencyKey: key });
+
+  it('answers a repeat with the first answer and sends one SMS', async () => {
+    const { deps, request, sns } = setup();
+
+    const first = await send(request(), withKey('order-17'), deps);
+    const repeat = await send(request(), withKey('order-17'), deps);
+
+    expect(repeat).toEqual(first);
+    expect(sns.sent).toHaveLength(1);
+  });
+
+  it('refuses a different request under the same key with 409/19', async () => {
+    const { deps, request } = setup();
+    await send(request(), withKey('order-17'), deps);
+
+    await expect(send(request({ language: 'fr' }), withKey('order-17'), deps)).rejects.toMatchObject({
+      name: 'IdempotencyKeyReusedError',
+      apiError: 19,
+      httpStatus: 409,
+    });
+  });
+
+  it('keeps keys apart per caller', async () => {
+    const { deps, request, sns } = setup();
+    await send(request(), withKey('k'), deps);
+
+    await send(request({ number: usFictional(1) }), { caller: 'ip:198.51.100.7', idempotencyKey: 'k' }, deps);
+
+    expect(sns.sent.map((message) => message.to)).toEqual([GB_MOBILE, usFictional(1)]);
+  });
+
+  it('runs a repeat again after the key was released by a failure, and after 10 minutes', async () => {
+    const { deps, request, sns, pinpoint, clock } = setup();
+    const failure = new TypeError('bug');
+    jest.spyOn(sns, 'send').mockRejectedValueOnce(failure);
+
+    await expect(send(request(), withKey('k'), deps)).rejects.toBe(failure);
+    await send(request(), withKey('k'), deps);
+    await send(request(), withKey('k'), deps);
+    clock.advance(10 * 60_000);
+    await send(request(), withKey('k'), deps);
+
+    expect([...sns.sent, ...pinpoint.sent]).toHaveLength(2);
+  });
+
+  it('keeps the first answer sealed, never in plain text', async () => {
+    const { deps, request, store } = setup();
+
+    await send(request({ securityCode: '97531' }), withKey('k'), deps);
+
+    const [claim] = [...store.claims.values()];
+    expect(claim).toMatchObject({ status: 'completed' });
+    expect(JSON.stringify(claim)).not.toContain('97531');
   });
 });

@@ -1,0 +1,245 @@
+/**
+ * Delivery you can trust, proven on DynamoDB Local and the SMS simulator:
+ *  - the fault matrix: every combination of the three routes' states;
+ *  - table failures injected at each write of a send and of a check;
+ *  - duplicate deliveries: idempotency keys, sequential and concurrent, and Lambda's own retries.
+ * After each case the table must be consistent: a verifiable code exists exactly when an SMS carried it.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { numberKey } from '../../functions/adapters/dynamodb-verification-store';
+import type { RouteName } from '../../functions/settings';
+import type { FaultMode } from '../../local/sms-simulator';
+import { lambdaContext } from '../support/fake-service';
+import { GB_MOBILE, usFictional } from '../support/fixtures';
+import { httpEvent } from '../support/http-events';
+import { startRealService, type RealService } from '../support/real-service';
+import { TableFaults } from '../support/table-faults';
+import { scanTable } from '../support/tables';
+
+const ROUTES: RouteName[] = ['sns', 'pinpoint', 'sms-voice-v2'];
+const FAILING: FaultMode[] = ['throttle', 'error', 'reject'];
+const STATES: FaultMode[] = ['ok', ...FAILING];
+const SETTINGS = {
+  smsRoutes: ROUTES,
+  originationIdentity: '+12015550123',
+  // The matrix sends many codes from one caller to one number range; those limits have their own tests.
+  callerSendLimit: 0,
+  prefixSendLimit: 0,
+};
+
+type Body = Record<string, unknown>;
+let service: RealService;
+const faults = new TableFaults();
+
+const send = (parameters: object, requestId?: string) => service.send(parameters, lambdaContext(requestId)) as Promise<Body>;
+const verify = (parameters: object) => service.verify(parameters, lambdaContext()) as Promise<Body>;
+
+async function sendCountOf(e164: string): Promise<number> {
+  const { Item } = await service.client.send(
+    new GetItemCommand({ TableName: service.tableName, Key: { pk: { S: numberKey(e164) } }, ConsistentRead: true }),
+  );
+  return Number(Item?.sendCount?.N ?? 0);
+}
+
+describe('fault matrix: every state of every route', () => {
+  beforeAll(async () => {
+    service = await startRealService(SETTINGS);
+  });
+  afterAll(() => service.stop());
+  afterEach(() => service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' }));
+
+  const cells = STATES.flatMap((sns) =>
+    STATES.flatMap((pinpoint) => STATES.map((eum) => [sns, pinpoint, eum] as [FaultMode, FaultMode, FaultMode])),
+  );
+
+  it.each(cells.map((states, i) => [states.join(' / '), states, i] as const))(
+    'sns / pinpoint / sms-voice-v2 = %s',
+    async (_, states, index) => {
+      const number = usFictional(index);
+      const code = String(100000 + index);
+      service.simulator.setFaults(Object.fromEntries(ROUTES.map((route, i) => [route, states[i]])));
+      service.simulator.clearOutbox();
+      const expectedRoute = ROUTES[states.indexOf('ok')];
+
+      const answer = await send({ number, 'security-code': code });
+
+      if (expectedRoute) {
+        expect(answer).toEqual({ sent: true, 'number-valid': true, 'security-code': code });
+        expect(service.simulator.outbox().map((message) => [message.route, message.to])).toEqual([[expectedRoute, number]]);
+        await expect(sendCountOf(number)).resolves.toBe(1);
+      } else {
+        expect(answer).toEqual({ sent: false, 'number-valid': true, 'security-code': '', reason: 'delivery-failed' });
+        expect(service.simulator.outbox()).toEqual([]);
+        await expect(sendCountOf(number)).resolves.toBe(0); // the limit is untouched
+      }
+      // Consistent: the code verifies exactly when an SMS carried it.
+      await expect(verify({ number, 'security-code': code })).resolves.toEqual({ verified: expectedRoute !== undefined });
+    },
+  );
+
+  it('with a provider that takes the message but never answers, fails over, and the code stays valid', async () => {
+    service.simulator.setFaults({ sns: 'timeout' });
+    service.simulator.clearOutbox();
+
+    const answer = await send({ number: usFictional(90), 'security-code': '424242' });
+
+    expect(answer).toEqual({ sent: true, 'number-valid': true, 'security-code': '424242' });
+    // Both texts carry the same code: a duplicate, never a text whose code does not verify.
+    expect(service.simulator.outbox().map((message) => message.route)).toEqual(['sns', 'pinpoint']);
+    await expect(verify({ number: usFictional(90), 'security-code': '424242' })).resolves.toEqual({ verified: true });
+  });
+
+  it('when no route confirms and one timed out: delivery-unconfirmed, and the code it may carry stays valid', async () => {
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'timeout', 'sms-voice-v2': 'reject' });
+    service.simulator.clearOutbox();
+
+    const answer = await send({ number: usFictional(91), 'security-code': '535353' });
+
+    expect(answer).toEqual({ sent: false, 'number-valid': true, 'security-code': '535353', reason: 'delivery-unconfirmed' });
+    expect(service.simulator.outbox().map((message) => message.route)).toEqual(['pinpoint']);
+    await expect(verify({ number: usFictional(91), 'security-code': '535353' })).resolves.toEqual({ verified: true });
+  });
+});
+
+describe('table failures at each write', () => {
+  beforeEach(async () => {
+    faults.clear();
+    service = await startRealService(SETTINGS, { faults });
+  });
+  afterEach(() => service.stop());
+
+  it('recording the code fails: 503/5, no SMS, nothing stored', async () => {
+    faults.failNext('TransactWriteItemsCommand');
+
+    const answer = await send({ number: GB_MOBILE, 'security-code': '111111' });
+
+    expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.stringContaining('unavailable') });
+    expect(service.simulator.outbox()).toEqual([]);
+    expect(await scanTable(service.client, service.tableName)).toEqual([]);
+  });
+
+  it('revoking an undelivered code fails: delivery-failed all the same; the code stays but no SMS carried it', async () => {
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'error', 'sms-voice-v2': 'error' });
+    faults.failNext('UpdateItemCommand', 'number#');
+
+    const answer = await send({ number: GB_MOBILE, 'security-code': '222222' });
+
+    expect(answer).toMatchObject({ sent: false, reason: 'delivery-failed' });
+    expect(service.simulator.outbox()).toEqual([]);
+    expect(faults.failed).toEqual([`UpdateItemCommand ${numberKey(GB_MOBILE)}`]);
+    // The documented exception: nobody was sent this code, and it expires with codeTtlSeconds.
+    await expect(sendCountOf(GB_MOBILE)).resolves.toBe(1);
+  });
+
+  it('keeping the answer of an idempotent send fails: the SMS is out and verifies; a quick repeat is told to retry', async () => {
+    faults.failNext('UpdateItemCommand', 'idempotency#');
+    const event = () => httpEvent('/sms-verify', { number: GB_MOBILE, 'security-code': '333333' }, { contentType: 'application/json' });
+    const withKey = () => ({ ...event(), headers: { ...event().headers, 'idempotency-key': 'order-1' } });
+
+    const first = (await service.send(withKey(), lambdaContext())) as { statusCode: number; body: string };
+    expect(first.statusCode).toBe(200);
+    expect(service.simulator.outbox()).toHaveLength(1);
+    await expect(verify({ number: GB_MOBILE, 'security-code': '333333' })).resolves.toEqual({ verified: true });
+    const repeat = (await service.send(withKey(), lambdaContext())) as { statusCode: number; body: string };
+
+    expect(repeat.statusCode).toBe(409);
+    expect(JSON.parse(repeat.body)).toMatchObject({ 'api-error': 20 });
+    expect(service.simulator.outbox()).toHaveLength(1);
+  }, 20_000);
+
+  it('counting a caller check fails: 503/5 and the code is not consumed', async () => {
+    await send({ number: GB_MOBILE, 'security-code': '444444' });
+    faults.failNext('UpdateItemCommand', 'velocity#caller-verify#');
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': '444444' })).resolves.toMatchObject({ 'api-error': 5 });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '444444' })).resolves.toEqual({ verified: true });
+  });
+
+  it('the check itself fails: 503/5 and the code is not consumed', async () => {
+    await send({ number: GB_MOBILE, 'security-code': '555555' });
+    faults.failNext('UpdateItemCommand', 'number#');
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': '555555' })).resolves.toMatchObject({ 'api-error': 5 });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '555555' })).resolves.toEqual({ verified: true });
+  });
+});
+
+describe('duplicate deliveries', () => {
+  beforeEach(async () => {
+    service = await startRealService(SETTINGS);
+  });
+  afterEach(() => service.stop());
+
+  const withKey = (body: object, key: string) => {
+    const event = httpEvent('/sms-verify', body);
+    return { ...event, headers: { ...event.headers, 'idempotency-key': key } };
+  };
+  const sendHttp = async (event: object) => {
+    const response = (await service.send(event, lambdaContext())) as { statusCode: number; body: string };
+    return { status: response.statusCode, body: JSON.parse(response.body) as Body };
+  };
+
+  it('the same Idempotency-Key twice: the first answer (code included), one SMS', async () => {
+    const first = await sendHttp(withKey({ number: GB_MOBILE }, 'signup-42'));
+    const repeat = await sendHttp(withKey({ number: GB_MOBILE }, 'signup-42'));
+
+    expect(first).toEqual({ status: 200, body: { sent: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{5}$/) } });
+    expect(repeat).toEqual(first);
+    expect(service.simulator.outbox()).toHaveLength(1);
+  });
+
+  it('the same Idempotency-Key five times at once: one SMS, one answer for all', async () => {
+    const answers = await Promise.all(Array.from({ length: 5 }, () => sendHttp(withKey({ number: GB_MOBILE }, 'signup-43'))));
+
+    expect(service.simulator.outbox()).toHaveLength(1);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ status: 200, body: { sent: true } });
+  });
+
+  it('a different request under a used key: 409/19, nothing sent', async () => {
+    await sendHttp(withKey({ number: GB_MOBILE }, 'signup-44'));
+
+    await expect(sendHttp(withKey({ number: usFictional(1) }, 'signup-44'))).resolves.toEqual({
+      status: 409,
+      body: { 'api-error': 19, 'api-error-msg': 'This Idempotency-Key was used for a different request' },
+    });
+    expect(service.simulator.outbox()).toHaveLength(1);
+  });
+
+  it('Lambda retrying an asynchronous invocation (same request id): one SMS', async () => {
+    const first = await send({ number: GB_MOBILE }, 'async-event-1');
+    const retry = await send({ number: GB_MOBILE }, 'async-event-1');
+
+    expect(retry).toEqual(first);
+    expect(service.simulator.outbox()).toHaveLength(1);
+  });
+
+  it('an idempotency-key field in a direct invocation works across request ids', async () => {
+    const first = await send({ number: GB_MOBILE, 'idempotency-key': 'job-7' });
+    const retry = await send({ number: GB_MOBILE, 'idempotency-key': 'job-7' });
+
+    expect(retry).toEqual(first);
+    expect(service.simulator.outbox()).toHaveLength(1);
+  });
+
+  it('refuses a malformed key by name, and an idempotency-key on the verify route', async () => {
+    await expect(sendHttp(withKey({ number: GB_MOBILE }, ' starts with a space'))).resolves.toMatchObject({
+      status: 400,
+      body: { 'api-error': 1, 'api-error-msg': expect.stringContaining('"Idempotency-Key"') },
+    });
+    await expect(send({ number: GB_MOBILE, 'idempotency-key': 'x'.repeat(256) })).resolves.toMatchObject({ 'api-error': 1 });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '12345', 'idempotency-key': 'k' })).resolves.toMatchObject({
+      'api-error': 1,
+      'api-error-msg': expect.stringContaining('"idempotency-key"'),
+    });
+    expect(service.simulator.outbox()).toEqual([]);
+  });
+
+  it('keeps the first answer sealed in the table, never the code in plain text', async () => {
+    await sendHttp(withKey({ number: GB_MOBILE, 'security-code': '97531086' }, 'signup-45'));
+
+    const table = JSON.stringify(await scanTable(service.client, service.tableName));
+    expect(table).toContain('"status":{"S":"completed"}');
+    expect(table).not.toContain('97531086');
+  });
+});

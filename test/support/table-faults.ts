@@ -1,0 +1,58 @@
+/**
+ * Makes chosen DynamoDB calls fail as an unavailable table does (a 503 after
+ * the SDK gave up), so tests can break each write of a request on purpose.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+interface Rule {
+  operation: string;
+  /** Only calls touching an item whose key starts with this. */
+  keyPrefix?: string;
+  remaining: number;
+}
+
+export class TableFaults {
+  private rules: Rule[] = [];
+  readonly failed: string[] = [];
+
+  /** The next `times` calls of `operation` (e.g. 'TransactWriteItemsCommand') on matching items fail. */
+  failNext(operation: string, keyPrefix?: string, times = 1): void {
+    this.rules.push({ operation, keyPrefix, remaining: times });
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.failed.length = 0;
+  }
+
+  install(client: DynamoDBClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const keys = keysOf(args.input as Record<string, unknown>);
+        const rule = this.rules.find(
+          (candidate) =>
+            candidate.remaining > 0 &&
+            candidate.operation === context.commandName &&
+            (candidate.keyPrefix === undefined || keys.some((key) => key.startsWith(candidate.keyPrefix!))),
+        );
+        if (!rule) return next(args);
+        rule.remaining -= 1;
+        this.failed.push(`${context.commandName} ${keys.join(',')}`);
+        throw Object.assign(new Error('Service unavailable (injected)'), {
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+        });
+      },
+      { step: 'initialize', name: 'injectedTableFaults' },
+    );
+  }
+}
+
+function keysOf(input: Record<string, unknown>): string[] {
+  const key = (item: unknown) => ((item as { Key?: { pk?: { S?: string } } })?.Key?.pk?.S ?? '');
+  if (Array.isArray(input.TransactItems)) {
+    return input.TransactItems.map((item: Record<string, unknown>) => key(Object.values(item)[0]));
+  }
+  return [key(input)];
+}
