@@ -2,8 +2,6 @@
  * Race and brute-force tests on the real handlers, DynamoDB Local and the SMS
  * simulator: what an attacker with many connections and many numbers can get.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { numberKey } from '../../functions/adapters/dynamodb-verification-store';
 import { lambdaContext } from '../support/fake-service';
 import { GB_MOBILE, usFictional } from '../support/fixtures';
 import { httpEvent } from '../support/http-events';
@@ -23,12 +21,7 @@ async function verifyAs(sourceIp: string, parameters: object): Promise<{ status:
   return { status: response.statusCode, body: JSON.parse(response.body) };
 }
 
-async function failedChecksOf(e164: string): Promise<number> {
-  const { Item } = await service.client.send(
-    new GetItemCommand({ TableName: service.tableName, Key: { pk: { S: numberKey(e164) } }, ConsistentRead: true }),
-  );
-  return Number(Item?.failedChecks?.N ?? 0);
-}
+const failedChecksOf = (e164: string) => service.numberAttribute(e164, 'failedChecks');
 
 describe('brute force against one number', () => {
   beforeEach(async () => {

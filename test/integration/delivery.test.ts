@@ -5,7 +5,6 @@
  *  - duplicate deliveries: idempotency keys, sequential and concurrent, and Lambda's own retries.
  * After each case the table must be consistent: a verifiable code exists exactly when an SMS carried it.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { numberKey } from '../../functions/adapters/dynamodb-verification-store';
 import type { RouteName } from '../../functions/settings';
 import type { FaultMode } from '../../local/sms-simulator';
@@ -34,12 +33,7 @@ const faults = new TableFaults();
 const send = (parameters: object, requestId?: string) => service.send(parameters, lambdaContext(requestId)) as Promise<Body>;
 const verify = (parameters: object) => service.verify(parameters, lambdaContext()) as Promise<Body>;
 
-async function sendCountOf(e164: string): Promise<number> {
-  const { Item } = await service.client.send(
-    new GetItemCommand({ TableName: service.tableName, Key: { pk: { S: numberKey(e164) } }, ConsistentRead: true }),
-  );
-  return Number(Item?.sendCount?.N ?? 0);
-}
+const sendCountOf = (e164: string) => service.numberAttribute(e164, 'sendCount');
 
 describe('fault matrix: every state of every route', () => {
   beforeAll(async () => {

@@ -4,9 +4,10 @@
  * the SMS simulator; only the clock is a test clock, so expiry and windows can
  * be walked through.
  */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import maxMetadata from 'libphonenumber-js/max/metadata';
 import minMetadata from 'libphonenumber-js/min/metadata';
-import { DynamoDbVerificationStore } from '../../functions/adapters/dynamodb-verification-store';
+import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/dynamodb-verification-store';
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
 import { secureRandom } from '../../functions/adapters/system';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
@@ -56,6 +57,13 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
     logger,
     send,
     verify,
+    /** A numeric attribute of a number's item (0 when absent), read consistently. */
+    async numberAttribute(e164: string, attribute: 'failedChecks' | 'sendCount'): Promise<number> {
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: numberKey(e164) } }, ConsistentRead: true }),
+      );
+      return Number(Item?.[attribute]?.N ?? 0);
+    },
     async stop() {
       await deleteTestTable(client, tableName);
       client.destroy();
