@@ -3,7 +3,8 @@
  * Module scope runs once per container: settings, clients and routes are built
  * here, never per request.
  */
-import maxMetadata from 'libphonenumber-js/max/metadata';
+import type { MetadataJson } from 'libphonenumber-js/core';
+import maxMetadata from './phone-metadata/max.json';
 import { JsonLogger } from './adapters/json-logger';
 import { createSmsRoutes } from './adapters/sms-routes';
 import { secureRandom, systemClock } from './adapters/system';
@@ -15,7 +16,7 @@ const { settings, store, digester, sealer } = createRuntime(process.env);
 
 export const handler = createSendHandler(
   {
-    phoneNumbers: createPhoneNumberReader(maxMetadata),
+    phoneNumbers: createPhoneNumberReader(maxMetadata as unknown as MetadataJson),
     store,
     digester,
     sealer,

@@ -3,7 +3,8 @@
  * It loads no SMS client and only the minimal phone metadata: a check needs
  * the number's E.164 form, not its type.
  */
-import minMetadata from 'libphonenumber-js/min/metadata';
+import type { MetadataJson } from 'libphonenumber-js/core';
+import minMetadata from './phone-metadata/min.json';
 import { JsonLogger } from './adapters/json-logger';
 import { systemClock } from './adapters/system';
 import { createPhoneNumberReader } from './core/phone-number';
@@ -14,7 +15,7 @@ const { settings, store, digester } = createRuntime(process.env);
 
 export const handler = createVerifyHandler(
   {
-    phoneNumbers: createPhoneNumberReader(minMetadata),
+    phoneNumbers: createPhoneNumberReader(minMetadata as unknown as MetadataJson),
     store,
     digester,
     clock: systemClock,

@@ -53,6 +53,10 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   // The SDK is bundled, not taken from the runtime: tree-shaken and minified it loads faster, and the
   // version that runs is the version the tests ran.
   externalModules: [],
+  // Lambda gives credentials in environment variables: the SDK's default chain is swapped for the env provider.
+  esbuildArgs: {
+    '--alias': [`@aws-sdk/credential-provider-node=${path.join(__dirname, '..', 'functions', 'adapters', 'lambda-credentials.ts')}`],
+  },
   // Some dependencies still `require()` Node built-ins; ESM output needs a `require` to give them.
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   forceDockerBundling: false,

@@ -59,7 +59,8 @@ export class DynamoDbLocal {
   static async start(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
     const port = options.port ?? (await freePort());
     if (options.persistPath) mkdirSync(options.persistPath, { recursive: true });
-    const child = spawnDynamoDbLocal({ port, path: options.persistPath ?? null, stdio: 'pipe' });
+    // sharedDb: one database whatever the credentials, as with a real table (Local otherwise keys data by access key).
+    const child = spawnDynamoDbLocal({ port, path: options.persistPath ?? null, stdio: 'pipe', sharedDb: true });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);

@@ -47,6 +47,11 @@ export interface ProviderRequest {
 export interface SmsSimulatorOptions {
   port?: number;
   host?: string;
+  /**
+   * Secrets to answer Secrets Manager's GetSecretValue with (AWS JSON 1.1), by id,
+   * so a benchmark can measure the functions' real first read of their key.
+   */
+  secrets?: Record<string, string>;
   /** Called for each accepted message, e.g. to print it on the console. */
   onMessage?: (message: OutboxMessage) => void;
 }
@@ -62,11 +67,12 @@ export class SmsSimulator {
   private constructor(
     private readonly server: Server,
     private readonly onMessage: ((message: OutboxMessage) => void) | undefined,
+    private readonly secrets: Record<string, string>,
   ) {}
 
   static async start(options: SmsSimulatorOptions = {}): Promise<SmsSimulator> {
     const server = createServer();
-    const simulator = new SmsSimulator(server, options.onMessage);
+    const simulator = new SmsSimulator(server, options.onMessage, options.secrets ?? {});
     server.on('request', (request, response) => {
       simulator.handle(request, response).catch((error: unknown) => {
         respond(response, 500, 'text/plain', `simulator failure: ${String(error)}`);
@@ -133,6 +139,9 @@ export class SmsSimulator {
     const pinpoint = /^\/v1\/apps\/([^/]+)\/messages$/.exec(path);
     if (request.method === 'POST' && pinpoint) return this.pinpointSendMessages(request, response, path, body);
     const target = request.headers['x-amz-target'];
+    if (request.method === 'POST' && path === '/' && target === 'secretsmanager.GetSecretValue') {
+      return this.getSecretValue(response, body);
+    }
     if (request.method === 'POST' && path === '/' && typeof target === 'string') {
       return this.smsVoiceV2(request, response, target, body);
     }
@@ -245,6 +254,15 @@ export class SmsSimulator {
         return respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify({ MessageId: randomUUID() }));
       }
     }
+  }
+
+  private getSecretValue(response: ServerResponse, body: string): void {
+    const { SecretId: id } = JSON.parse(body) as { SecretId?: string };
+    const secret = id === undefined ? undefined : this.secrets[id];
+    if (secret === undefined) {
+      return json10Error(response, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    }
+    respond(response, 200, 'application/x-amz-json-1.1', JSON.stringify({ ARN: id, Name: id, SecretString: secret, VersionId: randomUUID() }));
   }
 
   /** The provider took the message but its answer never arrives; the caller's timeout ends the wait. */

@@ -98,7 +98,7 @@ describe('fault matrix: every state of every route', () => {
 describe('table failures at each write', () => {
   beforeEach(async () => {
     faults.clear();
-    service = await startRealService(SETTINGS, { faults });
+    service = await startRealService(SETTINGS, { onTableClient: (client) => faults.install(client) });
   });
   afterEach(() => service.stop());
 

@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import maxMetadata from 'libphonenumber-js/max/metadata';
-import minMetadata from 'libphonenumber-js/min/metadata';
+import type { MetadataJson } from 'libphonenumber-js/core';
+import maxMetadata from '../../functions/phone-metadata/max.json';
+import minMetadata from '../../functions/phone-metadata/min.json';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
 import { createDigester, createSealer } from '../../functions/core/security-code';
 import { createSendHandler } from '../../functions/entry/send-handler';
@@ -30,7 +31,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   const logger = new CapturingLogger();
   const send = createSendHandler(
     {
-      phoneNumbers: createPhoneNumberReader(maxMetadata),
+      phoneNumbers: createPhoneNumberReader(maxMetadata as unknown as MetadataJson),
       store,
       digester,
       sealer,
@@ -43,7 +44,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   );
   const verify = createVerifyHandler(
     {
-      phoneNumbers: createPhoneNumberReader(minMetadata),
+      phoneNumbers: createPhoneNumberReader(minMetadata as unknown as MetadataJson),
       store,
       digester,
       clock,

@@ -4,9 +4,10 @@
  * the SMS simulator; only the clock is a test clock, so expiry and windows can
  * be walked through.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import maxMetadata from 'libphonenumber-js/max/metadata';
-import minMetadata from 'libphonenumber-js/min/metadata';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { MetadataJson } from 'libphonenumber-js/core';
+import maxMetadata from '../../functions/phone-metadata/max.json';
+import minMetadata from '../../functions/phone-metadata/min.json';
 import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/dynamodb-verification-store';
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
 import { secureRandom } from '../../functions/adapters/system';
@@ -18,12 +19,16 @@ import { resolveSettings, type DeploymentSettingsInput } from '../../functions/s
 import { SmsSimulator } from '../../local/sms-simulator';
 import { CapturingLogger, ManualClock } from './fakes';
 import { PINPOINT_APPLICATION_ID, TEST_CODE_KEY } from './fixtures';
-import type { TableFaults } from './table-faults';
 import { createTestTable, deleteTestTable, testDynamoDbClient } from './tables';
 
 export type RealService = Awaited<ReturnType<typeof startRealService>>;
 
-export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: { faults?: TableFaults } = {}) {
+export interface RealServiceOptions {
+  /** Sees the store's DynamoDB client before first use: to inject faults or count requests. */
+  onTableClient?: (client: DynamoDBClient) => void;
+}
+
+export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: RealServiceOptions = {}) {
   const simulator = await SmsSimulator.start();
   process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
   process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
@@ -32,7 +37,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
   const storeClient = testDynamoDbClient();
-  options.faults?.install(storeClient);
+  options.onTableClient?.(storeClient);
   const store = new DynamoDbVerificationStore(storeClient, tableName);
   const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
   const digester = createDigester(loadKey);
@@ -40,12 +45,12 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const clock = new ManualClock(Date.now());
   const logger = new CapturingLogger();
   const send = createSendHandler(
-    { phoneNumbers: createPhoneNumberReader(maxMetadata), store, digester, sealer, routes: createSmsRoutes(settings), clock, random: secureRandom },
+    { phoneNumbers: createPhoneNumberReader(maxMetadata as unknown as MetadataJson), store, digester, sealer, routes: createSmsRoutes(settings), clock, random: secureRandom },
     settings,
     logger,
   );
   const verify = createVerifyHandler(
-    { phoneNumbers: createPhoneNumberReader(minMetadata), store, digester, clock },
+    { phoneNumbers: createPhoneNumberReader(minMetadata as unknown as MetadataJson), store, digester, clock },
     settings,
     logger,
   );
