@@ -24,7 +24,7 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
 const BUILD_DIR = path.join(__dirname, '.build');
 const RESULTS_DIR = path.join(__dirname, 'results');
-const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
+const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 21);
 const WARM_FAKE_PAIRS = Number(process.env.BENCH_WARM_FAKE_PAIRS ?? 5_000);
 const WARM_REAL_PAIRS = Number(process.env.BENCH_WARM_REAL_PAIRS ?? 500);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
@@ -132,28 +132,45 @@ async function measureColdStarts(bundles: Record<string, BuiltBundle>, dynamodb:
   };
   const probe = async (file: string, eventFile?: string) => {
     const { stdout } = await run(process.execPath, [path.join(__dirname, 'probe.mjs'), file, ...(eventFile ? [eventFile] : [])], { env });
-    return JSON.parse(stdout) as { importMs: number; firstInvocationMs?: number; rssMb: number; answer?: { statusCode?: number } };
+    // The function's own output (EMF metric lines) comes first; the probe's result is the last line.
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      importMs: number;
+      importCpuMs: number;
+      firstInvocationMs?: number;
+      rssMb: number;
+      answer?: { statusCode?: number };
+    };
   };
-  // Round robin, so that whatever else the machine does weighs on every bundle alike.
-  const samples = new Map<string, { imports: number[]; firsts: number[]; rss: number[] }>();
+  // Imports first, on their own and round robin, so that whatever else the machine does weighs on every bundle
+  // alike; then the first invocations, which wake DynamoDB Local and would disturb the import figures.
+  const imports = new Map<string, { wall: number[]; cpu: number[] }>();
   for (let i = 0; i < COLD_STARTS; i++) {
-    for (const [key, built] of Object.entries(bundles)) {
-      const withEvent = key === 'send' || key === 'verify';
-      const sample = await probe(built.file, withEvent ? eventFiles[key as 'send' | 'verify'](i) : undefined);
-      if (withEvent && sample.answer?.statusCode !== 200) throw new Error(`${key} first invocation answered ${JSON.stringify(sample.answer)}`);
-      const entry = samples.get(built.name) ?? { imports: [], firsts: [], rss: [] };
-      entry.imports.push(sample.importMs);
-      entry.rss.push(sample.rssMb);
-      if (sample.firstInvocationMs !== undefined) entry.firsts.push(sample.firstInvocationMs);
-      samples.set(built.name, entry);
+    for (const built of Object.values(bundles)) {
+      const sample = await probe(built.file);
+      const entry = imports.get(built.name) ?? { wall: [], cpu: [] };
+      entry.wall.push(sample.importMs);
+      entry.cpu.push(sample.importCpuMs);
+      imports.set(built.name, entry);
     }
   }
-  const result: Record<string, { importMs: Stats; firstInvocationMs?: Stats; rssMb: number }> = {};
-  for (const [name, { imports, firsts, rss }] of samples) {
+  const firsts = new Map<string, { ms: number[]; rss: number[] }>();
+  for (let i = 0; i < COLD_STARTS; i++) {
+    for (const key of ['send', 'verify'] as const) {
+      const sample = await probe(bundles[key]!.file, eventFiles[key](i));
+      if (sample.answer?.statusCode !== 200) throw new Error(`${key} first invocation answered ${JSON.stringify(sample.answer)}`);
+      const entry = firsts.get(key) ?? { ms: [], rss: [] };
+      entry.ms.push(sample.firstInvocationMs!);
+      entry.rss.push(sample.rssMb);
+      firsts.set(key, entry);
+    }
+  }
+  const result: Record<string, { importMs: Stats; importCpuMs: Stats; firstInvocationMs?: Stats; rssMb?: number }> = {};
+  for (const [name, { wall, cpu }] of imports) {
+    const first = firsts.get(name);
     result[name] = {
-      importMs: stats(imports),
-      ...(firsts.length ? { firstInvocationMs: stats(firsts) } : {}),
-      rssMb: round(stats(rss).p50, 1),
+      importMs: stats(wall),
+      importCpuMs: stats(cpu),
+      ...(first ? { firstInvocationMs: stats(first.ms), rssMb: round(stats(first.rss).p50, 1) } : {}),
     };
   }
   return result;
@@ -320,7 +337,7 @@ async function settledOutbox(url: string): Promise<Array<{ to: string; body: str
 function printReport(results: {
   machine: Record<string, unknown>;
   bundles: Record<string, { bytes: number }>;
-  coldStart: Record<string, { importMs: Stats; firstInvocationMs?: Stats; rssMb: number }>;
+  coldStart: Record<string, { importMs: Stats; importCpuMs: Stats; firstInvocationMs?: Stats; rssMb?: number }>;
   roundTrips: Record<string, Record<string, { dynamodb: number; sms: number }>>;
   warm: Record<string, Record<string, Stats>>;
   load: Record<string, unknown>;
@@ -330,17 +347,18 @@ function printReport(results: {
   const ms = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(1)} ms`);
   console.log(`\nsms-verify benchmark · ${JSON.stringify(results.machine)}\n`);
   console.log('Bundles and cold start (median of fresh processes)');
-  console.log(['bundle', 'bytes', 'import', 'vs floor', 'first call', 'memory'].map((h, i) => (i ? h.padStart(13) : h.padEnd(14))).join(''));
+  console.log(['bundle', 'bytes', 'import', 'import CPU', 'CPU vs floor', 'first call', 'memory'].map((h, i) => (i ? h.padStart(13) : h.padEnd(14))).join(''));
   for (const [name, cold] of Object.entries(coldStart)) {
     const floor = name === 'send' ? coldStart['floor-send'] : name === 'verify' ? coldStart['floor-verify'] : undefined;
-    const ratio = floor ? `${(cold.importMs.p50 / floor.importMs.p50).toFixed(2)}×` : '';
+    const ratio = floor ? `${(cold.importCpuMs.p50 / floor.importCpuMs.p50).toFixed(2)}×` : '';
     console.log(
       name.padEnd(14) +
         String(bundles[name]!.bytes).padStart(13) +
         ms(cold.importMs.p50).padStart(13) +
+        ms(cold.importCpuMs.p50).padStart(13) +
         ratio.padStart(13) +
         ms(cold.firstInvocationMs?.p50).padStart(13) +
-        `${cold.rssMb.toFixed(0)} MB`.padStart(13),
+        (cold.rssMb === undefined ? '—' : `${cold.rssMb.toFixed(0)} MB`).padStart(13),
     );
   }
   for (const [variant, rows] of Object.entries(results.roundTrips)) {

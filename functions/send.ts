@@ -5,7 +5,7 @@
  */
 import type { MetadataJson } from 'libphonenumber-js/core';
 import maxMetadata from './phone-metadata/max.json';
-import { JsonLogger } from './adapters/json-logger';
+import { createObservability } from './adapters/observability';
 import { createSmsRoutes } from './adapters/sms-routes';
 import { secureRandom, systemClock } from './adapters/system';
 import { createPhoneNumberReader } from './core/phone-number';
@@ -25,5 +25,5 @@ export const handler = createSendHandler(
     random: secureRandom,
   },
   settings,
-  new JsonLogger('sms-verify-send'),
+  createObservability('sms-verify-send'),
 );

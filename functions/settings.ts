@@ -219,6 +219,26 @@ export const SETTING_SPECS = {
     max: 86_400,
     description: 'Window of callerVerifyLimit.',
   },
+  testNumbers: {
+    type: 'list',
+    item: /^\+[1-9][0-9]{6,14}=[0-9]{4,12}$/,
+    rule: 'entries such as +12015550100=123456 (an E.164 number, "=", its fixed code)',
+    description:
+      'Fictional numbers with fixed codes, for app-store review and end-to-end tests: never texted, and their code ' +
+      'verifies like a sent one. Off by default; never list a real person\'s number.',
+  },
+  webOtpDomain: {
+    type: 'text',
+    pattern: /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    rule: 'a lower-case host name such as example.com',
+    description: 'Adds the WebOTP line "@<domain> #<code>" so browsers on that origin offer the code.',
+  },
+  androidAppHash: {
+    type: 'text',
+    pattern: /^[A-Za-z0-9+/]{11}$/,
+    rule: 'the 11-character app hash of the SMS Retriever API',
+    description: 'Adds your Android app hash so the SMS Retriever API hands the code to your app.',
+  },
   returnSecurityCode: {
     type: 'boolean',
     default: true,
@@ -239,6 +259,7 @@ export type DeploymentSettings = { [K in IntegerName]: number } & { [K in Boolea
   [K in TextName]?: string;
 } & {
   smsRoutes: RouteName[];
+  testNumbers: string[];
   allowedCountries: string[];
   deniedCountries: string[];
   allowedNumberTypes: SmsNumberType[];
@@ -340,6 +361,9 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     callerVerifyLimit: integer('callerVerifyLimit'),
     callerVerifyWindowSeconds: integer('callerVerifyWindowSeconds'),
     returnSecurityCode: boolean('returnSecurityCode'),
+    testNumbers: list('testNumbers', []),
+    webOtpDomain: text('webOtpDomain'),
+    androidAppHash: text('androidAppHash'),
   };
 }
 

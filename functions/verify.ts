@@ -5,7 +5,7 @@
  */
 import type { MetadataJson } from 'libphonenumber-js/core';
 import minMetadata from './phone-metadata/min.json';
-import { JsonLogger } from './adapters/json-logger';
+import { createObservability } from './adapters/observability';
 import { systemClock } from './adapters/system';
 import { createPhoneNumberReader } from './core/phone-number';
 import { createVerifyHandler } from './entry/verify-handler';
@@ -21,5 +21,5 @@ export const handler = createVerifyHandler(
     clock: systemClock,
   },
   settings,
-  new JsonLogger('sms-verify-verify'),
+  createObservability('sms-verify-verify'),
 );

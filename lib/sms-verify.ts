@@ -15,9 +15,11 @@ import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
+import { SmsVerifyMonitoring } from './monitoring';
 import {
   resolveSettings,
   settingsToEnvironment,
@@ -41,6 +43,26 @@ export interface SmsVerifyProps extends DeploymentSettingsInput {
    * @default one month
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Whether to create the CloudWatch dashboard and alarms.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * SNS topic the alarms notify (on alarm and on recovery).
+   * @default no notifications; the alarms still show in CloudWatch
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * The conversion alarm fires when fewer than this share of sent codes is verified in an hour with 20 or more sends.
+   * @default 30
+   */
+  readonly conversionAlarmPercent?: number;
+  /**
+   * CloudWatch namespace of the service's metrics.
+   * @default `SmsVerify/<stack name>/<construct id>`, so that two deployments in one account never mix
+   */
+  readonly metricsNamespace?: string;
 }
 
 /** The bundling the deployed functions use; the benchmark builds with the same settings. */
@@ -75,6 +97,10 @@ export class SmsVerify extends Construct {
   readonly verifyFunction: NodejsFunction;
   readonly table: TableV2;
   readonly codeKey: Secret;
+  /** The CloudWatch namespace of the service's metrics. */
+  readonly metricsNamespace: string;
+  /** The dashboard and alarms, unless `monitoring` is false. */
+  readonly monitoring?: SmsVerifyMonitoring;
 
   constructor(scope: Construct, id: string, props: SmsVerifyProps = {}) {
     super(scope, id);
@@ -102,10 +128,12 @@ export class SmsVerify extends Construct {
         'rotation would invalidate codes in flight. Replace it by hand (or redeploy the secret) after a suspected leak.',
     });
 
+    this.metricsNamespace = props.metricsNamespace ?? `SmsVerify/${Stack.of(this).stackName}/${id}`;
     const environment = {
       ...settingsToEnvironment(this.settings),
       TABLE_NAME: this.table.tableName,
       CODE_HASH_SECRET_ID: this.codeKey.secretArn,
+      METRICS_NAMESPACE: this.metricsNamespace,
     };
     this.sendFunction = this.createFunction('SendFunction', 'send.ts', environment, logRetention);
     this.verifyFunction = this.createFunction('VerifyFunction', 'verify.ts', environment, logRetention);
@@ -161,6 +189,18 @@ export class SmsVerify extends Construct {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction),
     });
+
+    if (props.monitoring ?? true) {
+      this.monitoring = new SmsVerifyMonitoring(this, 'Monitoring', {
+        namespace: this.metricsNamespace,
+        sendFunction: this.sendFunction,
+        verifyFunction: this.verifyFunction,
+        globalSendLimit: this.settings.globalSendLimit,
+        globalSendWindowSeconds: this.settings.globalSendWindowSeconds,
+        alarmTopic: props.alarmTopic,
+        conversionAlarmPercent: props.conversionAlarmPercent ?? 30,
+      });
+    }
   }
 
   /** Lets a principal send codes: through the API (SigV4-signed POST /sms-verify) or by invoking the function. */

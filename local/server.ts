@@ -177,9 +177,10 @@ async function handleRequest(
 }
 
 const STATIC_FILES: Record<string, [file: string, contentType: string]> = {
-  '/': ['index.html', 'text/html; charset=utf-8'],
-  '/console.css': ['console.css', 'text/css; charset=utf-8'],
-  '/console.js': ['console.js', 'text/javascript; charset=utf-8'],
+  '/': [path.join(CONSOLE_DIRECTORY, 'index.html'), 'text/html; charset=utf-8'],
+  '/console.css': [path.join(CONSOLE_DIRECTORY, 'console.css'), 'text/css; charset=utf-8'],
+  '/console.js': [path.join(CONSOLE_DIRECTORY, 'console.js'), 'text/javascript; charset=utf-8'],
+  '/openapi.yaml': [path.join(__dirname, '..', 'openapi.yaml'), 'application/yaml; charset=utf-8'],
 };
 
 async function handleLocalRoute(
@@ -192,7 +193,7 @@ async function handleLocalRoute(
   const staticFile = STATIC_FILES[pathname];
   if (method === 'GET' && staticFile) {
     response.writeHead(200, { 'content-type': staticFile[1], 'cache-control': 'no-store' });
-    response.end(readFileSync(path.join(CONSOLE_DIRECTORY, staticFile[0])));
+    response.end(readFileSync(staticFile[0]));
     return;
   }
   if (method === 'GET' && pathname === '/favicon.ico') {

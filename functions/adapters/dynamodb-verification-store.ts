@@ -270,8 +270,9 @@ export class DynamoDbVerificationStore implements VerificationStore {
     for (let write = 0; write < MAX_WRITES; write++) {
       const outcome = await this.update(checkCodeUpdate(input, variant), 'UPDATED_NEW');
       if (outcome.written) {
-        const failedChecks = readNumber(outcome.item, NAMES['#failedChecks']);
-        return failedChecks === 0 ? { outcome: 'verified' } : { outcome: 'rejected', why: 'wrong-code' };
+        const failedChecks = readNumber(outcome.item, NAMES['#failedChecks']) ?? 0;
+        if (failedChecks === 0) return { outcome: 'verified' };
+        return { outcome: 'rejected', why: 'wrong-code', lockedNow: failedChecks >= input.maxFailedChecks };
       }
       const item = outcome.item;
       if (item === undefined || item[NAMES['#code']]?.M === undefined) return { outcome: 'rejected', why: 'no-code' };

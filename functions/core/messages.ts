@@ -42,15 +42,33 @@ const TEMPLATES: Record<LanguageCode, Template> = {
   },
 };
 
+/** Lines that let phones offer the code by themselves. */
+export interface Autofill {
+  /** WebOTP: browsers on this origin read a last line "@<domain> #<code>". */
+  webOtpDomain?: string;
+  /** Android SMS Retriever: the app's 11-character hash anywhere in the message. */
+  androidAppHash?: string;
+}
+
 export interface MessageInput {
   language: LanguageCode;
   code: string;
   brand?: string;
+  autofill?: Autofill;
 }
 
-export function composeMessage({ language, code, brand }: MessageInput): string {
+/**
+ * The SMS text. Without autofill lines every text fits one segment (see above);
+ * the WebOTP and app-hash lines add up to 2 + 12 + 1 + 253 characters, which
+ * can make a UCS-2 message (Russian, or a non-GSM brand) two segments.
+ */
+export function composeMessage({ language, code, brand, autofill }: MessageInput): string {
   const template = TEMPLATES[language];
-  return brand ? template.withBrand(brand, code) : template.plain(code);
+  const lines = [brand ? template.withBrand(brand, code) : template.plain(code)];
+  if (autofill?.androidAppHash) lines.push(autofill.androidAppHash);
+  // WebOTP requires the origin line to be the last one, after a blank line by convention.
+  if (autofill?.webOtpDomain) lines.push('', `@${autofill.webOtpDomain} #${code}`);
+  return lines.join('\n');
 }
 
 // GSM 03.38 default alphabet and its extension table (extension characters take two septets).

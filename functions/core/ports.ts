@@ -118,7 +118,8 @@ export type CheckRejection = 'no-code' | 'expired' | 'wrong-code' | 'locked';
 
 export type CheckCodeResult =
   | { outcome: 'verified' }
-  | { outcome: 'rejected'; why: CheckRejection }
+  /** `lockedNow`: this failed check used up the number's last allowed failure. */
+  | { outcome: 'rejected'; why: CheckRejection; lockedNow?: boolean }
   | { outcome: 'limit-reached'; limit: VelocityKind };
 
 /**
@@ -158,6 +159,9 @@ export interface SmsReceipt {
   messageId: string;
 }
 
+/** The country of a number, for per-country metrics; 'none' for non-geographic numbers. */
+export type CountryDimension = string;
+
 export interface SmsRoute {
   readonly name: RouteName;
   /** Sends one SMS. Throws {@link SmsRouteError} when the provider does not accept it. */
@@ -176,6 +180,29 @@ export class SmsRouteError extends Error {
     super(message, options);
     this.name = 'SmsRouteError';
   }
+}
+
+/**
+ * The service's metrics (CloudWatch, as EMF). Each call counts one event;
+ * dimensions break a metric down (by route, country, reason, limit).
+ */
+export type MetricName =
+  | 'CodesSent'
+  | 'CodesSentByRoute'
+  | 'CodesSentByCountry'
+  | 'RouteFailures'
+  | 'Failovers'
+  | 'DeliveryFailed'
+  | 'DeliveryUnconfirmed'
+  | 'TestNumberCodes'
+  | 'Verified'
+  | 'VerifiedByCountry'
+  | 'VerificationFailed'
+  | 'NumbersLocked'
+  | 'LimitReached';
+
+export interface Metrics {
+  count(name: MetricName, dimensions?: Record<string, string>): void;
 }
 
 export type LogFields = Record<string, string | number | boolean | undefined>;

@@ -5,7 +5,7 @@ import {
   NumberLimitReachedError,
   VelocityLimitError,
 } from './errors';
-import { composeMessage } from './messages';
+import { composeMessage, type Autofill } from './messages';
 import type { SendRequest } from './parameters';
 import { destinationPrefix, maskNumber, type PhoneNumberReader } from './phone-number';
 import type {
@@ -14,6 +14,7 @@ import type {
   IdempotencyClaim,
   IdempotencyRecord,
   Logger,
+  Metrics,
   RandomSource,
   Sealer,
   SmsReceipt,
@@ -34,7 +35,8 @@ export type SendFailureReason =
   | 'delivery-unconfirmed';
 
 export type SendOutcome =
-  | { sent: true; numberValid: true; securityCode: string; route: SmsReceipt['route'] }
+  /** `route` is absent for a test number, which is never texted. */
+  | { sent: true; numberValid: true; securityCode: string; route?: SmsReceipt['route'] }
   | { sent: false; numberValid: boolean; securityCode: ''; reason: Exclude<SendFailureReason, 'delivery-unconfirmed'> }
   /** A route timed out and none confirmed: the SMS may have arrived, so its code stays valid. */
   | { sent: false; numberValid: true; securityCode: string; reason: 'delivery-unconfirmed' };
@@ -65,6 +67,9 @@ export interface SendPolicy {
   globalSend: Window;
   /** Whether the answer carries a generated code. */
   returnSecurityCode: boolean;
+  /** Fictional numbers (E.164) and their fixed codes: never texted. */
+  testNumbers: ReadonlyMap<string, string>;
+  autofill: Autofill;
 }
 
 export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
@@ -80,6 +85,8 @@ export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
     prefixDigits: settings.prefixDigits,
     globalSend: { limit: settings.globalSendLimit, windowMs: settings.globalSendWindowSeconds * 1000 },
     returnSecurityCode: settings.returnSecurityCode,
+    testNumbers: new Map(settings.testNumbers.map((entry) => entry.split('=') as [string, string])),
+    autofill: { webOtpDomain: settings.webOtpDomain, androidAppHash: settings.androidAppHash },
   };
 }
 
@@ -93,6 +100,7 @@ export interface SendDependencies {
   clock: Clock;
   random: RandomSource;
   logger: Logger;
+  metrics: Metrics;
   policy: SendPolicy;
 }
 
@@ -134,6 +142,8 @@ export async function sendSecurityCode(
   const { e164 } = reading;
   const masked = maskNumber(e164);
   const country = reading.country ?? 'none';
+  const testCode = policy.testNumbers.get(e164);
+  if (testCode !== undefined) return sendToTestNumber(e164, testCode, request, deps);
   if (
     policy.deniedCountries.has(country) ||
     (policy.allowedCountries.size > 0 && !policy.allowedCountries.has(country))
@@ -170,6 +180,7 @@ export async function sendSecurityCode(
   }
   if (recorded.outcome === 'limit-reached') {
     logger.info('Refused: limit reached', { number: masked, limit: recorded.limit });
+    deps.metrics.count('LimitReached', { Limit: recorded.limit });
     if (recorded.limit === 'number') {
       throw new NumberLimitReachedError(
         `This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`,
@@ -180,7 +191,11 @@ export async function sendSecurityCode(
 
   let outcome: SendOutcome;
   try {
-    outcome = await deliver({ e164, masked, code, codeDigest, now, velocity, routeStreak: recorded.routeStreak }, request, deps);
+    outcome = await deliver(
+      { e164, masked, country, code, codeDigest, now, velocity, routeStreak: recorded.routeStreak },
+      request,
+      deps,
+    );
   } catch (error) {
     // An unexpected failure after the claim: give the key up so that a repeat runs again.
     if (idempotency) await deps.store.releaseIdempotency(idempotency.key).catch(() => undefined);
@@ -200,6 +215,7 @@ export async function sendSecurityCode(
 interface RecordedSend {
   e164: string;
   masked: string;
+  country: string;
   code: string;
   codeDigest: string;
   now: number;
@@ -209,28 +225,34 @@ interface RecordedSend {
 
 /** Tries the routes in order; revokes the code when no route took the message for sure. */
 async function deliver(send: RecordedSend, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
-  const { logger, policy } = deps;
+  const { logger, metrics } = deps;
   const { e164, masked, code } = send;
-  // A generated code is returned unless the deployment turned that off; a caller's own code is theirs already.
-  const shownCode = request.securityCode !== undefined || policy.returnSecurityCode ? code : '';
-  const message = { to: e164, body: composeMessage({ language: request.language, code, brand: request.brandName }) };
+  const shownCode = shownCodeFor(request, code, deps.policy);
+  const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
   const order = routeOrder(deps.routes, send.routeStreak);
   let timedOut = false;
   for (const route of order) {
     try {
-      const receipt = await route.send(message);
-      logger.info('Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover: route !== order[0] });
+      const receipt = await route.send({ to: e164, body });
+      const failover = route !== order[0];
+      logger.info('Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover });
+      metrics.count('CodesSent');
+      metrics.count('CodesSentByRoute', { Route: receipt.route });
+      metrics.count('CodesSentByCountry', { Country: send.country });
+      if (failover) metrics.count('Failovers');
       return { sent: true, numberValid: true, securityCode: shownCode, route: receipt.route };
     } catch (error) {
       if (!(error instanceof SmsRouteError)) throw error;
       timedOut ||= error.kind === 'timeout';
       logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind });
+      metrics.count('RouteFailures', { Route: route.name, Failure: error.kind });
     }
   }
 
   if (timedOut) {
     // A provider that timed out may have taken the message: revoking would strand a code someone may read.
     logger.error('Delivery unconfirmed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
+    metrics.count('DeliveryUnconfirmed');
     return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
   }
   try {
@@ -240,7 +262,39 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
     logger.error('Could not revoke an undelivered code', { number: masked, error: (error as Error).name });
   }
   logger.error('Delivery failed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
+  metrics.count('DeliveryFailed');
   return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
+}
+
+/** A generated code is returned unless the deployment turned that off; a caller's own code is theirs already. */
+function shownCodeFor(request: SendRequest, code: string, policy: SendPolicy): string {
+  return request.securityCode !== undefined || policy.returnSecurityCode ? code : '';
+}
+
+/**
+ * A fictional number of the deployment's list: its fixed code is recorded like
+ * any other (so checks, expiry and locks work as usual) but no SMS is sent,
+ * nothing is counted against the velocity limits, and the code is always the fixed one.
+ */
+async function sendToTestNumber(e164: string, code: string, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
+  const now = deps.clock.now();
+  const recorded = await deps.store.recordCode({
+    e164,
+    codeDigest: await deps.digester.code(e164, code),
+    now,
+    codeExpiresAt: now + deps.policy.codeTtlMs,
+    limit: request.limit,
+    limitWindowMs: request.limitTtlDays * DAY_MS,
+    routeSwitchWindowMs: deps.policy.routeSwitchWindowMs,
+    retainUntil: now + request.limitTtlDays * DAY_MS + RETENTION_MARGIN_MS,
+    velocity: [],
+  });
+  if (recorded.outcome === 'limit-reached') {
+    throw new NumberLimitReachedError(`This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`);
+  }
+  deps.logger.info('Test number: code recorded, no SMS sent', { number: maskNumber(e164) });
+  deps.metrics.count('TestNumberCodes');
+  return { sent: true, numberValid: true, securityCode: deps.policy.returnSecurityCode ? code : '' };
 }
 
 async function claimFor(

@@ -1,7 +1,7 @@
 import { VelocityLimitError } from './errors';
 import type { VerifyRequest } from './parameters';
 import { maskNumber, type PhoneNumberReader } from './phone-number';
-import type { Clock, Digester, Logger, VelocityLimit, VerificationStore } from './ports';
+import type { Clock, Digester, Logger, Metrics, VelocityLimit, VerificationStore } from './ports';
 import type { DeploymentSettings } from '../settings';
 
 export interface VerifyPolicy {
@@ -25,6 +25,7 @@ export interface VerifyDependencies {
   digester: Digester;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
   policy: VerifyPolicy;
 }
 
@@ -42,8 +43,10 @@ export async function verifySecurityCode(
   deps: VerifyDependencies,
 ): Promise<boolean> {
   const reading = deps.phoneNumbers.read(request.number, request.countryCode);
+  const { logger, metrics } = deps;
   if (!reading.valid) {
-    deps.logger.info('Not verified', { why: 'invalid-number' });
+    logger.info('Not verified', { why: 'invalid-number' });
+    metrics.count('VerificationFailed', { Reason: 'invalid-number' });
     return false;
   }
   const { policy } = deps;
@@ -62,13 +65,18 @@ export async function verifySecurityCode(
   const number = maskNumber(reading.e164);
   switch (result.outcome) {
     case 'verified':
-      deps.logger.info('Verified', { number });
+      logger.info('Verified', { number });
+      metrics.count('Verified');
+      metrics.count('VerifiedByCountry', { Country: reading.country ?? 'none' });
       return true;
     case 'rejected':
-      deps.logger.info('Not verified', { number, why: result.why });
+      logger.info('Not verified', { number, why: result.why, lockedNow: result.lockedNow });
+      metrics.count('VerificationFailed', { Reason: result.why });
+      if (result.lockedNow) metrics.count('NumbersLocked');
       return false;
     case 'limit-reached':
-      deps.logger.info('Refused: limit reached', { number, limit: result.limit });
+      logger.info('Refused: limit reached', { number, limit: result.limit });
+      metrics.count('LimitReached', { Limit: result.limit });
       throw new VelocityLimitError(result.limit);
   }
 }

@@ -1,9 +1,9 @@
-import type { JsonLogger } from '../adapters/json-logger';
+import type { Metrics } from '../core/ports';
 import { parseSendRequest } from '../core/parameters';
 import { DEFAULT_CODE_LENGTH } from '../core/security-code';
 import { sendPolicyFrom, sendSecurityCode, type SendDependencies, type SendOutcome } from '../core/send-code';
 import type { DeploymentSettings } from '../settings';
-import { createApiHandler, type ApiHandler } from './api-handler';
+import { createApiHandler, type ApiHandler, type MetricsPublisher, type RequestLogger } from './api-handler';
 
 export interface SendResponseBody {
   sent: boolean;
@@ -24,11 +24,11 @@ export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
 
 /** The send route over any set of ports: the Lambda entry wires AWS adapters, tests and benchmarks wire fakes. */
 export function createSendHandler(
-  ports: Omit<SendDependencies, 'logger' | 'policy'>,
+  ports: Omit<SendDependencies, 'logger' | 'metrics' | 'policy'>,
   settings: DeploymentSettings,
-  logger: JsonLogger,
+  observability: { logger: RequestLogger; metrics: Metrics & MetricsPublisher },
 ): ApiHandler {
-  const deps: SendDependencies = { ...ports, logger, policy: sendPolicyFrom(settings) };
+  const deps: SendDependencies = { ...ports, ...observability, policy: sendPolicyFrom(settings) };
   const defaults = {
     codeLength: DEFAULT_CODE_LENGTH,
     limit: settings.defaultLimit,
@@ -39,7 +39,7 @@ export function createSendHandler(
       const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
       return toSendResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
     },
-    logger,
+    observability,
     { idempotent: true },
   );
 }

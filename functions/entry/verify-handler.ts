@@ -1,8 +1,8 @@
-import type { JsonLogger } from '../adapters/json-logger';
+import type { Metrics } from '../core/ports';
 import { parseVerifyRequest } from '../core/parameters';
 import { verifyPolicyFrom, verifySecurityCode, type VerifyDependencies } from '../core/verify-code';
 import type { DeploymentSettings } from '../settings';
-import { createApiHandler, type ApiHandler } from './api-handler';
+import { createApiHandler, type ApiHandler, type MetricsPublisher, type RequestLogger } from './api-handler';
 
 export interface VerifyResponseBody {
   verified: boolean;
@@ -10,13 +10,13 @@ export interface VerifyResponseBody {
 
 /** The verify route over any set of ports: the Lambda entry wires AWS adapters, tests and benchmarks wire fakes. */
 export function createVerifyHandler(
-  ports: Omit<VerifyDependencies, 'logger' | 'policy'>,
+  ports: Omit<VerifyDependencies, 'logger' | 'metrics' | 'policy'>,
   settings: DeploymentSettings,
-  logger: JsonLogger,
+  observability: { logger: RequestLogger; metrics: Metrics & MetricsPublisher },
 ): ApiHandler {
-  const deps: VerifyDependencies = { ...ports, logger, policy: verifyPolicyFrom(settings) };
+  const deps: VerifyDependencies = { ...ports, ...observability, policy: verifyPolicyFrom(settings) };
   return createApiHandler(async ({ parameters, caller }): Promise<VerifyResponseBody> => {
     const request = parseVerifyRequest(parameters, ports.phoneNumbers);
     return { verified: await verifySecurityCode(request, caller, deps) };
-  }, logger);
+  }, observability);
 }

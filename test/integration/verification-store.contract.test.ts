@@ -77,7 +77,11 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     await store.recordCode(recordInput('A', T0));
 
     await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'verified' });
-    await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'wrong-code' });
+    await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({
+      outcome: 'rejected',
+      why: 'wrong-code',
+      lockedNow: false,
+    });
   });
 
   it('rejects a number that never had a code without counting it', async () => {
@@ -101,7 +105,11 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
   it('locks after 5 failures, refuses the right code while locked, and a new code does not lift the lock', async () => {
     await store.recordCode(recordInput('A', T0));
     for (let i = 0; i < 5; i++) {
-      await expect(store.checkCode(checkInput(`wrong${i}`, T0 + i))).resolves.toEqual({ outcome: 'rejected', why: 'wrong-code' });
+      await expect(store.checkCode(checkInput(`wrong${i}`, T0 + i))).resolves.toEqual({
+        outcome: 'rejected',
+        why: 'wrong-code',
+        lockedNow: i === 4,
+      });
     }
 
     await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'locked' });
@@ -215,7 +223,7 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
       outcome: 'limit-reached',
       limit: 'caller-verify',
     });
-    await expect(store.checkCode(checkInput('other', T0, { velocity: [{ ...callerVerify, subject: 'caller-b' }] }))).resolves.toEqual({
+    await expect(store.checkCode(checkInput('other', T0, { velocity: [{ ...callerVerify, subject: 'caller-b' }] }))).resolves.toMatchObject({
       outcome: 'rejected',
       why: 'wrong-code',
     });

@@ -12,7 +12,7 @@ import { createDigester, createSealer } from '../../functions/core/security-code
 import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
-import { CapturingLogger, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from './fakes';
+import { CapturingLogger, CountingMetrics, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from './fakes';
 import { TEST_CODE_KEY } from './fixtures';
 
 export function createFakeService(options: { settings?: DeploymentSettingsInput; randomValues?: number[] } = {}) {
@@ -29,6 +29,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   const digester = createDigester(loadKey);
   const sealer = createSealer(loadKey);
   const logger = new CapturingLogger();
+  const metrics = new CountingMetrics();
   const send = createSendHandler(
     {
       phoneNumbers: createPhoneNumberReader(maxMetadata as unknown as MetadataJson),
@@ -40,7 +41,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
       random,
     },
     settings,
-    logger,
+    { logger, metrics },
   );
   const verify = createVerifyHandler(
     {
@@ -50,9 +51,9 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
       clock,
     },
     settings,
-    logger,
+    { logger, metrics },
   );
-  return { settings, store, routes, clock, random, logger, send, verify };
+  return { settings, store, routes, clock, random, logger, metrics, send, verify };
 }
 
 /**

@@ -3,11 +3,13 @@
  * DynamoDB store (the shared contract suite in test/integration proves both).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { JsonLogger } from '../../functions/adapters/json-logger';
+import type { Context } from 'aws-lambda';
+import type { RequestLogger } from '../../functions/entry/api-handler';
 import type {
   CheckCodeInput,
   CheckCodeResult,
   IdempotencyRecord,
+  LogFields,
   Clock,
   RandomSource,
   RecordCodeInput,
@@ -129,7 +131,7 @@ export class InMemoryVerificationStore implements VerificationStore {
       return { outcome: 'verified' };
     }
     record.failedChecks += 1;
-    return { outcome: 'rejected', why: 'wrong-code' };
+    return { outcome: 'rejected', why: 'wrong-code', lockedNow: record.failedChecks >= input.maxFailedChecks };
   }
 
   private throwIfFailing(): void {
@@ -195,17 +197,66 @@ export class ScriptedRandom implements RandomSource {
   }
 }
 
-/** A JsonLogger whose lines are kept, parsed, for assertions. */
-export class CapturingLogger extends JsonLogger {
-  readonly lines: string[];
+/** A logger whose lines are kept as JSON, for assertions; the shape of Powertools' lines, without its formatting. */
+export class CapturingLogger implements RequestLogger {
+  readonly lines: string[] = [];
+  private keys: Record<string, unknown> = {};
 
-  constructor(service = 'test') {
-    const lines: string[] = [];
-    super(service, (line) => lines.push(line), 'INFO');
-    this.lines = lines;
+  info(message: string, fields?: LogFields): void {
+    this.log('INFO', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.log('WARN', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.log('ERROR', message, fields);
+  }
+
+  addContext(context: Context): void {
+    this.keys.function_request_id = context.awsRequestId;
+  }
+
+  appendKeys(keys: Record<string, unknown>): void {
+    this.keys = { ...this.keys, ...keys };
+  }
+
+  resetKeys(): void {
+    this.keys = {};
   }
 
   entries(): Array<Record<string, unknown>> {
     return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  private log(level: string, message: string, fields?: LogFields): void {
+    this.lines.push(JSON.stringify({ level, message, ...this.keys, ...fields }));
+  }
+}
+
+/** Counts metrics by name and dimensions, e.g. "CodesSentByRoute Route=sns". */
+export class CountingMetrics {
+  readonly counts = new Map<string, number>();
+  published = 0;
+
+  publishStoredMetrics(): void {
+    this.published += 1;
+  }
+
+  private cold = true;
+
+  captureColdStartMetric(): void {
+    if (this.cold) this.count('ColdStart');
+    this.cold = false;
+  }
+
+  count(name: string, dimensions: Record<string, string> = {}): void {
+    const key = [name, ...Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)].join(' ');
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
   }
 }

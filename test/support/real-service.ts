@@ -17,7 +17,8 @@ import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
 import { SmsSimulator } from '../../local/sms-simulator';
-import { CapturingLogger, ManualClock } from './fakes';
+import { createObservability } from '../../functions/adapters/observability';
+import { ManualClock } from './fakes';
 import { PINPOINT_APPLICATION_ID, TEST_CODE_KEY } from './fixtures';
 import { createTestTable, deleteTestTable, testDynamoDbClient } from './tables';
 
@@ -43,23 +44,24 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const digester = createDigester(loadKey);
   const sealer = createSealer(loadKey);
   const clock = new ManualClock(Date.now());
-  const logger = new CapturingLogger();
+  // The production logger and metrics: tests that read them capture standard output.
+  const sendObservability = createObservability('sms-verify-send');
+  const verifyObservability = createObservability('sms-verify-verify');
   const send = createSendHandler(
     { phoneNumbers: createPhoneNumberReader(maxMetadata as unknown as MetadataJson), store, digester, sealer, routes: createSmsRoutes(settings), clock, random: secureRandom },
     settings,
-    logger,
+    sendObservability,
   );
   const verify = createVerifyHandler(
     { phoneNumbers: createPhoneNumberReader(minMetadata as unknown as MetadataJson), store, digester, clock },
     settings,
-    logger,
+    verifyObservability,
   );
   return {
     simulator,
     client,
     tableName,
     clock,
-    logger,
     send,
     verify,
     /** A numeric attribute of a number's item (0 when absent), read consistently. */

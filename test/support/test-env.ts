@@ -7,6 +7,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.AWS_REGION = 'us-east-1';
 // The deployed entry modules log JSON to standard output; tests that read logs capture them instead.
 process.env.LOG_LEVEL = 'SILENT';
+// Likewise the EMF lines of Powertools Metrics; the metrics test turns them back on.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 delete process.env.AWS_PROFILE;

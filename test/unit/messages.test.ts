@@ -26,6 +26,28 @@ describe('SMS templates', () => {
   });
 });
 
+describe('autofill lines', () => {
+  it('ends with the WebOTP origin line, after a blank line, and carries the app hash before it', () => {
+    expect(composeMessage({ language: 'de', code: '123456', autofill: { webOtpDomain: 'login.example.com' } })).toBe(
+      'Ihr Sicherheitscode lautet 123456\n\n@login.example.com #123456',
+    );
+    expect(composeMessage({ language: 'en', code: '1234', autofill: { androidAppHash: 'FA+9qCX9VSu' } })).toBe(
+      'Your security code is 1234\nFA+9qCX9VSu',
+    );
+  });
+
+  it('keeps an English message with both lines in one GSM-7 segment', () => {
+    const text = composeMessage({
+      language: 'en',
+      code: '012345678901',
+      brand: 'A'.repeat(20),
+      autofill: { webOtpDomain: 'accounts.example.com', androidAppHash: 'FA+9qCX9VSu' },
+    });
+
+    expect(countSegments(text)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+  });
+});
+
 describe('counting SMS segments', () => {
   it('counts GSM-7 septets, extension characters twice', () => {
     expect(countSegments('Hello €')).toEqual({ encoding: 'GSM-7', units: 8, segments: 1 });

@@ -6,7 +6,7 @@ import { sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from 
 import type { SendRequest } from '../../functions/core/parameters';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
-import { CapturingLogger, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from '../support/fakes';
+import { CapturingLogger, CountingMetrics, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from '../support/fakes';
 import { DE_MOBILE, GB_FIXED_LINE, GB_MOBILE, TEST_CODE_KEY, US_PREMIUM_RATE, usFictional } from '../support/fixtures';
 
 const CALLER = 'ip:192.0.2.10';
@@ -18,6 +18,7 @@ function setup(settings: DeploymentSettingsInput = {}) {
   const pinpoint = new FakeSmsRoute('pinpoint');
   const clock = new ManualClock();
   const logger = new CapturingLogger();
+  const metrics = new CountingMetrics();
   const phoneNumbers = createPhoneNumberReader(maxMetadata);
   const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
   const digester = createDigester(loadKey);
@@ -31,6 +32,7 @@ function setup(settings: DeploymentSettingsInput = {}) {
     clock,
     random: new ScriptedRandom([4242, 777, 31337]),
     logger,
+    metrics,
     policy: sendPolicyFrom(resolved),
   };
   const request = (extra: Partial<SendRequest> = {}): SendRequest => ({
@@ -45,9 +47,9 @@ function setup(settings: DeploymentSettingsInput = {}) {
     verifySecurityCode(
       { number, securityCode: code },
       CALLER,
-      { phoneNumbers, store, digester, clock, logger, policy: verifyPolicyFrom(resolved) },
+      { phoneNumbers, store, digester, clock, logger, metrics, policy: verifyPolicyFrom(resolved) },
     );
-  return { store, sns, pinpoint, clock, logger, deps, request, check };
+  return { store, sns, pinpoint, clock, logger, metrics, deps, request, check };
 }
 
 describe('sending a code', () => {
@@ -345,5 +347,68 @@ describe('idempotent sends', () => {
     const [claim] = [...store.claims.values()];
     expect(claim).toMatchObject({ status: 'completed' });
     expect(JSON.stringify(claim)).not.toContain('97531');
+  });
+});
+
+describe('test numbers', () => {
+  it('never texts a test number, answers its fixed code, and the code verifies like a sent one', async () => {
+    const { deps, request, sns, pinpoint, store, check, metrics } = setup({ testNumbers: [`${GB_MOBILE}=246810`] });
+
+    await expect(sendSecurityCode(request({ securityCode: '99999' }), deps)).resolves.toEqual({
+      sent: true,
+      numberValid: true,
+      securityCode: '246810',
+    });
+    expect([...sns.sent, ...pinpoint.sent]).toEqual([]);
+    expect(store.counters.size).toBe(0);
+    expect(metrics.get('TestNumberCodes')).toBe(1);
+    await expect(check('246810')).resolves.toBe(true);
+  });
+
+  it('leaves every other number alone', async () => {
+    const { deps, request, sns } = setup({ testNumbers: ['+12015550100=246810'] });
+
+    await sendSecurityCode(request(), deps);
+
+    expect(sns.sent).toHaveLength(1);
+  });
+});
+
+describe('autofill-ready messages', () => {
+  it('adds the Android app hash and the WebOTP origin line, last', async () => {
+    const { deps, request, sns } = setup({ webOtpDomain: 'example.com', androidAppHash: 'FA+9qCX9VSu' });
+
+    await sendSecurityCode(request({ brandName: 'Acme' }), deps);
+
+    expect(sns.sent[0]?.body).toBe('Your Acme security code is 04242\nFA+9qCX9VSu\n\n@example.com #04242');
+  });
+});
+
+describe('metrics', () => {
+  it('counts codes sent by route and country, failovers, route failures and delivery failures', async () => {
+    const { deps, request, sns, pinpoint, metrics } = setup();
+    await sendSecurityCode(request(), deps);
+    sns.failure = 'throttled';
+    await sendSecurityCode(request({ number: usFictional(1) }), deps);
+    pinpoint.failure = 'rejected';
+    await sendSecurityCode(request({ number: usFictional(2) }), deps);
+
+    expect(metrics.get('CodesSent')).toBe(2);
+    expect(metrics.get('CodesSentByRoute Route=sns')).toBe(1);
+    expect(metrics.get('CodesSentByRoute Route=pinpoint')).toBe(1);
+    expect(metrics.get('CodesSentByCountry Country=GB')).toBe(1);
+    expect(metrics.get('CodesSentByCountry Country=US')).toBe(1);
+    expect(metrics.get('Failovers')).toBe(1);
+    expect(metrics.get('RouteFailures Route=sns Failure=throttled')).toBe(2);
+    expect(metrics.get('RouteFailures Route=pinpoint Failure=rejected')).toBe(1);
+    expect(metrics.get('DeliveryFailed')).toBe(1);
+  });
+
+  it('counts each limit hit by its kind', async () => {
+    const { deps, request, metrics } = setup({ callerSendLimit: 1 });
+    await sendSecurityCode(request(), deps);
+    await sendSecurityCode(request({ number: usFictional(1) }), deps).catch(() => undefined);
+
+    expect(metrics.get('LimitReached Limit=caller-send')).toBe(1);
   });
 });

@@ -34,6 +34,9 @@ describe('deployment settings', () => {
       callerVerifyLimit: 100,
       callerVerifyWindowSeconds: 900,
       returnSecurityCode: true,
+      testNumbers: [],
+      webOtpDomain: undefined,
+      androidAppHash: undefined,
     });
   });
 
@@ -70,6 +73,10 @@ describe('deployment settings', () => {
     [{ ALLOWED_NUMBER_TYPES: 'MOBILE,PREMIUM_RATE' }, /ALLOWED_NUMBER_TYPES/],
     [{ RETURN_SECURITY_CODE: 'no' }, /RETURN_SECURITY_CODE.*true or false/],
     [{ GLOBAL_SEND_LIMIT: '-1' }, /GLOBAL_SEND_LIMIT/],
+    [{ TEST_NUMBERS: '+12015550100' }, /TEST_NUMBERS.*=its fixed code|TEST_NUMBERS/],
+    [{ TEST_NUMBERS: '+12015550100=12' }, /TEST_NUMBERS/],
+    [{ WEB_OTP_DOMAIN: 'https://example.com' }, /WEB_OTP_DOMAIN.*host name/],
+    [{ ANDROID_APP_HASH: 'short' }, /ANDROID_APP_HASH/],
     [{ SMS_ROUTES: 'sns,sns' }, /more than once/],
     [{ SMS_ROUTES: 'pinpoint' }, /needs pinpointApplicationId/],
     [{ SENDER_ID: 'Way too long sender' }, /SENDER_ID/],

@@ -4,13 +4,14 @@ import type { Digester } from '../../functions/core/ports';
 import { createDigester } from '../../functions/core/security-code';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
 import { resolveSettings } from '../../functions/settings';
-import { CapturingLogger, InMemoryVerificationStore, ManualClock } from '../support/fakes';
+import { CapturingLogger, CountingMetrics, InMemoryVerificationStore, ManualClock } from '../support/fakes';
 import { GB_MOBILE, TEST_CODE_KEY } from '../support/fixtures';
 
 async function setup(callerVerifyLimit = 100) {
   const store = new InMemoryVerificationStore();
   const clock = new ManualClock();
   const logger = new CapturingLogger();
+  const metrics = new CountingMetrics();
   const digester: Digester = createDigester(async () => new TextEncoder().encode(TEST_CODE_KEY));
   const issue = async (code: string, number = GB_MOBILE) =>
     store.recordCode({
@@ -31,9 +32,10 @@ async function setup(callerVerifyLimit = 100) {
       digester,
       clock,
       logger,
+      metrics,
       policy: verifyPolicyFrom(resolveSettings({ callerVerifyLimit })),
     });
-  return { store, clock, logger, issue, check };
+  return { store, clock, logger, metrics, issue, check };
 }
 
 describe('verifying a code', () => {
@@ -77,5 +79,22 @@ describe('verifying a code', () => {
 
     await expect(check('12345')).rejects.toMatchObject({ name: 'VelocityLimitError', apiError: 18, httpStatus: 429 });
     await expect(check('99999', GB_MOBILE, undefined, 'ip:198.51.100.1')).resolves.toBe(false);
+  });
+
+  it('counts verifications, failures by reason, and the check that locks a number', async () => {
+    const { issue, check, metrics } = await setup();
+    await issue('12345');
+    await check('12345');
+    await check('12345', 'nonsense');
+    await issue('54321');
+    for (let i = 0; i < 5; i++) await check(`0000${i}`);
+    await check('54321');
+
+    expect(metrics.get('Verified')).toBe(1);
+    expect(metrics.get('VerifiedByCountry Country=GB')).toBe(1);
+    expect(metrics.get('VerificationFailed Reason=invalid-number')).toBe(1);
+    expect(metrics.get('VerificationFailed Reason=wrong-code')).toBe(5);
+    expect(metrics.get('NumbersLocked')).toBe(1);
+    expect(metrics.get('VerificationFailed Reason=locked')).toBe(1);
   });
 });

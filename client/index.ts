@@ -1,0 +1,198 @@
+/**
+ * SmsVerifyClient: a typed client for Node.js and TypeScript callers of an
+ * sms-verify deployment, over direct Lambda invocation or the HTTPS API signed
+ * with SigV4. Field names and types are the API contract's; every `api-error`
+ * answer becomes a typed error.
+ *
+ *   const sms = new SmsVerifyClient({ transport: 'lambda', sendFunctionName, verifyFunctionName });
+ *   const { sent } = await sms.send({ number: '+447400123456', 'brand-name': 'Acme' });
+ *   const { verified } = await sms.verify({ number: '+447400123456', 'security-code': typed });
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+// Types only, from the service itself, so the client's contract cannot drift from it (nothing of it is loaded).
+import type { LanguageCode } from '../functions/core/messages';
+import type { SendFailureReason } from '../functions/core/send-code';
+
+export type { LanguageCode, SendFailureReason };
+
+export interface SendRequest {
+  number: string;
+  'code-length'?: number;
+  'security-code'?: string;
+  'country-code'?: string;
+  'language-code'?: LanguageCode;
+  'brand-name'?: string;
+  limit?: number;
+  'limit-ttl'?: number;
+  /** Makes the send safe to retry: a repeat within 10 minutes gets the first answer and no second SMS. */
+  'idempotency-key'?: string;
+}
+
+export interface SendResponse {
+  sent: boolean;
+  'number-valid': boolean;
+  'security-code': string;
+  reason?: SendFailureReason;
+}
+
+export interface VerifyRequest {
+  number: string;
+  'security-code': string;
+  'country-code'?: string;
+}
+
+export interface VerifyResponse {
+  verified: boolean;
+}
+
+/** An `api-error` answer. `status` is known over HTTPS; a direct invocation has none. */
+export class SmsVerifyError extends Error {
+  constructor(
+    readonly apiError: number,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** 400/1: a parameter is missing, unknown, repeated or invalid; the message names it. */
+export class InvalidParameterError extends SmsVerifyError {}
+/** 400/9 or 415/9: the request could not be read. */
+export class UnreadableRequestError extends SmsVerifyError {}
+/** 413/44. */
+export class RequestTooLargeError extends SmsVerifyError {}
+/** 429/14-18: a limit is reached; `limit` says which. */
+export class RateLimitedError extends SmsVerifyError {
+  get limit(): 'number' | 'caller-send' | 'prefix-send' | 'global-send' | 'caller-verify' {
+    return (['number', 'caller-send', 'prefix-send', 'global-send', 'caller-verify'] as const)[this.apiError - 14]!;
+  }
+}
+/** 409/19 (key reused for another request) or 409/20 (first request still running; retry shortly). */
+export class IdempotencyConflictError extends SmsVerifyError {}
+/** 503/5: a dependency is unavailable; nothing changed, safe to retry. */
+export class ServiceUnavailableError extends SmsVerifyError {}
+/** 500/51, or a function error of a direct invocation. */
+export class InternalServiceError extends SmsVerifyError {}
+
+const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
+  1: InvalidParameterError,
+  5: ServiceUnavailableError,
+  9: UnreadableRequestError,
+  14: RateLimitedError,
+  15: RateLimitedError,
+  16: RateLimitedError,
+  17: RateLimitedError,
+  18: RateLimitedError,
+  19: IdempotencyConflictError,
+  20: IdempotencyConflictError,
+  44: RequestTooLargeError,
+  51: InternalServiceError,
+};
+
+export function errorFromAnswer(body: { 'api-error': number; 'api-error-msg': string }, status?: number): SmsVerifyError {
+  const ErrorClass = ERROR_CLASSES[body['api-error']] ?? SmsVerifyError;
+  return new ErrorClass(body['api-error'], body['api-error-msg'], status);
+}
+
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export type SmsVerifyClientOptions =
+  | {
+      transport: 'lambda';
+      /** The stack's SendFunctionName output; leave out for a caller that only verifies. */
+      sendFunctionName?: string;
+      /** The stack's VerifyFunctionName output; leave out for a caller that only sends. */
+      verifyFunctionName?: string;
+      /** Default: a LambdaClient with the default region and credentials. */
+      lambda?: LambdaClient;
+    }
+  | {
+      transport: 'https';
+      /** The stack's ApiUrl output, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/ */
+      url: string;
+      region: string;
+      /** Default: the SDK's default credential chain. */
+      credentials?: Credentials | (() => Promise<Credentials>);
+    };
+
+type Route = 'send' | 'verify';
+
+export class SmsVerifyClient {
+  private readonly call: (route: Route, request: object) => Promise<unknown>;
+
+  constructor(options: SmsVerifyClientOptions) {
+    this.call = options.transport === 'lambda' ? viaLambda(options) : viaHttps(options);
+  }
+
+  /** Sends a code. Resolves with the answer, `sent: false` included; rejects with an {@link SmsVerifyError}. */
+  async send(request: SendRequest): Promise<SendResponse> {
+    return (await this.call('send', request)) as SendResponse;
+  }
+
+  /** Checks a code. Resolves `{ verified }`; rejects with an {@link SmsVerifyError}. */
+  async verify(request: VerifyRequest): Promise<VerifyResponse> {
+    return (await this.call('verify', request)) as VerifyResponse;
+  }
+}
+
+function isApiError(body: unknown): body is { 'api-error': number; 'api-error-msg': string } {
+  return typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)['api-error'] === 'number';
+}
+
+function viaLambda(options: Extract<SmsVerifyClientOptions, { transport: 'lambda' }>) {
+  const lambda = options.lambda ?? new LambdaClient({});
+  return async (route: Route, request: object) => {
+    const functionName = route === 'send' ? options.sendFunctionName : options.verifyFunctionName;
+    if (!functionName) throw new Error(`SmsVerifyClient: no ${route} function name was given`);
+    const result = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        Payload: new TextEncoder().encode(JSON.stringify(request)),
+      }),
+    );
+    const body: unknown = result.Payload ? JSON.parse(new TextDecoder().decode(result.Payload)) : undefined;
+    if (result.FunctionError) {
+      throw new InternalServiceError(51, `The ${route} function failed: ${result.FunctionError}`);
+    }
+    if (isApiError(body)) throw errorFromAnswer(body);
+    return body;
+  };
+}
+
+function viaHttps(options: Extract<SmsVerifyClientOptions, { transport: 'https' }>) {
+  const base = new URL(options.url);
+  const credentials =
+    options.credentials ??
+    (async () => (await import('@aws-sdk/credential-provider-node')).defaultProvider()());
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials, sha256: Hash.bind(null, 'sha256') });
+  return async (route: Route, request: object) => {
+    const { 'idempotency-key': idempotencyKey, ...parameters } = request as Record<string, unknown>;
+    const url = new URL(route === 'send' ? 'sms-verify' : 'verify-security-code', base.href.endsWith('/') ? base : `${base.href}/`);
+    const body = JSON.stringify(parameters);
+    const headers: Record<string, string> = { host: url.host, 'content-type': 'application/json' };
+    if (typeof idempotencyKey === 'string') headers['idempotency-key'] = idempotencyKey;
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      headers,
+      body,
+    });
+    // fetch sets Host itself (to the value signed); it refuses to be given one.
+    const { host: _host, ...sent } = signed.headers;
+    const response = await fetch(url, { method: 'POST', headers: sent, body });
+    const answer: unknown = await response.json().catch(() => undefined);
+    if (isApiError(answer)) throw errorFromAnswer(answer, response.status);
+    if (!response.ok) throw new SmsVerifyError(0, `HTTP ${response.status} from ${url.pathname}`, response.status);
+    return answer;
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The service's CloudWatch dashboard and alarms, on the EMF metrics the
+ * functions emit (functions/adapters/observability.ts) and the Lambda and API
+ * Gateway metrics AWS keeps. Alarms notify an SNS topic when one is given.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** The services the functions log and count under (Powertools serviceName). */
+export const SEND_SERVICE = 'sms-verify-send';
+export const VERIFY_SERVICE = 'sms-verify-verify';
+
+export interface SmsVerifyMonitoringProps {
+  namespace: string;
+  sendFunction: IFunction;
+  verifyFunction: IFunction;
+  /** SMS of the deployment per window (0: no ceiling), for the "ceiling near" alarm. */
+  globalSendLimit: number;
+  globalSendWindowSeconds: number;
+  alarmTopic?: ITopic;
+  /** Below this share of sent codes being verified, over an hour with at least 20 sends, the conversion alarm fires. */
+  conversionAlarmPercent: number;
+}
+
+export class SmsVerifyMonitoring extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: SmsVerifyMonitoringProps) {
+    super(scope, id);
+    const { namespace } = props;
+    const metric = (metricName: string, service: string, period = Duration.minutes(5), dimensions: Record<string, string> = {}) =>
+      new Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic: 'Sum', period });
+    const search = (metricName: string, dimension: string, service: string, label: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${namespace},service,${dimension}} MetricName="${metricName}" service="${service}"', 'Sum', 300)`,
+        label,
+        period: Duration.minutes(5),
+      });
+    const sent = metric('CodesSent', SEND_SERVICE);
+    const verified = metric('Verified', VERIFY_SERVICE);
+    const ratio = (expression: string, usingMetrics: Record<string, IMetric>, label: string, period = Duration.minutes(5)) =>
+      new MathExpression({ expression, usingMetrics, label, period });
+
+    const deliveryFailureRate = ratio(
+      '100 * FILL(failed, 0) / MAX([FILL(sent, 0) + FILL(failed, 0), 1])',
+      { failed: metric('DeliveryFailed', SEND_SERVICE), sent },
+      'Delivery failure %',
+    );
+    const failoverRate = ratio(
+      '100 * FILL(failovers, 0) / MAX([FILL(sent, 0), 1])',
+      { failovers: metric('Failovers', SEND_SERVICE), sent },
+      'Failover %',
+    );
+    const hourlySent = metric('CodesSent', SEND_SERVICE, Duration.hours(1));
+    const conversion = ratio(
+      'IF(FILL(hourlySent, 0) >= 20, 100 * FILL(hourlyVerified, 0) / hourlySent, 100)',
+      { hourlySent, hourlyVerified: metric('Verified', VERIFY_SERVICE, Duration.hours(1)) },
+      'Verified / sent % (hourly)',
+      Duration.hours(1),
+    );
+
+    this.addAlarm('DeliveryFailureRate', deliveryFailureRate, 10, ComparisonOperator.GREATER_THAN_THRESHOLD, 2, props.alarmTopic,
+      'More than 10 % of sends found no route that delivered (2 of 3 five-minute periods).');
+    this.addAlarm('FailoverRate', failoverRate, 25, ComparisonOperator.GREATER_THAN_THRESHOLD, 2, props.alarmTopic,
+      'More than 25 % of codes went out through a failover route: the first route is failing.');
+    this.addAlarm('ConversionDrop', conversion, props.conversionAlarmPercent, ComparisonOperator.LESS_THAN_THRESHOLD, 1, props.alarmTopic,
+      `Fewer than ${props.conversionAlarmPercent} % of sent codes were verified in an hour with at least 20 sends: the signature of SMS pumping.`);
+    if (props.globalSendLimit > 0) {
+      const windowSent = metric('CodesSent', SEND_SERVICE, Duration.seconds(props.globalSendWindowSeconds));
+      this.addAlarm('SpendCeilingNear', windowSent, Math.floor(props.globalSendLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
+        'The deployment has sent 80 % of its SMS ceiling (globalSendLimit) in the current window.');
+    }
+    for (const [name, fn] of [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]] as const) {
+      this.addAlarm(name, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
+        'The function failed (unexpected errors answer 500/51).');
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: `# SMS verification\nMetrics in \`${namespace}\`. Conversion by country is the first place to look for SMS pumping.`, width: 24, height: 2 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Codes sent by route', left: [search('CodesSentByRoute', 'Route', SEND_SERVICE, '')], width: 8 }),
+      new GraphWidget({ title: 'Delivery', left: [sent, metric('DeliveryFailed', SEND_SERVICE), metric('DeliveryUnconfirmed', SEND_SERVICE), metric('Failovers', SEND_SERVICE)], width: 8 }),
+      new GraphWidget({ title: 'Route failures', left: [search('RouteFailures', 'Route,Failure', SEND_SERVICE, '')], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Verifications', left: [verified, search('VerificationFailed', 'Reason', VERIFY_SERVICE, ''), metric('NumbersLocked', VERIFY_SERVICE)], width: 8 }),
+      new GraphWidget({ title: 'Limits hit', left: [search('LimitReached', 'Limit', SEND_SERVICE, ''), search('LimitReached', 'Limit', VERIFY_SERVICE, '')], width: 8 }),
+      new SingleValueWidget({ title: 'Rates', metrics: [deliveryFailureRate, failoverRate, conversion], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Codes sent by country', left: [search('CodesSentByCountry', 'Country', SEND_SERVICE, '')], width: 12 }),
+      new GraphWidget({ title: 'Codes verified by country', left: [search('VerifiedByCountry', 'Country', VERIFY_SERVICE, '')], width: 12 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Function duration p99', left: [props.sendFunction.metricDuration({ statistic: 'p99' }), props.verifyFunction.metricDuration({ statistic: 'p99' })], width: 12 }),
+      new GraphWidget({ title: 'Function errors and throttles', left: [props.sendFunction.metricErrors(), props.verifyFunction.metricErrors(), props.sendFunction.metricThrottles(), props.verifyFunction.metricThrottles()], width: 12 }),
+    );
+  }
+
+  private addAlarm(
+    id: string,
+    metric: IMetric,
+    threshold: number,
+    comparisonOperator: ComparisonOperator,
+    datapointsToAlarm: number,
+    topic: ITopic | undefined,
+    description: string,
+  ): void {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold,
+      comparisonOperator,
+      evaluationPeriods: Math.max(datapointsToAlarm, datapointsToAlarm > 1 ? 3 : 1),
+      datapointsToAlarm,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    if (topic) {
+      alarm.addAlarmAction(new SnsAction(topic));
+      alarm.addOkAction(new SnsAction(topic));
+    }
+    this.alarms.push(alarm);
+  }
+}
