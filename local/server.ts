@@ -136,6 +136,8 @@ function configureEnvironment({
   env.PINPOINT_APPLICATION_ID ??= LOCAL_PINPOINT_APPLICATION_ID;
   env.SMS_ROUTES ??= 'sns,pinpoint,sms-voice-v2';
   env.CODE_HASH_KEY ??= codeKey(persistDir);
+  // EMF metric lines are for CloudWatch; on a console they only hide the SMS lines. POWERTOOLS_METRICS_DISABLED=false shows them.
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   delete env.CODE_HASH_SECRET_ID;
 }
 
