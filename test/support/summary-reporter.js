@@ -1,12 +1,12 @@
 /**
  * Ends the run with one plain line, "tests: N passed, N failed, N skipped",
- * (on standard error, after Jest's own summary), that CI systems which do not read Jest's own summary can count.
+ * for CI systems that do not read Jest's own summary. It is written when the
+ * process exits, so that it comes after Jest's summary, as the last line.
  */
 class SummaryReporter {
   onRunComplete(_contexts, results) {
-    process.stderr.write(
-      `\ntests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped\n`,
-    );
+    const line = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped\n`;
+    process.once('exit', () => process.stderr.write(`\n${line}`));
   }
 }
 module.exports = SummaryReporter;
