@@ -134,7 +134,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
       const items: TransactWriteItem[] = [
         {
           Update: {
-            ...this.recordCodeUpdate(input, state),
+            ...recordCodeUpdate(input, state),
             TableName: this.tableName,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
@@ -289,63 +289,6 @@ export class DynamoDbVerificationStore implements VerificationStore {
     throw new DependencyUnavailableError('Too many concurrent requests for this number; try again shortly');
   }
 
-  private recordCodeUpdate(input: RecordCodeInput, state: SendState): UpdateParams {
-    const set = [
-      '#code = :code',
-      '#codeExpiresAt = :codeExpiresAt',
-      '#lastSentAt = :now',
-      '#failedChecks = if_not_exists(#failedChecks, :zero)',
-      '#expiresAt = :expiresAt',
-    ];
-    const conditions: string[] = [];
-    const values: Record<string, AttributeValue> = {
-      ':code': { M: { [input.codeDigest]: n(-1) } },
-      ':codeExpiresAt': n(input.codeExpiresAt),
-      ':now': n(input.now),
-      ':zero': n(0),
-      ':one': n(1),
-      ':expiresAt': n(Math.ceil(input.retainUntil / 1000)),
-      ':windowCutoff': n(input.now - input.limitWindowMs),
-      ':switchCutoff': n(input.now - input.routeSwitchWindowMs),
-    };
-
-    if (state.limitWindow.kind === 'new') {
-      conditions.push('(attribute_not_exists(#windowStart) OR #windowStart <= :windowCutoff)');
-      set.push('#sendCount = :one', '#windowStart = :now');
-    } else {
-      conditions.push('#windowStart > :windowCutoff AND #sendCount < :limit');
-      set.push('#sendCount = #sendCount + :one');
-      values[':limit'] = n(input.limit);
-    }
-
-    if (state.streak.kind === 'fresh') {
-      conditions.push('(attribute_not_exists(#lastSentAt) OR #lastSentAt <= :switchCutoff)');
-      set.push('#routeStreak = :zero');
-    } else {
-      conditions.push('#lastSentAt > :switchCutoff AND #routeStreak = :previousStreak');
-      set.push('#routeStreak = :streak');
-      values[':previousStreak'] = n(state.streak.previous);
-      values[':streak'] = n(state.streak.previous + 1);
-    }
-
-    return {
-      Key: keyOf(input.e164),
-      UpdateExpression: `SET ${set.join(', ')}`,
-      ConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeNames: pick([
-        '#code',
-        '#codeExpiresAt',
-        '#lastSentAt',
-        '#failedChecks',
-        '#expiresAt',
-        '#windowStart',
-        '#sendCount',
-        '#routeStreak',
-      ]),
-      ExpressionAttributeValues: values,
-    };
-  }
-
   /** One conditional UpdateItem; a failed condition is an answer (with the item as it is), not an error. */
   private async update(
     params: UpdateParams,
@@ -366,6 +309,64 @@ export class DynamoDbVerificationStore implements VerificationStore {
       throw asTableFailure(error);
     }
   }
+}
+
+/** The number's update for a send, on conditions that hold the state the store expects. */
+function recordCodeUpdate(input: RecordCodeInput, state: SendState): UpdateParams {
+  const set = [
+    '#code = :code',
+    '#codeExpiresAt = :codeExpiresAt',
+    '#lastSentAt = :now',
+    '#failedChecks = if_not_exists(#failedChecks, :zero)',
+    '#expiresAt = :expiresAt',
+  ];
+  const conditions: string[] = [];
+  const values: Record<string, AttributeValue> = {
+    ':code': { M: { [input.codeDigest]: n(-1) } },
+    ':codeExpiresAt': n(input.codeExpiresAt),
+    ':now': n(input.now),
+    ':zero': n(0),
+    ':one': n(1),
+    ':expiresAt': n(Math.ceil(input.retainUntil / 1000)),
+    ':windowCutoff': n(input.now - input.limitWindowMs),
+    ':switchCutoff': n(input.now - input.routeSwitchWindowMs),
+  };
+
+  if (state.limitWindow.kind === 'new') {
+    conditions.push('(attribute_not_exists(#windowStart) OR #windowStart <= :windowCutoff)');
+    set.push('#sendCount = :one', '#windowStart = :now');
+  } else {
+    conditions.push('#windowStart > :windowCutoff AND #sendCount < :limit');
+    set.push('#sendCount = #sendCount + :one');
+    values[':limit'] = n(input.limit);
+  }
+
+  if (state.streak.kind === 'fresh') {
+    conditions.push('(attribute_not_exists(#lastSentAt) OR #lastSentAt <= :switchCutoff)');
+    set.push('#routeStreak = :zero');
+  } else {
+    conditions.push('#lastSentAt > :switchCutoff AND #routeStreak = :previousStreak');
+    set.push('#routeStreak = :streak');
+    values[':previousStreak'] = n(state.streak.previous);
+    values[':streak'] = n(state.streak.previous + 1);
+  }
+
+  return {
+    Key: keyOf(input.e164),
+    UpdateExpression: `SET ${set.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: pick([
+      '#code',
+      '#codeExpiresAt',
+      '#lastSentAt',
+      '#failedChecks',
+      '#expiresAt',
+      '#windowStart',
+      '#sendCount',
+      '#routeStreak',
+    ]),
+    ExpressionAttributeValues: values,
+  };
 }
 
 function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant): UpdateParams {

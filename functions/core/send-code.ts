@@ -16,6 +16,7 @@ import type {
   Logger,
   Metrics,
   RandomSource,
+  RecordCodeInput,
   Sealer,
   SmsReceipt,
   SmsRoute,
@@ -160,17 +161,9 @@ export async function sendSecurityCode(
   const codeDigest = await deps.digester.code(e164, code);
   const now = deps.clock.now();
   const velocity = await sendVelocity(policy, caller, destinationPrefix(reading, policy.prefixDigits), deps.digester);
-  const limitWindowMs = request.limitTtlDays * DAY_MS;
   const idempotency = idempotencyKey ? await claimFor(request, caller, idempotencyKey, now, deps.digester) : undefined;
   const recorded = await deps.store.recordCode({
-    e164,
-    codeDigest,
-    now,
-    codeExpiresAt: now + policy.codeTtlMs,
-    limit: request.limit,
-    limitWindowMs,
-    routeSwitchWindowMs: policy.routeSwitchWindowMs,
-    retainUntil: now + Math.max(limitWindowMs, policy.codeTtlMs + policy.lockMs) + RETENTION_MARGIN_MS,
+    ...recordInput(e164, codeDigest, now, request, policy),
     velocity,
     idempotency,
   });
@@ -181,12 +174,7 @@ export async function sendSecurityCode(
   if (recorded.outcome === 'limit-reached') {
     logger.info('Refused: limit reached', { number: masked, limit: recorded.limit });
     deps.metrics.count('LimitReached', { Limit: recorded.limit });
-    if (recorded.limit === 'number') {
-      throw new NumberLimitReachedError(
-        `This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`,
-      );
-    }
-    throw new VelocityLimitError(recorded.limit);
+    throw recorded.limit === 'number' ? numberLimitReached(request) : new VelocityLimitError(recorded.limit);
   }
 
   let outcome: SendOutcome;
@@ -278,23 +266,39 @@ function shownCodeFor(request: SendRequest, code: string, policy: SendPolicy): s
  */
 async function sendToTestNumber(e164: string, code: string, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
   const now = deps.clock.now();
-  const recorded = await deps.store.recordCode({
-    e164,
-    codeDigest: await deps.digester.code(e164, code),
-    now,
-    codeExpiresAt: now + deps.policy.codeTtlMs,
-    limit: request.limit,
-    limitWindowMs: request.limitTtlDays * DAY_MS,
-    routeSwitchWindowMs: deps.policy.routeSwitchWindowMs,
-    retainUntil: now + request.limitTtlDays * DAY_MS + RETENTION_MARGIN_MS,
-    velocity: [],
-  });
-  if (recorded.outcome === 'limit-reached') {
-    throw new NumberLimitReachedError(`This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`);
-  }
+  const codeDigest = await deps.digester.code(e164, code);
+  const recorded = await deps.store.recordCode({ ...recordInput(e164, codeDigest, now, request, deps.policy), velocity: [] });
+  if (recorded.outcome === 'limit-reached') throw numberLimitReached(request);
   deps.logger.info('Test number: code recorded, no SMS sent', { number: maskNumber(e164) });
   deps.metrics.count('TestNumberCodes');
   return { sent: true, numberValid: true, securityCode: deps.policy.returnSecurityCode ? code : '' };
+}
+
+/** What a send records for a number, whatever counts it also takes. */
+function recordInput(
+  e164: string,
+  codeDigest: string,
+  now: number,
+  request: SendRequest,
+  policy: SendPolicy,
+): Omit<RecordCodeInput, 'velocity' | 'idempotency'> {
+  const limitWindowMs = request.limitTtlDays * DAY_MS;
+  return {
+    e164,
+    codeDigest,
+    now,
+    codeExpiresAt: now + policy.codeTtlMs,
+    limit: request.limit,
+    limitWindowMs,
+    routeSwitchWindowMs: policy.routeSwitchWindowMs,
+    retainUntil: now + Math.max(limitWindowMs, policy.codeTtlMs + policy.lockMs) + RETENTION_MARGIN_MS,
+  };
+}
+
+function numberLimitReached(request: SendRequest): NumberLimitReachedError {
+  return new NumberLimitReachedError(
+    `This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`,
+  );
 }
 
 async function claimFor(
