@@ -129,8 +129,9 @@ export class DynamoDbVerificationStore implements VerificationStore {
   async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
     // Most sends go to a number that is inside its limit window and not repeating within the switch window.
     let state: SendState = { limitWindow: { kind: 'continuing' }, streak: { kind: 'fresh' } };
+    const claim = input.idempotency;
+    const firstCounter = claim ? 2 : 1;
     for (let write = 0; write < MAX_WRITES; write++) {
-      const claim = input.idempotency;
       const items: TransactWriteItem[] = [
         {
           Update: {
@@ -146,7 +147,6 @@ export class DynamoDbVerificationStore implements VerificationStore {
           Update: { ...counterUpdate(limit, input.now, +1), TableName: this.tableName },
         })),
       ];
-      const firstCounter = claim ? 2 : 1;
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
         return { outcome: 'recorded', routeStreak: state.streak.kind === 'fresh' ? 0 : state.streak.previous + 1 };
@@ -292,7 +292,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
   /** One conditional UpdateItem; a failed condition is an answer (with the item as it is), not an error. */
   private async update(
     params: UpdateParams,
-    returnValues: 'ALL_NEW' | 'UPDATED_NEW' | 'NONE',
+    returnValues: 'UPDATED_NEW' | 'NONE',
   ): Promise<{ written: boolean; item: Item | undefined }> {
     try {
       const result = await this.client.send(

@@ -159,8 +159,6 @@ export interface SmsReceipt {
   messageId: string;
 }
 
-/** The country of a number, for per-country metrics; 'none' for non-geographic numbers. */
-export type CountryDimension = string;
 
 export interface SmsRoute {
   readonly name: RouteName;
