@@ -4,6 +4,8 @@
  *  - NANPA's fictional 555-0100…0199 block (+1 201 555 01xx)
  *  - Ofcom's drama numbers (+44 20 7946 0xxx) and ACMA's fictional mobiles (+61 491 570 156)
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
 export const GB_MOBILE = '+447400123456';
 export const GB_MOBILE_NATIONAL = '07400 123456';
 export const AU_MOBILE = '+61491570156';
@@ -28,3 +30,21 @@ export const PINPOINT_APPLICATION_ID = '0123456789abcdef0123456789abcdef';
  * items stamped with a past expiry vanish in the middle of a test.
  */
 export const TEST_EPOCH = (Math.floor(Date.now() / 86_400_000) + 2) * 86_400_000;
+
+/**
+ * `count` fictional US numbers, each in its own destination prefix: NANPA keeps
+ * 555-0100…0199 fictional in every area code, so +1 <area code> 555 0100 is
+ * fictional wherever the area code is in service; the area codes are those
+ * libphonenumber takes as valid and SMS-capable for that number.
+ */
+export function fictionalNumbersInDistinctPrefixes(count: number): string[] {
+  const numbers: string[] = [];
+  for (let areaCode = 201; areaCode <= 989 && numbers.length < count; areaCode++) {
+    const candidate = parsePhoneNumberFromString(`+1${areaCode}5550100`);
+    if (candidate?.isValid() && ['FIXED_LINE_OR_MOBILE', 'MOBILE'].includes(candidate.getType() ?? '')) {
+      numbers.push(candidate.number);
+    }
+  }
+  if (numbers.length < count) throw new RangeError(`only ${numbers.length} such numbers`);
+  return numbers;
+}

@@ -1,3 +1,4 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.smsVerifyTestDynamoDb?.stop();
+  await globalThis.smsVerifyTestDynamoDb?.contention.stop();
+  await globalThis.smsVerifyTestDynamoDb?.local.stop();
 }

@@ -8,6 +8,13 @@ export function testDynamoDbEndpoint(): string {
   return endpoint;
 }
 
+/** DynamoDB Local itself, without the contention stand-in in front (for tests of the stand-in). */
+export function testDynamoDbLocalEndpoint(): string {
+  const endpoint = process.env.SMS_VERIFY_TEST_DYNAMODB_LOCAL_ENDPOINT;
+  if (!endpoint) throw new Error('DynamoDB Local is not running: run the tests with `npm test` (jest globalSetup starts it)');
+  return endpoint;
+}
+
 export function testDynamoDbClient(options: { maxAttempts?: number } = {}): DynamoDBClient {
   return new DynamoDBClient({ ...LOCAL_AWS_CONFIG, endpoint: testDynamoDbEndpoint(), ...options });
 }

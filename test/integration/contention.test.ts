@@ -1,0 +1,131 @@
+/**
+ * Bursts from one caller, as a team's backend sends them, on the real handlers
+ * and DynamoDB Local behind the contention stand-in (every suite runs behind
+ * it; see test/support/global-setup.ts): the conflicts and hot items of real
+ * DynamoDB must cost no request its answer, and every limit stays exact.
+ *
+ * At most 50 requests are in flight at once: on these 2 cores DynamoDB Local
+ * alone cannot answer 200 at once within the functions' 1 s DynamoDB timeout,
+ * which Lambda, with one container per concurrent request, never asks of it.
+ */
+import { lambdaContext } from '../support/fake-service';
+import { fictionalNumbersInDistinctPrefixes } from '../support/fixtures';
+import { startRealService, type RealService } from '../support/real-service';
+
+let service: RealService;
+afterEach(() => service.stop());
+
+type Answer = Record<string, unknown>;
+const IN_FLIGHT = 50;
+const NUMBERS = fictionalNumbersInDistinctPrefixes(200);
+/** Limits that let the whole burst through, still counted on every send. */
+const ROOMY = { callerSendLimit: 1_000, prefixSendLimit: 1_000, globalSendLimit: 1_000, callerVerifyLimit: 1_000 };
+
+const send = (parameters: object) => service.send(parameters, lambdaContext()) as Promise<Answer>;
+const verify = (parameters: object) => service.verify(parameters, lambdaContext()) as Promise<Answer>;
+
+/** Runs `task` for every input with at most `limit` running at once; answers in input order. */
+async function withInFlight<T, R>(inputs: readonly T[], limit: number, task: (input: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(inputs.length);
+  let next = 0;
+  let peak = 0;
+  let running = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, inputs.length) }, async () => {
+      while (next < inputs.length) {
+        const index = next++;
+        running += 1;
+        peak = Math.max(peak, running);
+        results[index] = await task(inputs[index]!);
+        running -= 1;
+      }
+    }),
+  );
+  expect(peak).toBe(Math.min(limit, inputs.length));
+  return results;
+}
+
+const tally = (answers: Answer[]) => ({
+  sent: answers.filter((answer) => answer.sent === true).length,
+  byError: answers.reduce<Record<string, number>>((counts, answer) => {
+    const code = answer['api-error'];
+    if (code !== undefined) counts[String(code)] = (counts[String(code)] ?? 0) + 1;
+    return counts;
+  }, {}),
+});
+
+describe('a burst of 200 sends from one caller to 200 numbers in 200 prefixes', () => {
+  it('within every limit: 200 sent, no 503, 200 SMS, and every code verifies exactly once', async () => {
+    service = await startRealService(ROOMY);
+
+    const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number }));
+
+    expect(tally(answers)).toEqual({ sent: 200, byError: {} });
+    expect(service.simulator.outbox()).toHaveLength(200);
+    const checks = await withInFlight(NUMBERS, IN_FLIGHT, async (number) => {
+      const code = answers[NUMBERS.indexOf(number)]!['security-code'];
+      return [await verify({ number, 'security-code': code }), await verify({ number, 'security-code': code })];
+    });
+    expect(checks.map(([first]) => first!.verified)).toEqual(NUMBERS.map(() => true));
+    expect(checks.map(([, second]) => second!.verified)).toEqual(NUMBERS.map(() => false));
+  });
+
+  it('with callerSendLimit 50: exactly 50 sent, 150 refused with the caller limit, no 503, 50 SMS', async () => {
+    service = await startRealService({ ...ROOMY, callerSendLimit: 50 });
+
+    const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number }));
+
+    expect(tally(answers)).toEqual({ sent: 50, byError: { 15: 150 } });
+    expect(service.simulator.outbox()).toHaveLength(50);
+  });
+
+  it('with globalSendLimit 50: exactly 50 sent, 150 refused with the ceiling, 50 SMS', async () => {
+    service = await startRealService({ ...ROOMY, globalSendLimit: 50 });
+
+    const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number }));
+
+    expect(tally(answers)).toEqual({ sent: 50, byError: { 17: 150 } });
+    expect(service.simulator.outbox()).toHaveLength(50);
+  });
+});
+
+describe('refunds under contention', () => {
+  it('sends no route delivers give every count back, exactly: the full limit is there afterwards', async () => {
+    service = await startRealService({ ...ROOMY, callerSendLimit: 60, globalSendLimit: 60 });
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'reject' });
+
+    const failed = await withInFlight(NUMBERS.slice(0, 100), IN_FLIGHT, (number) => send({ number }));
+    // Each is refunded; while 50 are in flight none can find the limit of 60 used up.
+    expect(tally(failed)).toEqual({ sent: 0, byError: {} });
+    expect(failed.every((answer) => answer.reason === 'delivery-failed')).toBe(true);
+
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok' });
+    const delivered = await withInFlight(NUMBERS.slice(100), IN_FLIGHT, (number) => send({ number }));
+    expect(tally(delivered)).toEqual({ sent: 60, byError: { 15: 40 } });
+    expect(service.simulator.outbox()).toHaveLength(60);
+  });
+});
+
+describe('a burst of checks from one caller', () => {
+  it('200 checks of 200 numbers, right and wrong codes: each answered as it should be, no 503', async () => {
+    service = await startRealService(ROOMY);
+    const sent = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number, 'security-code': '2468' }));
+    expect(tally(sent).sent).toBe(200);
+
+    const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) =>
+      verify({ number, 'security-code': NUMBERS.indexOf(number) % 2 === 0 ? '2468' : '1357' }),
+    );
+
+    expect(answers).toEqual(NUMBERS.map((_, i) => ({ verified: i % 2 === 0 })));
+  });
+
+  it('with callerVerifyLimit 50: exactly 50 evaluated, 150 refused with the caller check limit', async () => {
+    service = await startRealService({ ...ROOMY, callerVerifyLimit: 50 });
+    await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number, 'security-code': '2468' }));
+
+    const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => verify({ number, 'security-code': '2468' }));
+
+    expect(tally(answers).byError).toEqual({ 18: 150 });
+    expect(answers.filter((answer) => answer.verified === true)).toHaveLength(50);
+  });
+});
