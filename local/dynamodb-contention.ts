@@ -19,7 +19,7 @@
  *
  * Per-item throughput (optional, `itemWritesPerSecond`): DynamoDB serves one partition at most 1 000 write units a
  * second, so one item takes at most that many writes. Over the rate, a single-item write fails with HTTP 400
- * `ThrottlingException` carrying `ThrottlingReasons: [{reason: 'TableWriteKeyRangeThroughputExceeded'}]` (the
+ * `ThrottlingException` carrying `throttlingReasons: [{reason: 'TableWriteKeyRangeThroughputExceeded'}]` (the
  * on-demand answer; Developer Guide, "Key range throughput exceeded"), and a transaction is cancelled with
  * `ThrottlingError` at that item's index. The SDK retries both, as it does in AWS.
  *
@@ -167,7 +167,8 @@ export class DynamoDbContentionProxy {
       return sendError(response, 'ThrottlingException', {
         message: 'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling ' +
           'your table or index so please try again shortly.',
-        ThrottlingReasons: [{ reason: 'TableWriteKeyRangeThroughputExceeded' }],
+        // The model names this member `throttlingReasons` on ThrottlingException (`ThrottlingReasons` elsewhere).
+        throttlingReasons: [{ reason: 'TableWriteKeyRangeThroughputExceeded' }],
       });
     }
     if (id !== undefined) this.countWrite(id);

@@ -137,7 +137,7 @@ describe('single-item writes', () => {
     for (let i = 0; i < 3; i++) await client.send(new UpdateItemCommand(add('throttled').Update!));
     const error = await rejection(client.send(new UpdateItemCommand(add('throttled').Update!)));
     expect(error).toBeInstanceOf(ThrottlingException);
-    expect((error as ThrottlingException).ThrottlingReasons).toEqual([{ reason: 'TableWriteKeyRangeThroughputExceeded' }]);
+    expect((error as ThrottlingException).throttlingReasons).toEqual([{ reason: 'TableWriteKeyRangeThroughputExceeded' }]);
     expect(await counterOf('throttled')).toBe(3);
     // Another item has its own rate.
     await client.send(new UpdateItemCommand(add('not-throttled').Update!));
