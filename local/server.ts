@@ -13,6 +13,8 @@ import { FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import type { ApiHandler } from '../functions/entry/api-handler';
 import { maskNumber } from '../functions/core/phone-number';
 import { lambdaContext, toApiGatewayEvent, writeLambdaResult } from './api-gateway-event';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbContentionProxy } from './dynamodb-contention';
 import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
 import { SmsSimulator, type OutboxMessage } from './sms-simulator';
 
@@ -38,7 +40,10 @@ export interface LocalServiceOptions {
 export interface LocalService {
   url: string;
   simulator: SmsSimulator;
-  dynamodb: DynamoDbLocal;
+  /** The DynamoDB the handlers talk to (DynamoDB Local, an existing endpoint, or the contention stand-in before either). */
+  tableEndpoint: string;
+  /** The contention stand-in, when SMS_VERIFY_CONTENTION_MS turned it on. */
+  contention?: DynamoDbContentionProxy;
   tableName: string;
   handlers: { send: ApiHandler; verify: ApiHandler };
   stop(): Promise<void>;
@@ -64,20 +69,18 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   });
   await listen(server, port, host);
 
-  let dynamodb: DynamoDbLocal | undefined;
+  let table: LocalTable | undefined;
   try {
-    dynamodb = await DynamoDbLocal.start({
-      persistPath: options.persistDir && path.join(options.persistDir, 'dynamodb'),
-      port: process.env.DYNAMODB_LOCAL_PORT ? Number(process.env.DYNAMODB_LOCAL_PORT) : undefined,
-    });
+    table = await startTable(options.persistDir);
     simulator = await SmsSimulator.start({
       onMessage: (message) => print(describeSms(message)),
     });
-    const client = dynamodb.client();
-    await ensureTable(client, process.env.TABLE_NAME ?? LOCAL_TABLE_NAME);
+    const tableName = process.env.TABLE_NAME ?? LOCAL_TABLE_NAME;
+    const client = new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint });
+    await ensureTable(client, tableName);
     client.destroy();
 
-    configureEnvironment({ dynamodb, simulator, persistDir: options.persistDir });
+    configureEnvironment({ table, simulator, persistDir: options.persistDir });
     // The deployed entry modules, loaded only now that the environment points them at the local parts.
     const [{ handler: send }, { handler: verify }] = await Promise.all([
       import('../functions/send'),
@@ -89,46 +92,106 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     };
 
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-    const ready = { dynamodb, simulator };
-    print(banner(url, ready.dynamodb, ready.simulator, options.persistDir));
+    const ready = { table, simulator };
+    print(banner(url, ready.table, ready.simulator, options.persistDir));
     return {
       url,
       simulator,
-      dynamodb,
+      tableEndpoint: table.endpoint,
+      contention: table.contention,
       tableName: process.env.TABLE_NAME!,
       handlers: { send, verify },
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await ready.simulator.stop();
-        await ready.dynamodb.stop();
+        await ready.table.stop();
       },
     };
   } catch (error) {
     server.close();
     await simulator?.stop();
-    await dynamodb?.stop();
+    await table?.stop();
     throw error;
   }
 }
 
+/** Where the handlers keep their data: DynamoDB Local, or a DynamoDB the environment names; optionally behind the contention stand-in. */
+interface LocalTable {
+  endpoint: string;
+  /** Set when the environment named an existing DynamoDB (AWS_ENDPOINT_URL_DYNAMODB). */
+  existing?: string;
+  dynamodbLocal?: DynamoDbLocal;
+  contention?: DynamoDbContentionProxy;
+  stop(): Promise<void>;
+}
+
+async function startTable(persistDir: string | undefined): Promise<LocalTable> {
+  const existing = process.env.AWS_ENDPOINT_URL_DYNAMODB || undefined;
+  const holdMs = contentionHoldMs();
+  const dynamodbLocal = existing
+    ? undefined
+    : await DynamoDbLocal.start({
+        persistPath: persistDir && path.join(persistDir, 'dynamodb'),
+        port: process.env.DYNAMODB_LOCAL_PORT ? Number(process.env.DYNAMODB_LOCAL_PORT) : undefined,
+      });
+  const target = existing ?? dynamodbLocal!.endpoint;
+  let contention: DynamoDbContentionProxy | undefined;
+  try {
+    if (holdMs !== undefined) contention = await DynamoDbContentionProxy.start({ target, holdMs });
+  } catch (error) {
+    await dynamodbLocal?.stop();
+    throw error;
+  }
+  return {
+    endpoint: contention?.endpoint ?? target,
+    existing,
+    dynamodbLocal,
+    contention,
+    async stop() {
+      await contention?.stop();
+      await dynamodbLocal?.stop();
+    },
+  };
+}
+
+/** SMS_VERIFY_CONTENTION_MS: how long the stand-in holds a transaction's items; unset leaves it out. */
+function contentionHoldMs(): number | undefined {
+  const value = process.env.SMS_VERIFY_CONTENTION_MS;
+  if (value === undefined || value === '') return undefined;
+  const holdMs = Number(value);
+  if (!Number.isInteger(holdMs) || holdMs < 0 || holdMs > 10_000) {
+    throw new LocalSetupError(`SMS_VERIFY_CONTENTION_MS must be a whole number of milliseconds from 0 to 10000, not "${value}"`);
+  }
+  return holdMs;
+}
+
+/** DynamoDB Local checks no credentials; an existing DynamoDB keeps the environment's own, if it has any. */
+function localCredentials(table: LocalTable): { region: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  if (table.existing && process.env.AWS_ACCESS_KEY_ID) return { region: process.env.AWS_REGION ?? LOCAL_AWS_CONFIG.region };
+  return LOCAL_AWS_CONFIG;
+}
+
 /** Points the handlers at the local parts; anything already set in the environment wins. */
 function configureEnvironment({
-  dynamodb,
+  table,
   simulator,
   persistDir,
 }: {
-  dynamodb: DynamoDbLocal;
+  table: LocalTable;
   simulator: SmsSimulator;
   persistDir: string | undefined;
 }): void {
   const env = process.env;
-  env.AWS_REGION = LOCAL_AWS_CONFIG.region;
-  env.AWS_ACCESS_KEY_ID = LOCAL_AWS_CONFIG.credentials.accessKeyId;
-  env.AWS_SECRET_ACCESS_KEY = LOCAL_AWS_CONFIG.credentials.secretAccessKey;
-  delete env.AWS_SESSION_TOKEN;
+  const { region, credentials } = localCredentials(table);
+  env.AWS_REGION = region;
+  if (credentials) {
+    env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+    delete env.AWS_SESSION_TOKEN;
+  }
   delete env.AWS_PROFILE;
-  env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+  env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
   env.AWS_ENDPOINT_URL_SNS = simulator.url;
   env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
   env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
@@ -264,14 +327,20 @@ function describeSms(message: OutboxMessage): string {
   return `SMS via ${message.route} to ${maskNumber(message.to)}: ${message.body}`;
 }
 
-function banner(url: string, dynamodb: DynamoDbLocal, simulator: SmsSimulator, persistDir: string | undefined): string {
+function banner(url: string, table: LocalTable, simulator: SmsSimulator, persistDir: string | undefined): string {
+  const where = table.existing
+    ? `the DynamoDB at ${table.existing}, table ${process.env.TABLE_NAME}`
+    : `DynamoDB Local at ${table.dynamodbLocal!.endpoint}, table ${process.env.TABLE_NAME} (${persistDir ? `kept in ${persistDir}` : 'in memory'})`;
+  const contention = table.contention
+    ? `\n             behind the contention stand-in at ${table.contention.endpoint} (transactions hold their items ${table.contention.holdMs} ms)`
+    : '';
   return [
     '',
     `sms-verify is running locally at ${url}`,
     `  API        POST ${url}/sms-verify   POST ${url}/verify-security-code`,
     `  Console    ${url}/`,
     `  Outbox     ${url}/local/outbox      Faults ${url}/local/faults`,
-    `  DynamoDB   DynamoDB Local at ${dynamodb.endpoint}, table ${process.env.TABLE_NAME} (${persistDir ? `kept in ${persistDir}` : 'in memory'})`,
+    `  DynamoDB   ${where}${contention}`,
     `  SMS        simulator at ${simulator.url}, routes ${process.env.SMS_ROUTES}`,
     'Press Ctrl-C to stop.',
     '',

@@ -1,24 +1,25 @@
 import { DependencyUnavailableError } from '../core/errors';
 
 /**
- * DynamoDB failures that mean "the table is unavailable right now" (throttling,
- * a 5xx, a network error or timeout, a missing table) become a 503/5 that the
- * caller may retry; anything else is a bug in the request we built and stays a 500.
+ * DynamoDB refusing for load: an item or the table over its throughput (after
+ * the SDK's own retries), or an item held by a transaction in progress.
+ */
+const BUSY = ['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'ThrottlingException', 'TransactionConflictException'];
+
+/**
+ * DynamoDB failures that mean "the table cannot serve this right now" become a
+ * 503/5 that the caller may retry: refusals for load ("busy"), and a 5xx, a
+ * network error or timeout, or a missing table ("unavailable"). Anything else
+ * is a bug in the request we built and stays a 500.
  */
 export function asTableFailure(error: unknown): Error {
   if (!(error instanceof Error)) return new Error(String(error));
+  if (BUSY.includes(error.name)) {
+    return new DependencyUnavailableError('The verification store is busy; try again shortly', { cause: error });
+  }
   const fault = (error as { $fault?: string }).$fault;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const unavailable =
-    fault === 'server' ||
-    status === undefined ||
-    [
-      'ProvisionedThroughputExceededException',
-      'RequestLimitExceeded',
-      'ThrottlingException',
-      'ResourceNotFoundException',
-      'TransactionConflictException',
-    ].includes(error.name);
+  const unavailable = fault === 'server' || status === undefined || error.name === 'ResourceNotFoundException';
   return unavailable
     ? new DependencyUnavailableError('The verification store is unavailable; try again shortly', { cause: error })
     : error;

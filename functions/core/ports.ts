@@ -35,7 +35,7 @@ export interface Sealer {
 }
 
 /**
- * A claim on an idempotency key, written in the same transaction as the code:
+ * A claim on an idempotency key, written with the code:
  * while it stands, a repeat of the request gets the first answer instead of a second SMS.
  */
 export interface IdempotencyClaim {
@@ -79,9 +79,9 @@ export interface RecordCodeInput {
   routeSwitchWindowMs: number;
   /** The store may forget the number's record after this time (TTL). */
   retainUntil: number;
-  /** Counted in the same atomic write as the code: if any is exhausted, nothing is recorded. */
+  /** Counted with the code: if any is exhausted, nothing is recorded and nothing stays counted. */
   velocity: VelocityLimit[];
-  /** Claimed in the same atomic write as the code, when the request carries an idempotency key. */
+  /** Claimed with the code, when the request carries an idempotency key; given up if the send is refused. */
   idempotency?: IdempotencyClaim;
 }
 
@@ -90,17 +90,21 @@ export type RecordCodeResult =
       outcome: 'recorded';
       /** 0 for the first send of a streak, then 1, 2, … for each repeat within the route-switch window. */
       routeStreak: number;
+      /** Handed back to {@link VerificationStore.revokeCode} if no route delivers the code. */
+      revocation: RevokeCodeInput;
     }
   | { outcome: 'limit-reached'; limit: 'number' | VelocityKind }
   /** The idempotency key is already claimed: nothing was recorded or counted. */
   | { outcome: 'duplicate'; record: IdempotencyRecord };
 
+/** What undoing one recorded send takes; made by the store when it records the send. */
 export interface RevokeCodeInput {
   e164: string;
   codeDigest: string;
-  /** The `now` of the send being revoked: it identifies the windows to refund. */
+  /** The `now` of the send being revoked: it identifies the number's limit window to refund. */
   sentAt: number;
-  velocity: VelocityLimit[];
+  /** Where the send was counted against the velocity limits, in the store's own notation. */
+  counted: readonly string[];
 }
 
 export interface CheckCodeInput {
@@ -130,10 +134,16 @@ export interface VerificationStore {
   /**
    * Records a new code for a number, replacing any earlier one, if the number
    * is under its send limit and every velocity limit has room; counts the send
-   * against all of them, atomically.
+   * against all of them. All or nothing: a send refused by one rule keeps no
+   * count of the others. The replaced code is kept aside until the send is
+   * settled (see {@link revokeCode}).
    */
   recordCode(input: RecordCodeInput): Promise<RecordCodeResult>;
-  /** Undoes {@link recordCode} for a send that no route delivered: the code stops being valid and every count is refunded. */
+  /**
+   * Undoes {@link recordCode} for a send that no route delivered: its code stops
+   * being valid, the code it replaced is valid again (with its own expiry, if
+   * not expired), and every count is given back.
+   */
   revokeCode(input: RevokeCodeInput): Promise<void>;
   /**
    * Checks a code and, when it matches, consumes it. Each check of an unlocked

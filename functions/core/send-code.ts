@@ -17,6 +17,7 @@ import type {
   Metrics,
   RandomSource,
   RecordCodeInput,
+  RevokeCodeInput,
   Sealer,
   SmsReceipt,
   SmsRoute,
@@ -180,7 +181,7 @@ export async function sendSecurityCode(
   let outcome: SendOutcome;
   try {
     outcome = await deliver(
-      { e164, masked, country, code, codeDigest, now, velocity, routeStreak: recorded.routeStreak },
+      { masked, country, code, routeStreak: recorded.routeStreak, revocation: recorded.revocation },
       request,
       deps,
     );
@@ -201,20 +202,18 @@ export async function sendSecurityCode(
 }
 
 interface RecordedSend {
-  e164: string;
   masked: string;
   country: string;
   code: string;
-  codeDigest: string;
-  now: number;
-  velocity: VelocityLimit[];
   routeStreak: number;
+  revocation: RevokeCodeInput;
 }
 
 /** Tries the routes in order; revokes the code when no route took the message for sure. */
 async function deliver(send: RecordedSend, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
   const { logger, metrics } = deps;
-  const { e164, masked, code } = send;
+  const { masked, code } = send;
+  const e164 = send.revocation.e164;
   const shownCode = shownCodeFor(request, code, deps.policy);
   const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
   const order = routeOrder(deps.routes, send.routeStreak);
@@ -244,7 +243,7 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
     return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
   }
   try {
-    await deps.store.revokeCode({ e164, codeDigest: send.codeDigest, sentAt: send.now, velocity: send.velocity });
+    await deps.store.revokeCode(send.revocation);
   } catch (error) {
     // The table failed after the SDK's retries: the code stays recorded, but no SMS carried it, so no one knows it.
     logger.error('Could not revoke an undelivered code', { number: masked, error: (error as Error).name });

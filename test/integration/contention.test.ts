@@ -10,7 +10,9 @@
  */
 import { lambdaContext } from '../support/fake-service';
 import { fictionalNumbersInDistinctPrefixes } from '../support/fixtures';
+import { DynamoDbContentionProxy } from '../../local/dynamodb-contention';
 import { startRealService, type RealService } from '../support/real-service';
+import { scanTable, testDynamoDbLocalEndpoint } from '../support/tables';
 
 let service: RealService;
 afterEach(() => service.stop());
@@ -127,5 +129,29 @@ describe('a burst of checks from one caller', () => {
 
     expect(tally(answers).byError).toEqual({ 18: 150 });
     expect(answers.filter((answer) => answer.verified === true)).toHaveLength(50);
+  });
+});
+
+describe('when DynamoDB refuses for load', () => {
+  let proxy: DynamoDbContentionProxy;
+  afterEach(() => proxy.stop());
+
+  it('a throttled hot item answers 503 saying the service is busy (not blaming the number), and keeps no count of it', async () => {
+    // A scaled-down hot item: 3 writes a second where DynamoDB allows 1 000; the SDK retries each throttled write.
+    proxy = await DynamoDbContentionProxy.start({ target: testDynamoDbLocalEndpoint(), holdMs: 0, itemWritesPerSecond: 3 });
+    service = await startRealService({ ...ROOMY, prefixSendLimit: 0, globalSendLimit: 0 }, { dynamoDbEndpoint: proxy.endpoint });
+
+    const answers = await Promise.all(NUMBERS.slice(0, 30).map((number) => send({ number })));
+
+    const busy = answers.filter((answer) => answer['api-error'] === 5);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy.map((answer) => answer['api-error-msg'])).toEqual(busy.map(() => 'The verification store is busy; try again shortly'));
+    const sent = answers.filter((answer) => answer.sent === true).length;
+    expect(sent + busy.length).toBe(30);
+    expect(service.simulator.outbox()).toHaveLength(sent);
+    expect(proxy.stats.throttled).toBeGreaterThan(0);
+    // Only the sends that went out are counted against the caller.
+    const counters = (await scanTable(service.client, service.tableName)).filter((item) => item.pk?.S?.startsWith('velocity#caller-send#'));
+    expect(counters.reduce((sum, item) => sum + Number(item.count?.N ?? 0), 0)).toBe(sent);
   });
 });

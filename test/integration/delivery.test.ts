@@ -102,19 +102,38 @@ describe('table failures at each write', () => {
   });
   afterEach(() => service.stop());
 
-  it('recording the code fails: 503/5, no SMS, nothing stored', async () => {
-    faults.failNext('TransactWriteItemsCommand');
+  /** Nothing recorded for a number, every velocity count back at zero, every idempotency claim given up. */
+  async function nothingKept(): Promise<void> {
+    const items = await scanTable(service.client, service.tableName);
+    const kinds = (prefix: string) => items.filter((item) => item.pk?.S?.startsWith(prefix));
+    expect(kinds('number#')).toEqual([]);
+    expect(kinds('velocity#').map((item) => item.count?.N)).toEqual(kinds('velocity#').map(() => '0'));
+    expect(kinds('idempotency#').map((item) => item.until?.N)).toEqual(kinds('idempotency#').map(() => '0'));
+  }
+
+  it('recording the code fails: 503/5, no SMS, nothing stored, every count given back', async () => {
+    faults.failNext('UpdateItemCommand', 'number#');
 
     const answer = await send({ number: GB_MOBILE, 'security-code': '111111' });
 
     expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.stringContaining('unavailable') });
     expect(service.simulator.outbox()).toEqual([]);
-    expect(await scanTable(service.client, service.tableName)).toEqual([]);
+    await nothingKept();
+  });
+
+  it('counting the send fails: 503/5, no SMS, nothing stored, the other counts given back', async () => {
+    faults.failNext('UpdateItemCommand', 'velocity#global-send#');
+
+    const answer = await send({ number: GB_MOBILE, 'security-code': '111111' });
+
+    expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.stringContaining('unavailable') });
+    expect(service.simulator.outbox()).toEqual([]);
+    await nothingKept();
   });
 
   it('revoking an undelivered code fails: delivery-failed all the same; the code stays but no SMS carried it', async () => {
     service.simulator.setFaults({ sns: 'error', pinpoint: 'error', 'sms-voice-v2': 'error' });
-    faults.failNext('UpdateItemCommand', 'number#');
+    faults.failNext('UpdateItemCommand', 'number#', 1, 1); // the record goes through, the revocation fails
 
     const answer = await send({ number: GB_MOBILE, 'security-code': '222222' });
 
@@ -126,7 +145,7 @@ describe('table failures at each write', () => {
   });
 
   it('keeping the answer of an idempotent send fails: the SMS is out and verifies; a quick repeat is told to retry', async () => {
-    faults.failNext('UpdateItemCommand', 'idempotency#');
+    faults.failNext('UpdateItemCommand', 'idempotency#', 1, 1); // the claim goes through, keeping the answer fails
     const event = () => httpEvent('/sms-verify', { number: GB_MOBILE, 'security-code': '333333' }, { contentType: 'application/json' });
     const withKey = () => ({ ...event(), headers: { ...event().headers, 'idempotency-key': 'order-1' } });
 

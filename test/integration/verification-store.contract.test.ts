@@ -8,7 +8,9 @@ import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/d
 import type { CheckCodeInput, RecordCodeInput, VelocityLimit, VerificationStore } from '../../functions/core/ports';
 import { InMemoryVerificationStore } from '../support/fakes';
 import { GB_MOBILE, TEST_EPOCH, usFictional } from '../support/fixtures';
-import { createTestTable, deleteTestTable, testDynamoDbClient } from '../support/tables';
+import { countEach, refundEach, shardCount } from '../../functions/adapters/dynamodb-store/counters';
+import { Table } from '../../functions/adapters/dynamodb-store/table';
+import { createTestTable, deleteTestTable, scanTable, testDynamoDbClient } from '../support/tables';
 
 const T0 = TEST_EPOCH;
 const MINUTE = 60_000;
@@ -156,7 +158,7 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
       outcome: 'limit-reached',
       limit: 'number',
     });
-    await expect(store.recordCode(recordInput('c4', T0 + DAY, { limit: 3 }))).resolves.toEqual({
+    await expect(store.recordCode(recordInput('c4', T0 + DAY, { limit: 3 }))).resolves.toMatchObject({
       outcome: 'recorded',
       routeStreak: 0,
     });
@@ -180,14 +182,69 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
   });
 
   it('revokes a code that was never delivered and refunds the send and its velocity counts', async () => {
-    await store.recordCode(recordInput('A', T0, { limit: 1, velocity: [callerSend(1)] }));
+    const recorded = await store.recordCode(recordInput('A', T0, { limit: 1, velocity: [callerSend(1)] }));
+    if (recorded.outcome !== 'recorded') throw new Error('not recorded');
 
-    await store.revokeCode({ e164: GB_MOBILE, codeDigest: 'A', sentAt: T0, velocity: [callerSend(1)] });
+    await store.revokeCode(recorded.revocation);
 
     await expect(store.checkCode(checkInput('A', T0 + 1))).resolves.toMatchObject({ outcome: 'rejected' });
     await expect(store.recordCode(recordInput('B', T0 + 2, { limit: 1, velocity: [callerSend(1)] }))).resolves.toMatchObject({
       outcome: 'recorded',
     });
+  });
+
+  async function recorded(input: RecordCodeInput) {
+    const result = await store.recordCode(input);
+    if (result.outcome !== 'recorded') throw new Error(`not recorded: ${result.outcome}`);
+    return result;
+  }
+
+  it('a resend no route delivered gives the code it replaced back, with that code\'s own expiry', async () => {
+    await recorded(recordInput('A', T0));
+    const resend = await recorded(recordInput('B', T0 + MINUTE));
+
+    await store.revokeCode(resend.revocation);
+
+    await expect(store.checkCode(checkInput('B', T0 + 2 * MINUTE))).resolves.toMatchObject({ outcome: 'rejected', why: 'wrong-code' });
+    await expect(store.checkCode(checkInput('A', T0 + 2 * MINUTE))).resolves.toEqual({ outcome: 'verified' });
+    // A (sent at T0) expires at T0 + 10 min, not with the resend's later expiry.
+    await recorded(recordInput('C', T0 + 3 * MINUTE));
+    const late = await recorded(recordInput('D', T0 + 4 * MINUTE));
+    await store.revokeCode(late.revocation);
+    await expect(store.checkCode(checkInput('C', T0 + 12 * MINUTE))).resolves.toEqual({ outcome: 'verified' });
+  });
+
+  it('a revoked first send leaves no code, and an expired replaced code stays expired', async () => {
+    const first = await recorded(recordInput('A', T0));
+    await store.revokeCode(first.revocation);
+    await expect(store.checkCode(checkInput('A', T0 + 1))).resolves.toMatchObject({ outcome: 'rejected' });
+
+    await recorded(recordInput('B', T0 + MINUTE));
+    const resend = await recorded(recordInput('C', T0 + 20 * MINUTE));
+    await store.revokeCode(resend.revocation);
+    await expect(store.checkCode(checkInput('B', T0 + 21 * MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'expired' });
+  });
+
+  it('an undelivered code that a later send replaced can never come back', async () => {
+    await recorded(recordInput('A', T0));
+    const undelivered = await recorded(recordInput('B', T0 + 1));
+    const later = await recorded(recordInput('C', T0 + 2));
+
+    await store.revokeCode(undelivered.revocation);
+    await store.revokeCode(later.revocation);
+
+    for (const digest of ['B', 'C']) {
+      await expect(store.checkCode(checkInput(digest, T0 + 3))).resolves.toMatchObject({ outcome: 'rejected' });
+    }
+  });
+
+  it('a revoked resend gives its count back to the number\'s limit', async () => {
+    await recorded(recordInput('A', T0, { limit: 2 }));
+    const resend = await recorded(recordInput('B', T0 + 1, { limit: 2 }));
+    await store.revokeCode(resend.revocation);
+
+    await expect(store.recordCode(recordInput('C', T0 + 2, { limit: 2 }))).resolves.toMatchObject({ outcome: 'recorded' });
+    await expect(store.recordCode(recordInput('D', T0 + 3, { limit: 2 }))).resolves.toEqual({ outcome: 'limit-reached', limit: 'number' });
   });
 
   it('counts sends against velocity limits, and records nothing when one is exhausted', async () => {
@@ -274,25 +331,53 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
 
 describe('DynamoDB store: what the table holds', () => {
   let client: DynamoDBClient;
-  let table: string;
+  let tableName: string;
   beforeAll(async () => {
     client = testDynamoDbClient();
-    table = await createTestTable(client);
+    tableName = await createTestTable(client);
   });
   afterAll(async () => {
-    await deleteTestTable(client, table);
+    await deleteTestTable(client, tableName);
     client.destroy();
   });
 
   it('keeps the digest, never the code, and a TTL that outlives every window', async () => {
-    const store = new DynamoDbVerificationStore(client, table);
+    const store = new DynamoDbVerificationStore(client, tableName);
 
     await store.recordCode(recordInput('digest-of-code', T0));
 
-    const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: numberKey(GB_MOBILE) } } }));
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: numberKey(GB_MOBILE) } } }));
     expect(Item?.code).toEqual({ M: { 'digest-of-code': { N: '-1' } } });
     expect(Number(Item?.expiresAt?.N)).toBe(Math.ceil((T0 + 2 * DAY) / 1000));
     expect(Number(Item?.codeExpiresAt?.N)).toBe(T0 + 10 * MINUTE);
+  });
+
+  it('splits a large limit into shards whose quotas add up to it exactly, and refuses only when all are full', async () => {
+    const table = new Table(client, tableName);
+    const limit: VelocityLimit = { kind: 'global-send', subject: 'sharded', limit: 1001, windowMs: 60 * MINUTE };
+    expect(shardCount(limit.limit)).toBe(3);
+
+    const outcomes = [];
+    for (let batch = 0; batch < 21; batch++) {
+      outcomes.push(...(await Promise.all(Array.from({ length: 50 }, () => countEach(table, [limit], T0)))));
+    }
+
+    expect(outcomes.filter((outcome) => !('exhausted' in outcome))).toHaveLength(1001);
+    expect(outcomes.filter((outcome) => 'exhausted' in outcome)).toHaveLength(49);
+    const shards = (await scanTable(client, tableName)).filter((item) => item.pk?.S?.startsWith('velocity#global-send#sharded#'));
+    expect(shards.map((item) => Number(item.count?.N)).sort()).toEqual([333, 334, 334]);
+  });
+
+  it('gives a refunded count back to the shard that took it', async () => {
+    const table = new Table(client, tableName);
+    const limit: VelocityLimit = { kind: 'caller-send', subject: 'refunds', limit: 2, windowMs: MINUTE };
+    const first = await countEach(table, [limit], T0);
+    await countEach(table, [limit], T0);
+    expect(await countEach(table, [limit], T0)).toEqual({ exhausted: 'caller-send', counted: [] });
+
+    await refundEach(table, first.counted);
+
+    expect(await countEach(table, [limit], T0)).toEqual({ counted: first.counted });
   });
 
   it('answers 503-class errors when the table does not exist', async () => {

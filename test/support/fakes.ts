@@ -29,6 +29,8 @@ import type { RouteName } from '../../functions/settings';
 interface NumberRecord {
   codeDigest?: string;
   codeExpiresAt: number;
+  /** The code the latest send replaced, until that send is settled. */
+  previous?: { codeDigest?: string; codeExpiresAt: number };
   failedChecks: number;
   lastCheckAt?: number;
   sendCount: number;
@@ -73,19 +75,31 @@ export class InMemoryVerificationStore implements VerificationStore {
     if (!windowContinues) record.limitWindowStartedAt = input.now;
     record.routeStreak = streakContinues ? record.routeStreak + 1 : 0;
     record.lastSentAt = input.now;
+    record.previous = { codeDigest: record.codeDigest, codeExpiresAt: record.codeExpiresAt };
     record.codeDigest = input.codeDigest;
     record.codeExpiresAt = input.codeExpiresAt;
     this.records.set(input.e164, record);
-    return { outcome: 'recorded', routeStreak: record.routeStreak };
+    const counted = input.velocity.map((limit) => this.counterKey(limit, input.now));
+    return {
+      outcome: 'recorded',
+      routeStreak: record.routeStreak,
+      revocation: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, counted },
+    };
   }
 
   async revokeCode(input: RevokeCodeInput): Promise<void> {
     this.throwIfFailing();
-    for (const limit of input.velocity) if (this.count(limit, input.sentAt) > 0) this.add(limit, input.sentAt, -1);
+    for (const key of input.counted) if ((this.counters.get(key) ?? 0) > 0) this.counters.set(key, this.counters.get(key)! - 1);
     const record = this.records.get(input.e164);
     if (!record) return;
-    if (record.codeDigest === input.codeDigest) record.codeDigest = undefined;
     if ((record.limitWindowStartedAt ?? Infinity) <= input.sentAt && record.sendCount > 0) record.sendCount -= 1;
+    if (record.codeDigest === input.codeDigest) {
+      record.codeDigest = record.previous?.codeDigest;
+      record.codeExpiresAt = record.previous?.codeExpiresAt ?? 0;
+      record.previous = undefined;
+    } else if (record.previous?.codeDigest === input.codeDigest) {
+      record.previous.codeDigest = undefined;
+    }
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {

@@ -19,9 +19,11 @@ export interface RunningNpmStart {
 
 export async function npmStart(env: NodeJS.ProcessEnv = {}): Promise<RunningNpmStart> {
   const port = await freePort();
+  // As a person's shell would have it: no DynamoDB endpoint or table of the test run's, unless the test gives one.
+  const { AWS_ENDPOINT_URL_DYNAMODB: _endpoint, TABLE_NAME: _table, ...inherited } = process.env;
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd: path.join(__dirname, '..', '..'),
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...inherited, ...env, PORT: String(port) },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -27,6 +27,8 @@ export type RealService = Awaited<ReturnType<typeof startRealService>>;
 export interface RealServiceOptions {
   /** Sees the store's DynamoDB client before first use: to inject faults or count requests. */
   onTableClient?: (client: DynamoDBClient) => void;
+  /** The store talks to this endpoint (e.g. a contention stand-in of the test's own) instead of the run's. */
+  dynamoDbEndpoint?: string;
 }
 
 export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: RealServiceOptions = {}) {
@@ -37,7 +39,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const client = testDynamoDbClient();
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
-  const storeClient = testDynamoDbClient();
+  const storeClient = testDynamoDbClient({ endpoint: options.dynamoDbEndpoint });
   options.onTableClient?.(storeClient);
   const store = new DynamoDbVerificationStore(storeClient, tableName);
   const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);

@@ -8,6 +8,8 @@ interface Rule {
   operation: string;
   /** Only calls touching an item whose key starts with this. */
   keyPrefix?: string;
+  /** Matching calls to let through before failing. */
+  after: number;
   remaining: number;
 }
 
@@ -15,9 +17,12 @@ export class TableFaults {
   private rules: Rule[] = [];
   readonly failed: string[] = [];
 
-  /** The next `times` calls of `operation` (e.g. 'TransactWriteItemsCommand') on matching items fail. */
-  failNext(operation: string, keyPrefix?: string, times = 1): void {
-    this.rules.push({ operation, keyPrefix, remaining: times });
+  /**
+   * The next `times` calls of `operation` (e.g. 'UpdateItemCommand') on matching items fail,
+   * after `after` matching calls went through.
+   */
+  failNext(operation: string, keyPrefix?: string, times = 1, after = 0): void {
+    this.rules.push({ operation, keyPrefix, after, remaining: times });
   }
 
   clear(): void {
@@ -36,6 +41,10 @@ export class TableFaults {
             (candidate.keyPrefix === undefined || keys.some((key) => key.startsWith(candidate.keyPrefix!))),
         );
         if (!rule) return next(args);
+        if (rule.after > 0) {
+          rule.after -= 1;
+          return next(args);
+        }
         rule.remaining -= 1;
         this.failed.push(`${context.commandName} ${keys.join(',')}`);
         throw Object.assign(new Error('Service unavailable (injected)'), {

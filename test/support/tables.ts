@@ -15,8 +15,9 @@ export function testDynamoDbLocalEndpoint(): string {
   return endpoint;
 }
 
-export function testDynamoDbClient(options: { maxAttempts?: number } = {}): DynamoDBClient {
-  return new DynamoDBClient({ ...LOCAL_AWS_CONFIG, endpoint: testDynamoDbEndpoint(), ...options });
+export function testDynamoDbClient(options: { maxAttempts?: number; endpoint?: string } = {}): DynamoDBClient {
+  const { endpoint = testDynamoDbEndpoint(), ...rest } = options;
+  return new DynamoDBClient({ ...LOCAL_AWS_CONFIG, ...rest, endpoint });
 }
 
 /** A table of the service's shape with a name no other test uses. */

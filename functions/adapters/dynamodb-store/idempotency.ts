@@ -1,0 +1,72 @@
+/**
+ * Idempotency claims: one item per caller and key, claimed by a conditional
+ * write when the send starts, completed with the sealed answer when it ends.
+ *
+ * Item key `idempotency#<digest of caller and key>`:
+ *   status (in-progress | completed), requestDigest, until, inProgressUntil (ms),
+ *   sealedAnswer (the first answer, AES-GCM sealed: it may carry the code), expiresAt
+ */
+import type { IdempotencyClaim, IdempotencyRecord } from '../../core/ports';
+import { keyOf, n, NAMES, pick, readNumber, RETENTION_MARGIN_MS, secondsOf, type Item, type Table } from './table';
+
+const idempotencyKeyOf = (key: string): Item => keyOf(`idempotency#${key}`);
+
+/**
+ * Claims a key unless a live claim holds it: a claim lives until `until`, or,
+ * while its request is in progress, only until `inProgressUntil` (after which
+ * its request is taken to have died). When the key is held, answers its record.
+ */
+export async function claim(table: Table, claim: IdempotencyClaim, now: number): Promise<IdempotencyRecord | undefined> {
+  const { written, item } = await table.update({
+    Key: idempotencyKeyOf(claim.key),
+    UpdateExpression:
+      'SET #status = :inProgress, #requestDigest = :requestDigest, #until = :until, ' +
+      '#inProgressUntil = :inProgressUntil, #expiresAt = :expiresAt REMOVE #sealedAnswer',
+    ConditionExpression:
+      'attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
+    ExpressionAttributeNames: pick(['#status', '#requestDigest', '#until', '#inProgressUntil', '#expiresAt', '#sealedAnswer']),
+    ExpressionAttributeValues: {
+      ':inProgress': { S: 'in-progress' },
+      ':requestDigest': { S: claim.requestDigest },
+      ':until': n(claim.until),
+      ':inProgressUntil': n(claim.inProgressUntil),
+      ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS),
+      ':now': n(now),
+    },
+  });
+  return written ? undefined : recordOf(item);
+}
+
+export async function complete(table: Table, key: string, sealedAnswer: string): Promise<void> {
+  await table.update({
+    Key: idempotencyKeyOf(key),
+    UpdateExpression: 'SET #status = :completed, #sealedAnswer = :answer',
+    ConditionExpression: 'attribute_exists(#status)',
+    ExpressionAttributeNames: pick(['#status', '#sealedAnswer']),
+    ExpressionAttributeValues: { ':completed': { S: 'completed' }, ':answer': { S: sealedAnswer } },
+  });
+}
+
+/** Expires a claim at once: the next claim of the key overwrites it. */
+export async function release(table: Table, key: string): Promise<void> {
+  await table.update({
+    Key: idempotencyKeyOf(key),
+    UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero',
+    ConditionExpression: 'attribute_exists(#status)',
+    ExpressionAttributeNames: pick(['#status', '#until', '#inProgressUntil']),
+    ExpressionAttributeValues: { ':zero': n(0) },
+  });
+}
+
+export async function read(table: Table, key: string, now: number): Promise<IdempotencyRecord | undefined> {
+  const item = await table.read(idempotencyKeyOf(key));
+  return item && (readNumber(item, NAMES['#until']) ?? 0) > now ? recordOf(item) : undefined;
+}
+
+function recordOf(item: Item | undefined): IdempotencyRecord {
+  const requestDigest = item?.[NAMES['#requestDigest']]?.S ?? '';
+  const sealedAnswer = item?.[NAMES['#sealedAnswer']]?.S;
+  return item?.[NAMES['#status']]?.S === 'completed' && sealedAnswer !== undefined
+    ? { status: 'completed', requestDigest, sealedAnswer }
+    : { status: 'in-progress', requestDigest };
+}
