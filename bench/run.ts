@@ -19,6 +19,7 @@ import { httpEvent } from '../test/support/http-events';
 import { npmStart } from '../test/support/npm-start';
 import { startRealService } from '../test/support/real-service';
 import { bundle, type BuiltBundle } from './bundle';
+import { measureContention } from './contention';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
     const roundTrips = await measureRoundTrips();
     console.log('Warm requests (in-memory fakes, then real adapters)…');
     const warm = { fakes: await measureWarmFakes(), real: await measureWarmReal() };
-    console.log(`Load: ${LOAD_SECONDS} s against npm start…`);
+    console.log('Contention: one caller behind the DynamoDB contention stand-in…');
+    const contention = await measureContention(dynamodb.endpoint);
+    console.log(`Load: ${LOAD_SECONDS} s against npm start behind the contention stand-in (25 ms)…`);
     const load = await measureLoad();
 
     const results = {
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
       coldStart,
       roundTrips,
       warm,
+      contention,
       load,
       durationSeconds: round((Date.now() - started) / 1000, 1),
     };
@@ -274,6 +278,8 @@ async function measureLoad() {
     GLOBAL_SEND_LIMIT: '0',
     CALLER_VERIFY_LIMIT: '0',
     LOG_LEVEL: 'SILENT',
+    // Real DynamoDB's conflicts, not DynamoDB Local's one-at-a-time transactions.
+    SMS_VERIFY_CONTENTION_MS: '25',
   });
   try {
     let sequence = 0;
@@ -340,6 +346,7 @@ function printReport(results: {
   coldStart: Record<string, { importMs: Stats; importCpuMs: Stats; firstInvocationMs?: Stats; rssMb?: number }>;
   roundTrips: Record<string, Record<string, { dynamodb: number; sms: number }>>;
   warm: Record<string, Record<string, Stats>>;
+  contention: Awaited<ReturnType<typeof measureContention>>;
   load: Record<string, unknown>;
   durationSeconds: number;
 }): void {
@@ -372,6 +379,15 @@ function printReport(results: {
     for (const [operation, s] of Object.entries(operations)) {
       console.log(`  ${operation.padEnd(8)} p50 ${s.p50.toFixed(3)} ms   p99 ${s.p99.toFixed(3)} ms   ${Math.round(s.perSecond)}/s   (n=${s.n})`);
     }
+  }
+  console.log(`\nContention (${results.contention.requestsPerRun} requests a run; ${results.contention.target})`);
+  for (const run of results.contention.runs) {
+    const cell = (c: { perSecond: number; p50Ms: number; p99Ms: number; errors: number }) =>
+      `${c.perSecond}/s p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms ${c.errors} errors`;
+    console.log(`  hold ${String(run.holdMs).padStart(3)} ms, ${String(run.concurrency).padStart(3)} in flight   send ${cell(run.send)}   verify ${cell(run.verify)}`);
+  }
+  for (const ratio of results.contention.ratios) {
+    console.log(`  ${ratio.operation.padEnd(6)} at ${ratio.concurrency}: ${ratio.ratio}× with ${ratio.errors} errors ${ratio.met ? 'meets' : 'MISSES'} the target`);
   }
   console.log(`\nLoad against npm start: ${JSON.stringify(results.load)}`);
   console.log(`\nDone in ${results.durationSeconds} s; results in bench/results/latest.json`);

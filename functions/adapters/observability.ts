@@ -73,7 +73,9 @@ export class PowertoolsMetrics implements MetricsPort {
   }
 
   publishStoredMetrics(): void {
-    this.powertools.publishStoredMetrics();
+    // Powertools warns on every flush without a stored metric (an invocation whose only metrics were broken
+    // down, and flushed at once, or a refused request): a log line per request that says nothing.
+    if (this.powertools.hasStoredMetrics()) this.powertools.publishStoredMetrics();
   }
 
   captureColdStartMetric(): void {

@@ -48,3 +48,10 @@ export function fictionalNumbersInDistinctPrefixes(count: number): string[] {
   if (numbers.length < count) throw new RangeError(`only ${numbers.length} such numbers`);
   return numbers;
 }
+
+/** `count` distinct fictional US numbers (+1 <area code> 555 0100…0199), spread over area codes first. */
+export function fictionalNumbers(count: number): string[] {
+  const areas = fictionalNumbersInDistinctPrefixes(Math.min(count, 400));
+  if (count > areas.length * 100) throw new RangeError(`at most ${areas.length * 100} such numbers`);
+  return Array.from({ length: count }, (_, i) => `${areas[i % areas.length]!.slice(0, -2)}${String(Math.floor(i / areas.length)).padStart(2, '0')}`);
+}
