@@ -190,17 +190,29 @@ function writeEvent(name: string, event: unknown): string {
 /** DynamoDB and SMS provider requests per operation, counted by an SDK middleware and the simulator. */
 async function measureRoundTrips() {
   const measure = async (callerVerifyLimit: number) => {
+    // Requests, and sequential rounds: a round starts when a request starts with none in flight.
     let dynamodbRequests = 0;
+    let dynamodbRounds = 0;
+    let inFlight = 0;
     const count = (client: DynamoDBClient) =>
       client.middlewareStack.add((next) => async (args) => {
         dynamodbRequests += 1;
-        return next(args);
+        if (inFlight++ === 0) dynamodbRounds += 1;
+        try {
+          return await next(args);
+        } finally {
+          inFlight -= 1;
+        }
       }, { step: 'initialize', name: 'countRequests' });
     const service = await startRealService({ ...HIGH_LIMITS, callerVerifyLimit }, { onTableClient: count });
     const counted = async (operation: () => Promise<unknown>) => {
-      const before = { dynamodb: dynamodbRequests, sms: service.simulator.requests().length };
+      const before = { dynamodb: dynamodbRequests, rounds: dynamodbRounds, sms: service.simulator.requests().length };
       await operation();
-      return { dynamodb: dynamodbRequests - before.dynamodb, sms: service.simulator.requests().length - before.sms };
+      return {
+        dynamodb: dynamodbRequests - before.dynamodb,
+        dynamodbRounds: dynamodbRounds - before.rounds,
+        sms: service.simulator.requests().length - before.sms,
+      };
     };
     const send = (number: string, extra: object = {}) => service.send(httpEvent('/sms-verify', { number, 'security-code': '123456', ...extra }), lambdaContext());
     const verify = (number: string, code: string) => service.verify(httpEvent('/verify-security-code', { number, 'security-code': code }), lambdaContext());
@@ -344,7 +356,7 @@ function printReport(results: {
   machine: Record<string, unknown>;
   bundles: Record<string, { bytes: number }>;
   coldStart: Record<string, { importMs: Stats; importCpuMs: Stats; firstInvocationMs?: Stats; rssMb?: number }>;
-  roundTrips: Record<string, Record<string, { dynamodb: number; sms: number }>>;
+  roundTrips: Record<string, Record<string, { dynamodb: number; dynamodbRounds: number; sms: number }>>;
   warm: Record<string, Record<string, Stats>>;
   contention: Awaited<ReturnType<typeof measureContention>>;
   load: Record<string, unknown>;
@@ -371,7 +383,7 @@ function printReport(results: {
   for (const [variant, rows] of Object.entries(results.roundTrips)) {
     console.log(`\nRound trips per operation (${variant})`);
     for (const [operation, counts] of Object.entries(rows)) {
-      console.log(`  ${operation.padEnd(45)} DynamoDB ${counts.dynamodb}   SMS provider ${counts.sms}`);
+      console.log(`  ${operation.padEnd(45)} DynamoDB ${counts.dynamodb} in ${counts.dynamodbRounds} round(s)   SMS provider ${counts.sms}`);
     }
   }
   for (const [variant, operations] of Object.entries(results.warm)) {

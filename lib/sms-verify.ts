@@ -138,9 +138,8 @@ export class SmsVerify extends Construct {
     this.sendFunction = this.createFunction('SendFunction', 'send.ts', environment, logRetention);
     this.verifyFunction = this.createFunction('VerifyFunction', 'verify.ts', environment, logRetention);
 
-    // Each function may do exactly what its code does: one conditional UpdateItem per write, one secret read.
-    // A send writes the number's item and its counters in one TransactWriteItems, which IAM authorises as
-    // UpdateItem on each item; a check is a plain UpdateItem.
+    // Each function may do exactly what its code does: conditional UpdateItems (no transactions: a send's counters,
+    // claim and number are single-item writes, and so is a check), and one secret read.
     for (const fn of [this.sendFunction, this.verifyFunction]) {
       Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
       Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.codeKey.secretArn] });

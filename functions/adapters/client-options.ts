@@ -5,11 +5,11 @@
  *   table write    2 attempts × (0.5 s connect + 1 s request) + backoff   ≈ 3.1 s
  *   SMS route      1 attempt  × (1 s connect + 2.5 s request)             = 3.5 s
  *
- *   slowest send = record (3.1) + three routes (10.5) + revoke or keep the answer (3.1) ≈ 16.7 s
+ *   slowest send = counts (3.1) + record (3.1) + three routes (10.5) + revoke or keep the answer (3.1) ≈ 19.8 s
  *   slowest check = caller count (3.1) + check (3.1) + post-lock check (3.1) ≈ 9.3 s
  *
- * A typical send is one table write (~10 ms in region) and one SMS request
- * (~100-300 ms). SMS clients do not retry: after a timeout the provider may
+ * A typical send is two rounds of table writes (~5 ms each in region: the
+ * counts in parallel, then the number) and one SMS request (~100-300 ms). SMS clients do not retry: after a timeout the provider may
  * already have the message, and the next route is the faster and safer second
  * try. `throwOnRequestTimeout` matters: without it the SDK's HTTP handler only
  * logs a warning when `requestTimeout` passes and goes on waiting.
