@@ -23,6 +23,13 @@
  * on-demand answer; Developer Guide, "Key range throughput exceeded"), and a transaction is cancelled with
  * `ThrottlingError` at that item's index. The SDK retries both, as it does in AWS.
  *
+ * Faults of a table whose answers get lost (`injectFault`), for tests of unknown write outcomes:
+ *  - `lose-answer`: the write is applied, and its answer held back past the client's timeout;
+ *  - `fail-after-commit`: the write is applied, and answered HTTP 500 `InternalServerError` (which DynamoDB
+ *    documents as "the request may or may not have succeeded");
+ *  - `stall`: the write is held back past the client's timeout and applied only then, after the client gave up;
+ *  - `fail-before-commit`: HTTP 500 without applying anything.
+ *
  * Everything else is forwarded to DynamoDB Local untouched, and its answers come back byte for byte.
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -46,6 +53,21 @@ export interface ContentionStats {
 }
 
 type Json = Record<string, unknown>;
+
+export type TableFaultMode = 'lose-answer' | 'fail-after-commit' | 'stall' | 'fail-before-commit';
+
+export interface TableFault {
+  mode: TableFaultMode;
+  /** The operation, as in the `X-Amz-Target` header: 'UpdateItem', 'TransactWriteItems', … */
+  operation: string;
+  /** Only requests on an item whose partition key starts with this (e.g. 'number#'). */
+  keyPrefix?: string;
+  /** How many matching requests fail (default 1), after `after` matching requests went through (default 0). */
+  times?: number;
+  after?: number;
+  /** How long a lost answer or a stalled write is held (default 3 000 ms, past the functions' 1 s timeout). */
+  delayMs?: number;
+}
 type Key = Record<string, unknown>;
 
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
@@ -53,6 +75,11 @@ const SINGLE_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 export class DynamoDbContentionProxy {
   readonly stats: ContentionStats = { transactionsCancelled: 0, writesRejected: 0, throttled: 0 };
+  /** Requests a fault was applied to, as `<mode> <operation> <key>`. */
+  readonly faulted: string[] = [];
+  private faults: Array<Required<TableFault>> = [];
+  /** Held answers and stalled writes still pending, so that stop() can wait for them. */
+  private readonly pending = new Set<Promise<unknown>>();
   /** Items in a transaction now, by identity (table and key). */
   private readonly held = new Set<string>();
   /** Times of recent writes per item, for the optional throughput limit. */
@@ -97,7 +124,23 @@ export class DynamoDbContentionProxy {
     this.stats.throttled = 0;
   }
 
+  /** Makes matching requests fail as a table that loses answers does. */
+  injectFault(fault: TableFault): void {
+    this.faults.push({ times: 1, after: 0, delayMs: 3_000, keyPrefix: '', ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+    this.faulted.length = 0;
+  }
+
+  /** Waits until every held answer and stalled write has gone through. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
   async stop(): Promise<void> {
+    await this.settled();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.agent.destroy();
@@ -106,6 +149,8 @@ export class DynamoDbContentionProxy {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readAll(request);
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    const fault = this.faultFor(operation, body);
+    if (fault) return this.applyFault(fault, operation, request, body, response);
     if (operation === 'TransactWriteItems') return this.transactWrite(request, body, response);
     if (operation === 'TransactGetItems') return this.transactGet(request, body, response);
     if (SINGLE_WRITES.has(operation)) return this.singleWrite(request, body, response);
@@ -173,6 +218,56 @@ export class DynamoDbContentionProxy {
     }
     if (id !== undefined) this.countWrite(id);
     return this.forward(request, body, response);
+  }
+
+  private faultFor(operation: string, body: Buffer): Required<TableFault> | undefined {
+    const candidates = this.faults.filter((fault) => fault.times > 0 && fault.operation === operation);
+    if (candidates.length === 0) return undefined;
+    const keys = partitionKeysOf(JSON.parse(body.toString('utf8')) as Json);
+    const fault = candidates.find((candidate) => keys.some((key) => key.startsWith(candidate.keyPrefix)));
+    if (!fault) return undefined;
+    if (fault.after > 0) {
+      fault.after -= 1;
+      return undefined;
+    }
+    fault.times -= 1;
+    this.faulted.push(`${fault.mode} ${operation} ${keys.join(',')}`);
+    return fault;
+  }
+
+  private async applyFault(
+    fault: Required<TableFault>,
+    operation: string,
+    request: IncomingMessage,
+    body: Buffer,
+    response: ServerResponse,
+  ): Promise<void> {
+    const internalError = () =>
+      sendError(response, 'InternalServerError', { message: 'Internal server error' }, 500);
+    switch (fault.mode) {
+      case 'fail-before-commit':
+        return internalError();
+      case 'fail-after-commit':
+        await this.call(operation, JSON.parse(body.toString('utf8')) as Json);
+        return internalError();
+      case 'lose-answer': {
+        await this.call(operation, JSON.parse(body.toString('utf8')) as Json);
+        // The client gives up first; the answer never comes (the connection is dropped when it closes its side).
+        return this.track(sleep(fault.delayMs).then(() => response.destroy()));
+      }
+      case 'stall':
+        // Applied late, after the client gave up: its answer goes nowhere.
+        return this.track(sleep(fault.delayMs).then(() => this.call(operation, JSON.parse(body.toString('utf8')) as Json)).then(() => response.destroy()));
+    }
+  }
+
+  private async track(work: Promise<unknown>): Promise<void> {
+    this.pending.add(work);
+    try {
+      await work;
+    } finally {
+      this.pending.delete(work);
+    }
   }
 
   /** True when the item has taken its writes for the last second already. */
@@ -273,9 +368,21 @@ function cancelTransaction(response: ServerResponse, codes: string[]): void {
   });
 }
 
-function sendError(response: ServerResponse, type: string, fields: Json): void {
+/** The partition key values of every item a request names (string keys only, as this project's table has). */
+function partitionKeysOf(input: Json): string[] {
+  const keyOf = (action: Json | undefined) => {
+    const key = (action?.Key ?? action?.Item) as Record<string, { S?: string }> | undefined;
+    return Object.values(key ?? {}).map((value) => value.S ?? '');
+  };
+  if (Array.isArray(input.TransactItems)) {
+    return (input.TransactItems as Json[]).flatMap((entry) => keyOf(Object.values(entry)[0] as Json | undefined));
+  }
+  return keyOf(input);
+}
+
+function sendError(response: ServerResponse, type: string, fields: Json, status = 400): void {
   const body = JSON.stringify({ __type: `${ERROR_PREFIX}${type}`, ...fields });
-  response.writeHead(400, {
+  response.writeHead(status, {
     'content-type': 'application/x-amz-json-1.0',
     'x-amzn-requestid': `contention-${Date.now().toString(36)}`,
     'content-length': Buffer.byteLength(body),

@@ -3,10 +3,12 @@
  * ends well inside the function timeout (20 s) and API Gateway's 30 s:
  *
  *   table write    2 attempts × (0.5 s connect + 1 s request) + backoff   ≈ 3.1 s
+ *                  (the store's own attempts: the SDK's are off, see below)
  *   SMS route      1 attempt  × (1 s connect + 2.5 s request)             = 3.5 s
  *
  *   slowest send = counts (3.1) + record (3.1) + three routes (10.5) + revoke or keep the answer (3.1) ≈ 19.8 s
- *   slowest check = caller count (3.1) + check (3.1) + post-lock check (3.1) ≈ 9.3 s
+ *   unsettled send = counts (3.1) + record (3.1) + its fence (3.1) + give the counts back (3.1) ≈ 12.4 s
+ *   slowest check = caller count (3.1) + check (3.1) + its fence or a post-lock check (3.1) + refund (3.1) ≈ 12.4 s
  *
  * A typical send is two rounds of table writes (~5 ms each in region: the
  * counts in parallel, then the number) and one SMS request (~100-300 ms). SMS clients do not retry: after a timeout the provider may
@@ -14,8 +16,15 @@
  * try. `throwOnRequestTimeout` matters: without it the SDK's HTTP handler only
  * logs a warning when `requestTimeout` passes and goes on waiting.
  */
+/**
+ * The SDK would repeat any request that timed out, and a write whose answer
+ * was lost may have been applied: repeating it blindly could count a send
+ * twice or a consumed code as a failure. So the table client makes one
+ * attempt, and the store repeats each write as far as that write allows
+ * (dynamodb-store/table.ts).
+ */
 export const TABLE_CLIENT_OPTIONS = {
-  maxAttempts: 2,
+  maxAttempts: 1,
   requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
 } as const;
 

@@ -13,26 +13,50 @@
  * is one UpdateItem on the number, after the caller's count when checks are
  * limited.
  *
+ * Answers never lie about what changed. A write whose answer is lost (a
+ * timeout, a reset connection, a 5xx) may have been applied, so it is settled
+ * before the request is answered: the number's writes carry their request's
+ * id and are repeated or fenced until their outcome is known (sends.ts,
+ * checks.ts). The request then answers what happened: 503/5 only when nothing
+ * changed, and 503/30 (OutcomeUnknownError), saying what may have changed,
+ * when the table stayed unreachable.
+ *
  * Each concern has its module under `dynamodb-store/`: sends (the number's item
  * and its undoing), checks, counters (sharded velocity limits) and idempotency.
  */
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DependencyUnavailableError, OutcomeUnknownError } from '../core/errors';
 import type {
   CheckCodeInput,
   CheckCodeResult,
   IdempotencyRecord,
   RecordCodeInput,
   RecordCodeResult,
-  RevokeCodeInput,
+  SendRecord,
   VerificationStore,
 } from '../core/ports';
-import { checkOnNumber } from './dynamodb-store/checks';
-import { countEach, refundEach } from './dynamodb-store/counters';
+import { checkOnNumber, type NumberCheck } from './dynamodb-store/checks';
+import { countEach, refundEach, type CountedSlot } from './dynamodb-store/counters';
 import * as idempotency from './dynamodb-store/idempotency';
-import { recordOnNumber, revokeOnNumber } from './dynamodb-store/sends';
-import { Table } from './dynamodb-store/table';
+import { recordOnNumber, revokeOnNumber, type NumberWrite } from './dynamodb-store/sends';
+import { Table, TableWriteError } from './dynamodb-store/table';
 
 export { numberKey } from './dynamodb-store/table';
+
+/** What a 503 may leave behind, in the words its answer uses. */
+const MAY_HAVE = {
+  sendCounted:
+    'The verification store did not confirm this send: no SMS was sent and no code recorded, but the request may count against a rate limit; it is safe to try again',
+  sendRecorded:
+    "The verification store did not confirm this send: no SMS was sent, but the request may count against this number's limit; it is safe to try again",
+  checkCounted:
+    "The verification store did not confirm this check: the code was not checked, but the request may count against the caller's check limit; it is safe to try again",
+  checkUsed:
+    'The verification store did not confirm this check: the code may have been used. Try again; if the code is then refused, send a new one',
+} as const;
+const UNAVAILABLE = 'The verification store is unavailable; try again shortly';
+const CONTENDED = 'Too many concurrent requests for this number; try again shortly';
 
 export class DynamoDbVerificationStore implements VerificationStore {
   private readonly table: Table;
@@ -42,22 +66,24 @@ export class DynamoDbVerificationStore implements VerificationStore {
   }
 
   async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
+    const sendId = randomUUID();
     const claim = input.idempotency;
     const [claimed, counts] = await Promise.allSettled([
-      claim ? idempotency.claim(this.table, claim, input.now) : Promise.resolve(undefined),
+      claim ? idempotency.claim(this.table, claim, sendId, input.now) : Promise.resolve(undefined),
       countEach(this.table, input.velocity, input.now),
     ]);
     const counted = counts.status === 'fulfilled' ? counts.value.counted : [];
     const heldByOther = claimed.status === 'fulfilled' ? claimed.value : undefined;
-    const weClaimed = claim !== undefined && claimed.status === 'fulfilled' && heldByOther === undefined;
-    /** Gives back what this send took so far: it is refused, or failed, before its code was recorded. */
-    const undo = async () => {
-      await Promise.all([refundEach(this.table, counted), weClaimed ? idempotency.release(this.table, claim.key) : undefined]);
-    };
+    // A claim whose answer was lost may stand: releasing it is safe either way (only this send's claim is released).
+    const mayHoldClaim = claim !== undefined && (claimed.status === 'rejected' || heldByOther === undefined);
+    /** Gives back what this send took before its code was recorded; false when something may stay taken. */
+    const undo = () => this.undo(counted, mayHoldClaim ? { key: claim.key, claimId: sendId } : undefined);
 
     if (claimed.status === 'rejected' || counts.status === 'rejected') {
-      await undo().catch(() => undefined);
-      throw claimed.status === 'rejected' ? claimed.reason : (counts as PromiseRejectedResult).reason;
+      const clean = await undo();
+      const countLost = counts.status === 'rejected' && isUnknown(counts.reason);
+      if (countLost || !clean) throw new OutcomeUnknownError(MAY_HAVE.sendCounted);
+      throw notApplied(counts.status === 'rejected' ? counts.reason : (claimed as PromiseRejectedResult).reason);
     }
     if (heldByOther) {
       await undo();
@@ -68,50 +94,92 @@ export class DynamoDbVerificationStore implements VerificationStore {
       return { outcome: 'limit-reached', limit: counts.value.exhausted };
     }
 
-    let written;
+    let written: NumberWrite;
     try {
-      written = await recordOnNumber(this.table, input);
+      written = await recordOnNumber(this.table, input, sendId);
     } catch (error) {
-      await undo().catch(() => undefined);
-      throw error;
+      const clean = await undo();
+      if (isUnknown(error)) throw new OutcomeUnknownError(MAY_HAVE.sendRecorded);
+      throw clean ? notApplied(error) : new OutcomeUnknownError(MAY_HAVE.sendCounted);
     }
-    if (written.outcome === 'limit-reached') {
-      await undo();
-      return { outcome: 'limit-reached', limit: 'number' };
+    if (written.outcome !== 'recorded') {
+      const clean = await undo();
+      if (written.outcome === 'limit-reached') return { outcome: 'limit-reached', limit: 'number' };
+      if (!clean) throw new OutcomeUnknownError(MAY_HAVE.sendCounted);
+      throw new DependencyUnavailableError(written.outcome === 'contended' ? CONTENDED : UNAVAILABLE);
     }
     return {
       outcome: 'recorded',
       routeStreak: written.routeStreak,
-      revocation: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, counted },
+      record: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, sendId, counted, idempotencyKey: claim?.key },
     };
   }
 
-  async revokeCode(input: RevokeCodeInput): Promise<void> {
+  async revokeCode(send: SendRecord): Promise<void> {
     // Independent undoings: each is right on its own, and a revocation must not stop halfway over one of them.
-    const outcomes = await Promise.allSettled([
-      revokeOnNumber(this.table, input.e164, input.codeDigest, input.sentAt),
-      refundEach(this.table, input.counted),
-    ]);
-    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+    const [number, counts] = await Promise.allSettled([revokeOnNumber(this.table, send), refundEach(this.table, send.counted)]);
+    if (number.status === 'rejected') throw number.reason;
+    if (counts.status === 'rejected') throw counts.reason;
+    if (number.value === 'contended') throw new DependencyUnavailableError(CONTENDED);
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
     // The caller's counts come first: a caller over its limit gets no guess evaluated at all.
-    const counts = await countEach(this.table, input.velocity, input.now);
-    if ('exhausted' in counts) return { outcome: 'limit-reached', limit: counts.exhausted };
-    return checkOnNumber(this.table, input);
+    let counted: CountedSlot[];
+    try {
+      const counts = await countEach(this.table, input.velocity, input.now);
+      if ('exhausted' in counts) return { outcome: 'limit-reached', limit: counts.exhausted };
+      counted = counts.counted;
+    } catch (error) {
+      throw isUnknown(error) ? new OutcomeUnknownError(MAY_HAVE.checkCounted) : notApplied(error);
+    }
+
+    let checked: NumberCheck;
+    try {
+      checked = await checkOnNumber(this.table, input, randomUUID());
+    } catch (error) {
+      if (isUnknown(error)) throw new OutcomeUnknownError(MAY_HAVE.checkUsed);
+      const clean = await this.undo(counted);
+      throw clean ? notApplied(error) : new OutcomeUnknownError(MAY_HAVE.checkCounted);
+    }
+    if (checked.outcome === 'not-checked' || checked.outcome === 'contended') {
+      // Nothing was evaluated: the caller's count is given back, so that the 503 is true.
+      if (!(await this.undo(counted))) throw new OutcomeUnknownError(MAY_HAVE.checkCounted);
+      throw new DependencyUnavailableError(checked.outcome === 'contended' ? CONTENDED : UNAVAILABLE);
+    }
+    return checked;
   }
 
-  completeIdempotency(key: string, sealedAnswer: string): Promise<void> {
-    return idempotency.complete(this.table, key, sealedAnswer);
+  async completeIdempotency(send: SendRecord, sealedAnswer: string): Promise<void> {
+    if (send.idempotencyKey === undefined) return;
+    await idempotency.complete(this.table, send.idempotencyKey, send.sendId, sealedAnswer);
   }
 
-  releaseIdempotency(key: string): Promise<void> {
-    return idempotency.release(this.table, key);
+  async releaseIdempotency(send: SendRecord): Promise<void> {
+    if (send.idempotencyKey === undefined) return;
+    await idempotency.release(this.table, send.idempotencyKey, send.sendId);
   }
 
   readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined> {
     return idempotency.read(this.table, key, now);
   }
+
+  /** Gives back counts and a claim; true when all of it surely is given back. */
+  private async undo(counted: readonly CountedSlot[], claim?: { key: string; claimId: string }): Promise<boolean> {
+    const outcomes = await Promise.allSettled([
+      refundEach(this.table, counted),
+      claim ? idempotency.release(this.table, claim.key, claim.claimId) : undefined,
+    ]);
+    return outcomes.every((outcome) => outcome.status === 'fulfilled');
+  }
+}
+
+/** A write that may have been applied. */
+function isUnknown(error: unknown): boolean {
+  return error instanceof TableWriteError && error.applied === 'unknown';
+}
+
+/** The answer for a write that surely did not apply: its table failure (503/5), or the error itself. */
+function notApplied(error: unknown): unknown {
+  return error instanceof TableWriteError ? error.cause : error;
 }

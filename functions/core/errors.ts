@@ -85,9 +85,23 @@ export class IdempotentRequestInProgressError extends ApiError {
   readonly httpStatus = 409;
 }
 
-/** 503/5: a dependency (the table, the secret store) is unavailable; the request changed nothing and may be retried. */
+/**
+ * 503/5: a dependency (the table, the secret store) is unavailable or refused
+ * for load. Given only when the request changed nothing: it may be retried blindly.
+ */
 export class DependencyUnavailableError extends ApiError {
   readonly apiError = 5;
+  readonly httpStatus = 503;
+}
+
+/**
+ * 503/30: the table did not confirm a write and the service could not find out
+ * whether it took effect (the table stayed unreachable while it tried). The
+ * message says what may have changed; no SMS was sent after it. A project-only
+ * code: NeutrinoAPI gives 30 no meaning.
+ */
+export class OutcomeUnknownError extends ApiError {
+  readonly apiError = 30;
   readonly httpStatus = 503;
 }
 

@@ -90,21 +90,25 @@ export type RecordCodeResult =
       outcome: 'recorded';
       /** 0 for the first send of a streak, then 1, 2, … for each repeat within the route-switch window. */
       routeStreak: number;
-      /** Handed back to {@link VerificationStore.revokeCode} if no route delivers the code. */
-      revocation: RevokeCodeInput;
+      /** Handed back to the store to settle this send: revoke it, or keep or give up its idempotent answer. */
+      record: SendRecord;
     }
   | { outcome: 'limit-reached'; limit: 'number' | VelocityKind }
   /** The idempotency key is already claimed: nothing was recorded or counted. */
   | { outcome: 'duplicate'; record: IdempotencyRecord };
 
-/** What undoing one recorded send takes; made by the store when it records the send. */
-export interface RevokeCodeInput {
-  e164: string;
-  codeDigest: string;
-  /** The `now` of the send being revoked: it identifies the number's limit window to refund. */
-  sentAt: number;
+/** One recorded send, as the store needs it to settle the send; made by the store, passed back unchanged. */
+export interface SendRecord {
+  readonly e164: string;
+  readonly codeDigest: string;
+  /** The `now` of the send: it identifies the number's limit window to refund. */
+  readonly sentAt: number;
+  /** Unique to this send: its writes carry it, so a write repeated after a lost answer is recognised, never applied twice. */
+  readonly sendId: string;
   /** Where the send was counted against the velocity limits, in the store's own notation. */
-  counted: readonly string[];
+  readonly counted: readonly string[];
+  /** The idempotency key this send claimed, if any. */
+  readonly idempotencyKey?: string;
 }
 
 export interface CheckCodeInput {
@@ -144,17 +148,17 @@ export interface VerificationStore {
    * being valid, the code it replaced is valid again (with its own expiry, if
    * not expired), and every count is given back.
    */
-  revokeCode(input: RevokeCodeInput): Promise<void>;
+  revokeCode(send: SendRecord): Promise<void>;
   /**
    * Checks a code and, when it matches, consumes it. Each check of an unlocked
    * number is counted before it is evaluated; after `maxFailedChecks` failures
    * the number is locked for `lockMs`, and a successful check resets the count.
    */
   checkCode(input: CheckCodeInput): Promise<CheckCodeResult>;
-  /** Keeps the (sealed) answer of a request whose key was claimed, for its repeats. */
-  completeIdempotency(key: string, sealedAnswer: string): Promise<void>;
-  /** Gives a claimed key up after a request failed, so that a repeat runs again. */
-  releaseIdempotency(key: string): Promise<void>;
+  /** Keeps the (sealed) answer of a send that claimed an idempotency key, for its repeats. */
+  completeIdempotency(send: SendRecord, sealedAnswer: string): Promise<void>;
+  /** Gives up a send's idempotency claim after the send failed, so that a repeat runs again. */
+  releaseIdempotency(send: SendRecord): Promise<void>;
   /** The record of a claimed key, read consistently; undefined once released or expired. */
   readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined>;
 }

@@ -17,7 +17,7 @@ import type {
   Metrics,
   RandomSource,
   RecordCodeInput,
-  RevokeCodeInput,
+  SendRecord,
   Sealer,
   SmsReceipt,
   SmsRoute,
@@ -181,18 +181,18 @@ export async function sendSecurityCode(
   let outcome: SendOutcome;
   try {
     outcome = await deliver(
-      { masked, country, code, routeStreak: recorded.routeStreak, revocation: recorded.revocation },
+      { masked, country, code, routeStreak: recorded.routeStreak, record: recorded.record },
       request,
       deps,
     );
   } catch (error) {
     // An unexpected failure after the claim: give the key up so that a repeat runs again.
-    if (idempotency) await deps.store.releaseIdempotency(idempotency.key).catch(() => undefined);
+    if (idempotency) await deps.store.releaseIdempotency(recorded.record).catch(() => undefined);
     throw error;
   }
   if (idempotency) {
     try {
-      await deps.store.completeIdempotency(idempotency.key, await deps.sealer.seal(JSON.stringify(outcome)));
+      await deps.store.completeIdempotency(recorded.record, await deps.sealer.seal(JSON.stringify(outcome)));
     } catch (error) {
       // The SMS is out; a repeat within the claim's life waits, after it runs again. Logged, not failed.
       logger.error('Could not keep the answer of an idempotent request', { error: (error as Error).name });
@@ -206,14 +206,14 @@ interface RecordedSend {
   country: string;
   code: string;
   routeStreak: number;
-  revocation: RevokeCodeInput;
+  record: SendRecord;
 }
 
 /** Tries the routes in order; revokes the code when no route took the message for sure. */
 async function deliver(send: RecordedSend, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
   const { logger, metrics } = deps;
   const { masked, code } = send;
-  const e164 = send.revocation.e164;
+  const e164 = send.record.e164;
   const shownCode = shownCodeFor(request, code, deps.policy);
   const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
   const order = routeOrder(deps.routes, send.routeStreak);
@@ -243,7 +243,7 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
     return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
   }
   try {
-    await deps.store.revokeCode(send.revocation);
+    await deps.store.revokeCode(send.record);
   } catch (error) {
     // The table failed after the SDK's retries: the code stays recorded, but no SMS carried it, so no one knows it.
     logger.error('Could not revoke an undelivered code', { number: masked, error: (error as Error).name });

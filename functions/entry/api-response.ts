@@ -5,7 +5,7 @@
  * response; a direct invocation gets the body itself.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiError, DependencyUnavailableError, UNEXPECTED_FAILURE } from '../core/errors';
+import { ApiError, OutcomeUnknownError, UNEXPECTED_FAILURE } from '../core/errors';
 import type { Logger } from '../core/ports';
 
 export interface ApiErrorBody {
@@ -31,9 +31,13 @@ export function errorResponseFor(error: unknown, logger: Logger): { status: numb
 
 function asApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
-  // middy ends a handler that is about to run out of time with a TimeoutError: a dependency was too slow.
+  // middy ends a handler that is about to run out of time with a TimeoutError: a dependency was too slow, and the
+  // request may have got anywhere (a code recorded, an SMS sent), so this is no "nothing changed".
   if (error instanceof Error && error.name === 'TimeoutError') {
-    return new DependencyUnavailableError('A dependency did not answer in time; try again shortly', { cause: error });
+    return new OutcomeUnknownError(
+      'The request did not finish in time and may have taken effect: a code may have been sent or used',
+      { cause: error },
+    );
   }
   return undefined;
 }

@@ -102,17 +102,21 @@ describe('table failures at each write', () => {
   });
   afterEach(() => service.stop());
 
-  /** Nothing recorded for a number, every velocity count back at zero, every idempotency claim given up. */
+  /**
+   * No code and no send recorded for a number (a fence may have left the send's id, which is no code), every
+   * velocity count back at zero, every idempotency claim given up.
+   */
   async function nothingKept(): Promise<void> {
     const items = await scanTable(service.client, service.tableName);
     const kinds = (prefix: string) => items.filter((item) => item.pk?.S?.startsWith(prefix));
-    expect(kinds('number#')).toEqual([]);
+    for (const item of kinds('number#')) expect(Object.keys(item).sort()).toEqual(['expiresAt', 'fencedSendId', 'pk']);
     expect(kinds('velocity#').map((item) => item.count?.N)).toEqual(kinds('velocity#').map(() => '0'));
     expect(kinds('idempotency#').map((item) => item.until?.N)).toEqual(kinds('idempotency#').map(() => '0'));
   }
 
+  // Each fault here fails both of a write's attempts before they reach the table.
   it('recording the code fails: 503/5, no SMS, nothing stored, every count given back', async () => {
-    faults.failNext('UpdateItemCommand', 'number#');
+    faults.failNext('UpdateItemCommand', 'number#', 2);
 
     const answer = await send({ number: GB_MOBILE, 'security-code': '111111' });
 
@@ -121,31 +125,43 @@ describe('table failures at each write', () => {
     await nothingKept();
   });
 
-  it('counting the send fails: 503/5, no SMS, nothing stored, the other counts given back', async () => {
-    faults.failNext('UpdateItemCommand', 'velocity#global-send#');
+  it('counting the send is throttled: 503/5 (busy), no SMS, nothing stored, the other counts given back', async () => {
+    faults.failNext('UpdateItemCommand', 'velocity#global-send#', 2, 0, 'throttled');
 
     const answer = await send({ number: GB_MOBILE, 'security-code': '111111' });
 
-    expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.stringContaining('unavailable') });
+    expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': 'The verification store is busy; try again shortly' });
     expect(service.simulator.outbox()).toEqual([]);
     await nothingKept();
+  });
+
+  it('counting the send is not confirmed: 503/30 says the send may count against a rate limit; no SMS, no code', async () => {
+    faults.failNext('UpdateItemCommand', 'velocity#global-send#', 2);
+
+    const answer = await send({ number: GB_MOBILE, 'security-code': '111111', limit: 1 });
+
+    expect(answer).toEqual({ 'api-error': 30, 'api-error-msg': expect.stringContaining('may count against a rate limit') });
+    expect(service.simulator.outbox()).toEqual([]);
+    await nothingKept();
+    // And it is safe to try again: the number's limit of 1 is untouched.
+    await expect(send({ number: GB_MOBILE, 'security-code': '111111', limit: 1 })).resolves.toMatchObject({ sent: true });
   });
 
   it('revoking an undelivered code fails: delivery-failed all the same; the code stays but no SMS carried it', async () => {
     service.simulator.setFaults({ sns: 'error', pinpoint: 'error', 'sms-voice-v2': 'error' });
-    faults.failNext('UpdateItemCommand', 'number#', 1, 1); // the record goes through, the revocation fails
+    faults.failNext('UpdateItemCommand', 'number#', 2, 1); // the record goes through, the revocation fails
 
     const answer = await send({ number: GB_MOBILE, 'security-code': '222222' });
 
     expect(answer).toMatchObject({ sent: false, reason: 'delivery-failed' });
     expect(service.simulator.outbox()).toEqual([]);
-    expect(faults.failed).toEqual([`UpdateItemCommand ${numberKey(GB_MOBILE)}`]);
+    expect(faults.failed).toEqual([`UpdateItemCommand ${numberKey(GB_MOBILE)}`, `UpdateItemCommand ${numberKey(GB_MOBILE)}`]);
     // The documented exception: nobody was sent this code, and it expires with codeTtlSeconds.
     await expect(sendCountOf(GB_MOBILE)).resolves.toBe(1);
   });
 
   it('keeping the answer of an idempotent send fails: the SMS is out and verifies; a quick repeat is told to retry', async () => {
-    faults.failNext('UpdateItemCommand', 'idempotency#', 1, 1); // the claim goes through, keeping the answer fails
+    faults.failNext('UpdateItemCommand', 'idempotency#', 2, 1); // the claim goes through, keeping the answer fails
     const event = () => httpEvent('/sms-verify', { number: GB_MOBILE, 'security-code': '333333' }, { contentType: 'application/json' });
     const withKey = () => ({ ...event(), headers: { ...event().headers, 'idempotency-key': 'order-1' } });
 
@@ -160,20 +176,32 @@ describe('table failures at each write', () => {
     expect(service.simulator.outbox()).toHaveLength(1);
   }, 20_000);
 
-  it('counting a caller check fails: 503/5 and the code is not consumed', async () => {
+  it('counting a caller check is throttled: 503/5 and the code is not consumed', async () => {
     await send({ number: GB_MOBILE, 'security-code': '444444' });
-    faults.failNext('UpdateItemCommand', 'velocity#caller-verify#');
+    faults.failNext('UpdateItemCommand', 'velocity#caller-verify#', 2, 0, 'throttled');
 
     await expect(verify({ number: GB_MOBILE, 'security-code': '444444' })).resolves.toMatchObject({ 'api-error': 5 });
     await expect(verify({ number: GB_MOBILE, 'security-code': '444444' })).resolves.toEqual({ verified: true });
   });
 
-  it('the check itself fails: 503/5 and the code is not consumed', async () => {
+  it('counting a caller check is not confirmed: 503/30 says so, and the code is not consumed', async () => {
+    await send({ number: GB_MOBILE, 'security-code': '444444' });
+    faults.failNext('UpdateItemCommand', 'velocity#caller-verify#', 2);
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': '444444' })).resolves.toEqual({
+      'api-error': 30,
+      'api-error-msg': expect.stringContaining('the code was not checked'),
+    });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '444444' })).resolves.toEqual({ verified: true });
+  });
+
+  it('the check itself fails before reaching the table: its fence settles it, 503/5, and the code is not consumed', async () => {
     await send({ number: GB_MOBILE, 'security-code': '555555' });
-    faults.failNext('UpdateItemCommand', 'number#');
+    faults.failNext('UpdateItemCommand', 'number#', 2);
 
     await expect(verify({ number: GB_MOBILE, 'security-code': '555555' })).resolves.toMatchObject({ 'api-error': 5 });
     await expect(verify({ number: GB_MOBILE, 'security-code': '555555' })).resolves.toEqual({ verified: true });
+    await expect(service.numberAttribute(GB_MOBILE, 'failedChecks')).resolves.toBe(0);
   });
 });
 

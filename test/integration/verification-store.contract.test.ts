@@ -185,7 +185,7 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     const recorded = await store.recordCode(recordInput('A', T0, { limit: 1, velocity: [callerSend(1)] }));
     if (recorded.outcome !== 'recorded') throw new Error('not recorded');
 
-    await store.revokeCode(recorded.revocation);
+    await store.revokeCode(recorded.record);
 
     await expect(store.checkCode(checkInput('A', T0 + 1))).resolves.toMatchObject({ outcome: 'rejected' });
     await expect(store.recordCode(recordInput('B', T0 + 2, { limit: 1, velocity: [callerSend(1)] }))).resolves.toMatchObject({
@@ -203,25 +203,25 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     await recorded(recordInput('A', T0));
     const resend = await recorded(recordInput('B', T0 + MINUTE));
 
-    await store.revokeCode(resend.revocation);
+    await store.revokeCode(resend.record);
 
     await expect(store.checkCode(checkInput('B', T0 + 2 * MINUTE))).resolves.toMatchObject({ outcome: 'rejected', why: 'wrong-code' });
     await expect(store.checkCode(checkInput('A', T0 + 2 * MINUTE))).resolves.toEqual({ outcome: 'verified' });
     // A (sent at T0) expires at T0 + 10 min, not with the resend's later expiry.
     await recorded(recordInput('C', T0 + 3 * MINUTE));
     const late = await recorded(recordInput('D', T0 + 4 * MINUTE));
-    await store.revokeCode(late.revocation);
+    await store.revokeCode(late.record);
     await expect(store.checkCode(checkInput('C', T0 + 12 * MINUTE))).resolves.toEqual({ outcome: 'verified' });
   });
 
   it('a revoked first send leaves no code, and an expired replaced code stays expired', async () => {
     const first = await recorded(recordInput('A', T0));
-    await store.revokeCode(first.revocation);
+    await store.revokeCode(first.record);
     await expect(store.checkCode(checkInput('A', T0 + 1))).resolves.toMatchObject({ outcome: 'rejected' });
 
     await recorded(recordInput('B', T0 + MINUTE));
     const resend = await recorded(recordInput('C', T0 + 20 * MINUTE));
-    await store.revokeCode(resend.revocation);
+    await store.revokeCode(resend.record);
     await expect(store.checkCode(checkInput('B', T0 + 21 * MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'expired' });
   });
 
@@ -230,8 +230,8 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     const undelivered = await recorded(recordInput('B', T0 + 1));
     const later = await recorded(recordInput('C', T0 + 2));
 
-    await store.revokeCode(undelivered.revocation);
-    await store.revokeCode(later.revocation);
+    await store.revokeCode(undelivered.record);
+    await store.revokeCode(later.record);
 
     for (const digest of ['B', 'C']) {
       await expect(store.checkCode(checkInput(digest, T0 + 3))).resolves.toMatchObject({ outcome: 'rejected' });
@@ -241,7 +241,7 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
   it('a revoked resend gives its count back to the number\'s limit', async () => {
     await recorded(recordInput('A', T0, { limit: 2 }));
     const resend = await recorded(recordInput('B', T0 + 1, { limit: 2 }));
-    await store.revokeCode(resend.revocation);
+    await store.revokeCode(resend.record);
 
     await expect(store.recordCode(recordInput('C', T0 + 2, { limit: 2 }))).resolves.toMatchObject({ outcome: 'recorded' });
     await expect(store.recordCode(recordInput('D', T0 + 3, { limit: 2 }))).resolves.toEqual({ outcome: 'limit-reached', limit: 'number' });

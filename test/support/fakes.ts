@@ -14,7 +14,7 @@ import type {
   RandomSource,
   RecordCodeInput,
   RecordCodeResult,
-  RevokeCodeInput,
+  SendRecord,
   SmsFailureKind,
   SmsMessage,
   SmsReceipt,
@@ -44,6 +44,7 @@ export class InMemoryVerificationStore implements VerificationStore {
   /** Velocity counters by limit kind, subject and window number. */
   readonly counters = new Map<string, number>();
   readonly claims = new Map<string, IdempotencyRecord & { until: number; inProgressUntil: number }>();
+  private sends = 0;
   /** Set to make every call fail like an unavailable table. */
   failWith: Error | undefined;
 
@@ -80,14 +81,15 @@ export class InMemoryVerificationStore implements VerificationStore {
     record.codeExpiresAt = input.codeExpiresAt;
     this.records.set(input.e164, record);
     const counted = input.velocity.map((limit) => this.counterKey(limit, input.now));
+    const sendId = `send-${++this.sends}`;
     return {
       outcome: 'recorded',
       routeStreak: record.routeStreak,
-      revocation: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, counted },
+      record: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, sendId, counted, idempotencyKey: claim?.key },
     };
   }
 
-  async revokeCode(input: RevokeCodeInput): Promise<void> {
+  async revokeCode(input: SendRecord): Promise<void> {
     this.throwIfFailing();
     for (const key of input.counted) if ((this.counters.get(key) ?? 0) > 0) this.counters.set(key, this.counters.get(key)! - 1);
     const record = this.records.get(input.e164);
@@ -110,16 +112,16 @@ export class InMemoryVerificationStore implements VerificationStore {
     return this.check(input);
   }
 
-  async completeIdempotency(key: string, sealedAnswer: string): Promise<void> {
+  async completeIdempotency(send: SendRecord, sealedAnswer: string): Promise<void> {
     this.throwIfFailing();
-    const claim = this.claims.get(key);
-    if (claim) this.claims.set(key, { ...claim, status: 'completed', sealedAnswer });
+    const claim = send.idempotencyKey === undefined ? undefined : this.claims.get(send.idempotencyKey);
+    if (claim) this.claims.set(send.idempotencyKey!, { ...claim, status: 'completed', sealedAnswer });
   }
 
-  async releaseIdempotency(key: string): Promise<void> {
+  async releaseIdempotency(send: SendRecord): Promise<void> {
     this.throwIfFailing();
-    const claim = this.claims.get(key);
-    if (claim) this.claims.set(key, { ...claim, until: 0, inProgressUntil: 0 });
+    const claim = send.idempotencyKey === undefined ? undefined : this.claims.get(send.idempotencyKey);
+    if (claim) this.claims.set(send.idempotencyKey!, { ...claim, until: 0, inProgressUntil: 0 });
   }
 
   async readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined> {

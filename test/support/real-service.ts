@@ -4,7 +4,9 @@
  * the SMS simulator; only the clock is a test clock, so expiry and windows can
  * be walked through.
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_CLIENT_OPTIONS } from '../../functions/adapters/client-options';
+import { LOCAL_AWS_CONFIG } from '../../local/dynamodb-local';
 import type { MetadataJson } from 'libphonenumber-js/core';
 import maxMetadata from '../../functions/phone-metadata/max.json';
 import minMetadata from '../../functions/phone-metadata/min.json';
@@ -20,7 +22,7 @@ import { SmsSimulator } from '../../local/sms-simulator';
 import { createObservability } from '../../functions/adapters/observability';
 import { ManualClock } from './fakes';
 import { PINPOINT_APPLICATION_ID, TEST_CODE_KEY } from './fixtures';
-import { createTestTable, deleteTestTable, testDynamoDbClient } from './tables';
+import { createTestTable, deleteTestTable, testDynamoDbClient, testDynamoDbEndpoint } from './tables';
 
 export type RealService = Awaited<ReturnType<typeof startRealService>>;
 
@@ -29,6 +31,12 @@ export interface RealServiceOptions {
   onTableClient?: (client: DynamoDBClient) => void;
   /** The store talks to this endpoint (e.g. a contention stand-in of the test's own) instead of the run's. */
   dynamoDbEndpoint?: string;
+  /**
+   * The deployed table client's timeouts (1 s per request), for tests of lost answers. Without it the store's client
+   * has no timeout, because DynamoDB Local on 2 cores answers bursts slower than that; either way it makes one
+   * attempt per request, as deployed, and the store repeats what may be repeated.
+   */
+  deployedTimeouts?: boolean;
 }
 
 export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: RealServiceOptions = {}) {
@@ -39,7 +47,9 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const client = testDynamoDbClient();
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
-  const storeClient = testDynamoDbClient({ endpoint: options.dynamoDbEndpoint });
+  const storeClient = options.deployedTimeouts
+    ? new DynamoDBClient({ ...LOCAL_AWS_CONFIG, ...TABLE_CLIENT_OPTIONS, endpoint: options.dynamoDbEndpoint ?? testDynamoDbEndpoint() })
+    : testDynamoDbClient({ endpoint: options.dynamoDbEndpoint, maxAttempts: TABLE_CLIENT_OPTIONS.maxAttempts });
   options.onTableClient?.(storeClient);
   const store = new DynamoDbVerificationStore(storeClient, tableName);
   const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);

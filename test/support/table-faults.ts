@@ -1,6 +1,10 @@
 /**
- * Makes chosen DynamoDB calls fail as an unavailable table does (a 503 after
- * the SDK gave up), so tests can break each write of a request on purpose.
+ * Makes chosen DynamoDB calls fail before they reach the table, as an
+ * unavailable table does (a 503, which may or may not have been applied as far
+ * as the client can tell) or a throttled one (which certainly was not), so
+ * tests can break each write of a request on purpose. Faults that reach the
+ * table (an answer lost after the write applied) are the contention stand-in's
+ * (local/dynamodb-contention.ts, `injectFault`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -11,6 +15,7 @@ interface Rule {
   /** Matching calls to let through before failing. */
   after: number;
   remaining: number;
+  kind: 'unavailable' | 'throttled';
 }
 
 export class TableFaults {
@@ -21,8 +26,8 @@ export class TableFaults {
    * The next `times` calls of `operation` (e.g. 'UpdateItemCommand') on matching items fail,
    * after `after` matching calls went through.
    */
-  failNext(operation: string, keyPrefix?: string, times = 1, after = 0): void {
-    this.rules.push({ operation, keyPrefix, after, remaining: times });
+  failNext(operation: string, keyPrefix?: string, times = 1, after = 0, kind: Rule['kind'] = 'unavailable'): void {
+    this.rules.push({ operation, keyPrefix, after, remaining: times, kind });
   }
 
   clear(): void {
@@ -47,11 +52,17 @@ export class TableFaults {
         }
         rule.remaining -= 1;
         this.failed.push(`${context.commandName} ${keys.join(',')}`);
-        throw Object.assign(new Error('Service unavailable (injected)'), {
-          name: 'ServiceUnavailable',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 503 },
-        });
+        throw rule.kind === 'throttled'
+          ? Object.assign(new Error('Throughput exceeds the current capacity of your table or index (injected)'), {
+              name: 'ThrottlingException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+            })
+          : Object.assign(new Error('Service unavailable (injected)'), {
+              name: 'ServiceUnavailable',
+              $fault: 'server',
+              $metadata: { httpStatusCode: 503 },
+            });
       },
       { step: 'initialize', name: 'injectedTableFaults' },
     );

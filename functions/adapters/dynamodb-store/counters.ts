@@ -18,6 +18,10 @@
  * every shard has refused it. The price is one write per full shard tried,
  * paid only once the window's limit is nearly spent.
  *
+ * A count whose answer was lost is counted again (a limit one stricter is
+ * safe; one looser is not), and a refund whose answer was lost is not given
+ * again (a refund applied twice would loosen the limit).
+ *
  * Item per limit, subject, window and shard, key
  * `velocity#<kind>#<subject>#<window number>#<shard>`: count, expiresAt.
  */
@@ -45,21 +49,22 @@ export type CountOutcome = { counted: CountedSlot[] } | { exhausted: VelocityKin
 /**
  * Counts one event against every limit, at once. If one is exhausted, gives
  * back what the others counted and names it; if a write fails, gives back what
- * was counted and throws.
+ * was counted and throws (a TableWriteError `unknown` when the failed count may
+ * have been taken).
  */
 export async function countEach(table: Table, limits: readonly VelocityLimit[], now: number): Promise<CountOutcome> {
   const outcomes = await Promise.allSettled(limits.map((limit) => countOne(table, limit, now)));
   const counted = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value ? [outcome.value] : []));
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   const exhausted = limits.find((_, i) => outcomes[i]!.status === 'fulfilled' && outcomes[i]!.value === undefined);
-  if (failure || exhausted) await refundEach(table, counted);
+  if (failure || exhausted) await refundEach(table, counted).catch(() => undefined); // a count left taken is only stricter
   if (failure) throw failure.reason;
   return exhausted ? { exhausted: exhausted.kind, counted: [] } : { counted };
 }
 
 /** Gives back counted events; each refund is right on its own, so one failing does not stop the others. */
 export async function refundEach(table: Table, slots: readonly CountedSlot[]): Promise<void> {
-  const outcomes = await Promise.allSettled(slots.map((slot) => table.update(refundUpdate(slot))));
+  const outcomes = await Promise.allSettled(slots.map((slot) => table.update(refundUpdate(slot), { repeat: 'once' })));
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) throw failure.reason;
 }
@@ -75,13 +80,16 @@ async function countOne(table: Table, limit: VelocityLimit, now: number): Promis
     const quota = shardQuota(limit.limit, shards, shard);
     if (quota === 0) continue;
     const slot = `velocity#${limit.kind}#${limit.subject}#${window}#${shard}`;
-    const { written } = await table.update({
+    const { written } = await table.update(
+      {
       Key: keyOf(slot),
       UpdateExpression: 'ADD #count :one SET #expiresAt = :expiresAt',
       ConditionExpression: 'attribute_not_exists(#count) OR #count < :quota',
       ExpressionAttributeNames: pick(['#count', '#expiresAt']),
       ExpressionAttributeValues: { ':one': n(1), ':quota': n(quota), ':expiresAt': secondsOf(windowEnds + RETENTION_MARGIN_MS) },
-    });
+      },
+      { repeat: 'conservative' },
+    );
     if (written) return slot;
   }
   return undefined;

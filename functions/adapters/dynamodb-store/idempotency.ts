@@ -4,7 +4,8 @@
  *
  * Item key `idempotency#<digest of caller and key>`:
  *   status (in-progress | completed), requestDigest, until, inProgressUntil (ms),
- *   sealedAnswer (the first answer, AES-GCM sealed: it may carry the code), expiresAt
+ *   sealedAnswer (the first answer, AES-GCM sealed: it may carry the code), expiresAt,
+ *   claimId (the send that holds the claim: its own repeated claim is recognised, and only it completes or releases)
  */
 import type { IdempotencyClaim, IdempotencyRecord } from '../../core/ports';
 import { keyOf, n, NAMES, pick, readNumber, RETENTION_MARGIN_MS, secondsOf, type Item, type Table } from './table';
@@ -16,46 +17,62 @@ const idempotencyKeyOf = (key: string): Item => keyOf(`idempotency#${key}`);
  * while its request is in progress, only until `inProgressUntil` (after which
  * its request is taken to have died). When the key is held, answers its record.
  */
-export async function claim(table: Table, claim: IdempotencyClaim, now: number): Promise<IdempotencyRecord | undefined> {
-  const { written, item } = await table.update({
-    Key: idempotencyKeyOf(claim.key),
-    UpdateExpression:
-      'SET #status = :inProgress, #requestDigest = :requestDigest, #until = :until, ' +
-      '#inProgressUntil = :inProgressUntil, #expiresAt = :expiresAt REMOVE #sealedAnswer',
-    ConditionExpression:
-      'attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
-    ExpressionAttributeNames: pick(['#status', '#requestDigest', '#until', '#inProgressUntil', '#expiresAt', '#sealedAnswer']),
-    ExpressionAttributeValues: {
-      ':inProgress': { S: 'in-progress' },
-      ':requestDigest': { S: claim.requestDigest },
-      ':until': n(claim.until),
-      ':inProgressUntil': n(claim.inProgressUntil),
-      ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS),
-      ':now': n(now),
+export async function claim(
+  table: Table,
+  claim: IdempotencyClaim,
+  claimId: string,
+  now: number,
+): Promise<IdempotencyRecord | undefined> {
+  const { written, item } = await table.update(
+    {
+      Key: idempotencyKeyOf(claim.key),
+      UpdateExpression:
+        'SET #status = :inProgress, #requestDigest = :requestDigest, #until = :until, ' +
+        '#inProgressUntil = :inProgressUntil, #expiresAt = :expiresAt, #claimId = :claimId REMOVE #sealedAnswer',
+      ConditionExpression:
+        'attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
+      ExpressionAttributeNames: pick(['#status', '#requestDigest', '#until', '#inProgressUntil', '#expiresAt', '#sealedAnswer', '#claimId']),
+      ExpressionAttributeValues: {
+        ':inProgress': { S: 'in-progress' },
+        ':requestDigest': { S: claim.requestDigest },
+        ':until': n(claim.until),
+        ':inProgressUntil': n(claim.inProgressUntil),
+        ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS),
+        ':claimId': { S: claimId },
+        ':now': n(now),
+      },
     },
-  });
-  return written ? undefined : recordOf(item);
+    { repeat: 'guarded' },
+  );
+  // A live claim that is this send's own is an earlier attempt of this write whose answer was lost.
+  return written || item?.[NAMES['#claimId']]?.S === claimId ? undefined : recordOf(item);
 }
 
-export async function complete(table: Table, key: string, sealedAnswer: string): Promise<void> {
-  await table.update({
-    Key: idempotencyKeyOf(key),
-    UpdateExpression: 'SET #status = :completed, #sealedAnswer = :answer',
-    ConditionExpression: 'attribute_exists(#status)',
-    ExpressionAttributeNames: pick(['#status', '#sealedAnswer']),
-    ExpressionAttributeValues: { ':completed': { S: 'completed' }, ':answer': { S: sealedAnswer } },
-  });
+export async function complete(table: Table, key: string, claimId: string, sealedAnswer: string): Promise<void> {
+  await table.update(
+    {
+      Key: idempotencyKeyOf(key),
+      UpdateExpression: 'SET #status = :completed, #sealedAnswer = :answer',
+      ConditionExpression: '#claimId = :claimId',
+      ExpressionAttributeNames: pick(['#status', '#sealedAnswer', '#claimId']),
+      ExpressionAttributeValues: { ':completed': { S: 'completed' }, ':answer': { S: sealedAnswer }, ':claimId': { S: claimId } },
+    },
+    { repeat: 'guarded' },
+  );
 }
 
-/** Expires a claim at once: the next claim of the key overwrites it. */
-export async function release(table: Table, key: string): Promise<void> {
-  await table.update({
-    Key: idempotencyKeyOf(key),
-    UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero',
-    ConditionExpression: 'attribute_exists(#status)',
-    ExpressionAttributeNames: pick(['#status', '#until', '#inProgressUntil']),
-    ExpressionAttributeValues: { ':zero': n(0) },
-  });
+/** Expires this send's claim at once (and nobody else's): the next claim of the key overwrites it. */
+export async function release(table: Table, key: string, claimId: string): Promise<void> {
+  await table.update(
+    {
+      Key: idempotencyKeyOf(key),
+      UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero',
+      ConditionExpression: '#claimId = :claimId',
+      ExpressionAttributeNames: pick(['#until', '#inProgressUntil', '#claimId']),
+      ExpressionAttributeValues: { ':zero': n(0), ':claimId': { S: claimId } },
+    },
+    { repeat: 'guarded' },
+  );
 }
 
 export async function read(table: Table, key: string, now: number): Promise<IdempotencyRecord | undefined> {

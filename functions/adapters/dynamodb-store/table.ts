@@ -10,6 +10,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asTableFailure } from '../dynamodb-errors';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../table-schema';
 
@@ -58,6 +59,12 @@ export const NAMES = {
   '#until': 'until',
   '#inProgressUntil': 'inProgressUntil',
   '#sealedAnswer': 'sealedAnswer',
+  '#claimId': 'claimId',
+  '#lastSendId': 'lastSendId',
+  '#fencedSendId': 'fencedSendId',
+  '#revokedSendId': 'revokedSendId',
+  '#refundedSendId': 'refundedSendId',
+  '#checks': 'checks',
 } as const;
 
 export type NameKey = keyof typeof NAMES;
@@ -79,6 +86,34 @@ export function readNumber(item: Item | undefined, attribute: string): number | 
   return value === undefined ? undefined : Number(value);
 }
 
+/**
+ * How a write may be repeated when its answer is lost:
+ *  - `guarded`: its condition refuses a second application and its failure names the first (the write carries the
+ *    request's own id), so a repeat is always safe;
+ *  - `conservative`: a second application only makes a limit stricter (counting one event twice);
+ *  - `once`: a second application would be wrong (giving a count back twice), so it is repeated only after an
+ *    error that proves the first never applied.
+ */
+export type Repeat = 'guarded' | 'conservative' | 'once';
+
+/**
+ * A write that failed after every attempt: `unknown` when it may have been applied, `no` when it certainly was not.
+ * Every other error from {@link Table.update} (a 4xx) also means nothing was applied.
+ */
+export class TableWriteError extends Error {
+  constructor(
+    readonly applied: 'no' | 'unknown',
+    options: { cause: unknown },
+  ) {
+    super(applied === 'unknown' ? 'A table write was not confirmed' : 'A table write failed', options);
+    this.name = 'TableWriteError';
+  }
+}
+
+/** Attempts per request: the SDK's own retries are off (maxAttempts 1), because it would repeat any write. */
+const ATTEMPTS = 2;
+const BACKOFF_MS = [0, 40];
+
 /** The store's one table, and the two requests every part of it makes. */
 export class Table {
   constructor(
@@ -86,31 +121,70 @@ export class Table {
     private readonly name: string,
   ) {}
 
-  /** One conditional UpdateItem. */
-  async update(params: UpdateParams, returnValues: 'UPDATED_NEW' | 'NONE' = 'NONE'): Promise<WriteOutcome> {
-    try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          ...params,
-          TableName: this.name,
-          ReturnValues: returnValues,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { written: true, item: result.Attributes };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { written: false, item: error.Item };
-      throw asTableFailure(error);
+  /** One conditional UpdateItem, repeated as `repeat` allows. */
+  async update(
+    params: UpdateParams,
+    { returnValues = 'NONE', repeat }: { returnValues?: 'UPDATED_NEW' | 'NONE'; repeat: Repeat },
+  ): Promise<WriteOutcome> {
+    let unknown = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.client.send(
+          new UpdateItemCommand({
+            ...params,
+            TableName: this.name,
+            ReturnValues: returnValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { written: true, item: result.Attributes };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return { written: false, item: error.Item };
+        const failure = classifyWriteFailure(error);
+        if (failure === 'fatal') throw asTableFailure(error);
+        unknown ||= failure === 'unknown';
+        const repeatable = repeat !== 'once' || !unknown;
+        if (attempt + 1 >= ATTEMPTS || !repeatable) {
+          throw new TableWriteError(unknown ? 'unknown' : 'no', { cause: asTableFailure(error) });
+        }
+        await sleep(BACKOFF_MS[attempt + 1]! + Math.random() * 40);
+      }
     }
   }
 
-  /** One strongly consistent GetItem. */
+  /** One strongly consistent GetItem; a read is always safe to repeat. */
   async read(key: Item): Promise<Item | undefined> {
-    try {
-      const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
-      return item;
-    } catch (error) {
-      throw asTableFailure(error);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
+        return item;
+      } catch (error) {
+        if (classifyWriteFailure(error) === 'fatal' || attempt + 1 >= ATTEMPTS) throw asTableFailure(error);
+        await sleep(BACKOFF_MS[attempt + 1]! + Math.random() * 40);
+      }
     }
   }
+}
+
+/**
+ * Whether a failed request may have been applied. DynamoDB refuses for load
+ * (throttling, a transaction holding the item) before it applies anything, and
+ * a connection that was never made carried nothing; a request timeout, a reset
+ * connection or a 5xx ("InternalServerError: the request may have succeeded")
+ * may have come after the write was applied.
+ */
+export function classifyWriteFailure(error: unknown): 'not-applied' | 'unknown' | 'fatal' {
+  if (!(error instanceof Error)) return 'unknown';
+  const name = error.name;
+  const code = (error as { code?: string }).code;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (
+    ['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TransactionConflictException'].includes(name)
+  ) {
+    return 'not-applied';
+  }
+  if (code === 'ECONNREFUSED' || /did not establish a connection/.test(error.message)) return 'not-applied';
+  // Any other 4xx (a missing table, a request we built wrong) applied nothing, and repeating it cannot help.
+  if (status !== undefined && status >= 400 && status < 500) return 'fatal';
+  return 'unknown';
 }
