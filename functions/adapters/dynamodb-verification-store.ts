@@ -30,6 +30,7 @@ import { DependencyUnavailableError, OutcomeUnknownError } from '../core/errors'
 import type {
   CheckCodeInput,
   CheckCodeResult,
+  IdempotencyClaim,
   IdempotencyRecord,
   RecordCodeInput,
   RecordCodeResult,
@@ -74,10 +75,15 @@ export class DynamoDbVerificationStore implements VerificationStore {
     ]);
     const counted = counts.status === 'fulfilled' ? counts.value.counted : [];
     const heldByOther = claimed.status === 'fulfilled' ? claimed.value : undefined;
-    // A claim whose answer was lost may stand: releasing it is safe either way (only this send's claim is released).
-    const mayHoldClaim = claim !== undefined && (claimed.status === 'rejected' || heldByOther === undefined);
+    const ownClaim = !claim
+      ? undefined
+      : claimed.status === 'rejected'
+        ? { claim, sendId, known: false } // its answer was lost: it may stand, or still arrive
+        : heldByOther === undefined
+          ? { claim, sendId, known: true }
+          : undefined;
     /** Gives back what this send took before its code was recorded; false when something may stay taken. */
-    const undo = () => this.undo(counted, mayHoldClaim ? { key: claim.key, claimId: sendId } : undefined);
+    const undo = () => this.undo(counted, ownClaim);
 
     if (claimed.status === 'rejected' || counts.status === 'rejected') {
       const clean = await undo();
@@ -165,10 +171,13 @@ export class DynamoDbVerificationStore implements VerificationStore {
   }
 
   /** Gives back counts and a claim; true when all of it surely is given back. */
-  private async undo(counted: readonly CountedSlot[], claim?: { key: string; claimId: string }): Promise<boolean> {
+  private async undo(
+    counted: readonly CountedSlot[],
+    own?: { claim: IdempotencyClaim; sendId: string; known: boolean },
+  ): Promise<boolean> {
     const outcomes = await Promise.allSettled([
       refundEach(this.table, counted),
-      claim ? idempotency.release(this.table, claim.key, claim.claimId) : undefined,
+      own && (own.known ? idempotency.release(this.table, own.claim.key, own.sendId) : idempotency.retire(this.table, own.claim, own.sendId)),
     ]);
     return outcomes.every((outcome) => outcome.status === 'fulfilled');
   }

@@ -93,7 +93,7 @@ describe('a burst of 200 sends from one caller to 200 numbers in 200 prefixes', 
 
 describe('refunds under contention', () => {
   it('sends no route delivers give every count back, exactly: the full limit is there afterwards', async () => {
-    service = await startRealService({ ...ROOMY, callerSendLimit: 60, globalSendLimit: 60 });
+    service = await startRealService({ ...ROOMY, callerSendLimit: 60 });
     service.simulator.setFaults({ sns: 'error', pinpoint: 'reject' });
 
     const failed = await withInFlight(NUMBERS.slice(0, 100), IN_FLIGHT, (number) => send({ number }));
@@ -105,6 +105,21 @@ describe('refunds under contention', () => {
     const delivered = await withInFlight(NUMBERS.slice(100), IN_FLIGHT, (number) => send({ number }));
     expect(tally(delivered)).toEqual({ sent: 60, byError: { 15: 40 } });
     expect(service.simulator.outbox()).toHaveLength(60);
+  });
+});
+
+describe('two limits running out in the same burst', () => {
+  it('never sends more than either allows; each may refuse early by at most the sends in flight', async () => {
+    service = await startRealService({ ...ROOMY, callerSendLimit: 60, globalSendLimit: 60 });
+
+    const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number }));
+
+    // A send refused by one limit holds its count in the other for one round trip before giving it back.
+    const { sent, byError } = tally(answers);
+    expect(sent).toBeLessThanOrEqual(60);
+    expect(sent).toBeGreaterThan(60 - IN_FLIGHT);
+    expect(sent + (byError[15] ?? 0) + (byError[17] ?? 0)).toBe(200);
+    expect(service.simulator.outbox()).toHaveLength(sent);
   });
 });
 

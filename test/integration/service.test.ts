@@ -116,6 +116,32 @@ describe('limits and routes', () => {
   });
 });
 
+describe('a resend that no route delivers', () => {
+  it('leaves the delivered code valid, with its own expiry, and counts nothing', async () => {
+    await expect(send({ number: GB_MOBILE, 'security-code': '909090', limit: 2 })).resolves.toMatchObject({ sent: true });
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'error' });
+
+    await expect(send({ number: GB_MOBILE, 'security-code': '111111', limit: 2 })).resolves.toMatchObject({
+      sent: false,
+      reason: 'delivery-failed',
+    });
+
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok' });
+    await expect(verify({ number: GB_MOBILE, 'security-code': '909090' })).resolves.toEqual({ verified: true });
+    await expect(send({ number: GB_MOBILE, limit: 2 })).resolves.toMatchObject({ sent: true }); // the limit kept its room
+  });
+
+  it('does not stretch the delivered code past its own expiry', async () => {
+    await send({ number: GB_MOBILE, 'security-code': '909090' });
+    service.clock.advance(9 * MINUTE);
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'error' });
+    await send({ number: GB_MOBILE, 'security-code': '111111' });
+    service.clock.advance(2 * MINUTE);
+
+    await expect(verify({ number: GB_MOBILE, 'security-code': '909090' })).resolves.toEqual({ verified: false });
+  });
+});
+
 describe('under concurrency', () => {
   it('20 concurrent verifies of the right code: exactly one verified:true', async () => {
     const sent = await send({ number: GB_MOBILE });

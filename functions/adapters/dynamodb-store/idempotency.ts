@@ -5,7 +5,8 @@
  * Item key `idempotency#<digest of caller and key>`:
  *   status (in-progress | completed), requestDigest, until, inProgressUntil (ms),
  *   sealedAnswer (the first answer, AES-GCM sealed: it may carry the code), expiresAt,
- *   claimId (the send that holds the claim: its own repeated claim is recognised, and only it completes or releases)
+ *   claimId (the send that holds the claim: its own repeated claim is recognised, and only it completes or releases),
+ *   retiredClaimId (a send that gave its claim up, or fenced it off: a late copy of its claim never applies)
  */
 import type { IdempotencyClaim, IdempotencyRecord } from '../../core/ports';
 import { keyOf, n, NAMES, pick, readNumber, RETENTION_MARGIN_MS, secondsOf, type Item, type Table } from './table';
@@ -30,8 +31,18 @@ export async function claim(
         'SET #status = :inProgress, #requestDigest = :requestDigest, #until = :until, ' +
         '#inProgressUntil = :inProgressUntil, #expiresAt = :expiresAt, #claimId = :claimId REMOVE #sealedAnswer',
       ConditionExpression:
-        'attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)',
-      ExpressionAttributeNames: pick(['#status', '#requestDigest', '#until', '#inProgressUntil', '#expiresAt', '#sealedAnswer', '#claimId']),
+        '(attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)) ' +
+        'AND (attribute_not_exists(#retiredClaimId) OR #retiredClaimId <> :claimId)',
+      ExpressionAttributeNames: pick([
+        '#status',
+        '#requestDigest',
+        '#until',
+        '#inProgressUntil',
+        '#expiresAt',
+        '#sealedAnswer',
+        '#claimId',
+        '#retiredClaimId',
+      ]),
       ExpressionAttributeValues: {
         ':inProgress': { S: 'in-progress' },
         ':requestDigest': { S: claim.requestDigest },
@@ -66,13 +77,31 @@ export async function release(table: Table, key: string, claimId: string): Promi
   await table.update(
     {
       Key: idempotencyKeyOf(key),
-      UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero',
+      UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero, #retiredClaimId = :claimId',
       ConditionExpression: '#claimId = :claimId',
-      ExpressionAttributeNames: pick(['#until', '#inProgressUntil', '#claimId']),
+      ExpressionAttributeNames: pick(['#until', '#inProgressUntil', '#claimId', '#retiredClaimId']),
       ExpressionAttributeValues: { ':zero': n(0), ':claimId': { S: claimId } },
     },
     { repeat: 'guarded' },
   );
+}
+
+/**
+ * Gives up a claim whose outcome is not known: fences it off, so that a late
+ * copy of it never applies, or, if it had applied, releases it.
+ */
+export async function retire(table: Table, claim: IdempotencyClaim, claimId: string): Promise<void> {
+  const fence = await table.update(
+    {
+      Key: idempotencyKeyOf(claim.key),
+      UpdateExpression: 'SET #retiredClaimId = :claimId, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+      ConditionExpression: 'attribute_not_exists(#claimId) OR #claimId <> :claimId',
+      ExpressionAttributeNames: pick(['#retiredClaimId', '#claimId', '#expiresAt']),
+      ExpressionAttributeValues: { ':claimId': { S: claimId }, ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS) },
+    },
+    { repeat: 'guarded' },
+  );
+  if (!fence.written) await release(table, claim.key, claimId);
 }
 
 export async function read(table: Table, key: string, now: number): Promise<IdempotencyRecord | undefined> {

@@ -60,6 +60,7 @@ export const NAMES = {
   '#inProgressUntil': 'inProgressUntil',
   '#sealedAnswer': 'sealedAnswer',
   '#claimId': 'claimId',
+  '#retiredClaimId': 'retiredClaimId',
   '#lastSendId': 'lastSendId',
   '#fencedSendId': 'fencedSendId',
   '#revokedSendId': 'revokedSendId',

@@ -1,0 +1,174 @@
+/**
+ * The table fault matrix: each write of a send and of a check, under each way a
+ * real table can lose an answer (local/dynamodb-contention.ts, `injectFault`),
+ * through the real handlers with the deployed table client (1 s timeout, one
+ * attempt; the store repeats what may be repeated).
+ *
+ * Each fault hits a write once (the store's repeat gets through) or twice (the table stays away for both of the
+ * write's attempts; its fence, or the refund, gets through). In every cell the answer must tell the truth:
+ *  - `sent: true` means one SMS, a code that verifies once, and one send counted against the number's limit;
+ *  - 503/5 means nothing changed: no SMS, no code, no count, the same request succeeds afterwards
+ *    (with `limit: 1`, so that a send counted by a "nothing changed" answer would show as a 429);
+ *  - 503/30 says what may have changed, and nothing else did;
+ *  - a right code is never answered `{"verified": false}`, and a 503 check leaves it unconsumed and uncounted.
+ * Stalled writes are waited for before the table is read: a write applied late must not change anything either.
+ */
+import { DynamoDbContentionProxy, type TableFaultMode } from '../../local/dynamodb-contention';
+import { lambdaContext } from '../support/fake-service';
+import { usFictional } from '../support/fixtures';
+import { startRealService, type RealService } from '../support/real-service';
+import { scanTable, testDynamoDbLocalEndpoint } from '../support/tables';
+
+type Body = Record<string, unknown>;
+const MODES: TableFaultMode[] = ['lose-answer', 'fail-after-commit', 'stall', 'fail-before-commit'];
+/** Past the deployed client's 1 s request timeout. */
+const DELAY_MS = 1_100;
+const TIMES = [1, 2];
+
+let proxy: DynamoDbContentionProxy;
+let service: RealService;
+let cell = 0;
+
+beforeAll(async () => {
+  proxy = await DynamoDbContentionProxy.start({ target: testDynamoDbLocalEndpoint(), holdMs: 0 });
+  service = await startRealService(
+    { callerSendLimit: 1_000, prefixSendLimit: 1_000, globalSendLimit: 1_000, callerVerifyLimit: 1_000 },
+    { dynamoDbEndpoint: proxy.endpoint, deployedTimeouts: true },
+  );
+});
+afterAll(async () => {
+  await service.stop();
+  await proxy.stop();
+});
+afterEach(async () => {
+  proxy.clearFaults();
+  await proxy.settled();
+});
+
+const send = (parameters: object) => service.send(parameters, lambdaContext()) as Promise<Body>;
+const verify = (parameters: object) => service.verify(parameters, lambdaContext()) as Promise<Body>;
+
+/** The sum of a velocity limit's counts across its shards and windows. */
+async function velocityCount(kind: string): Promise<number> {
+  const items = await scanTable(service.client, service.tableName);
+  return items
+    .filter((item) => item.pk?.S?.startsWith(`velocity#${kind}#`))
+    .reduce((sum, item) => sum + Number(item.count?.N ?? 0), 0);
+}
+
+interface Cell {
+  name: string;
+  mode: TableFaultMode;
+  times: number;
+  keyPrefix: string;
+  code: string;
+}
+
+const cells = (targets: Array<{ what: string; keyPrefix: string; code?: string }>): Cell[] =>
+  MODES.flatMap((mode) =>
+    TIMES.flatMap((times) =>
+      targets.map(({ what, keyPrefix, code = '' }) => ({ name: `${mode} ×${times}, ${what}`, mode, times, keyPrefix, code })),
+    ),
+  );
+
+describe('a send whose write loses its answer', () => {
+  it.each(
+    cells([
+      { what: 'on the caller count', keyPrefix: 'velocity#caller-send#' },
+      { what: 'on the idempotency claim', keyPrefix: 'idempotency#' },
+      { what: 'on the code on the number', keyPrefix: 'number#' },
+    ]),
+  )('$name', async ({ mode, times, keyPrefix }) => {
+    const number = usFictional(cell++);
+    service.simulator.clearOutbox();
+    const callerCountBefore = await velocityCount('caller-send');
+    proxy.injectFault({ mode, times, operation: 'UpdateItem', keyPrefix, delayMs: DELAY_MS });
+
+    const answer = await send({ number, 'security-code': '246810', limit: 1, 'idempotency-key': `faults-${cell}` });
+    await proxy.settled();
+
+    expect(proxy.faulted).toHaveLength(times);
+    if (answer.sent === true) {
+      expect(service.simulator.outbox()).toHaveLength(1);
+      await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(1);
+      // A count whose answer was lost is counted again: one stricter, never looser.
+      expect((await velocityCount('caller-send')) - callerCountBefore).toBeGreaterThanOrEqual(1);
+      expect((await velocityCount('caller-send')) - callerCountBefore).toBeLessThanOrEqual(2);
+      await expect(verify({ number, 'security-code': '246810' })).resolves.toEqual({ verified: true });
+      await expect(verify({ number, 'security-code': '246810' })).resolves.toEqual({ verified: false });
+    } else {
+      expect(service.simulator.outbox()).toEqual([]);
+      await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(0);
+      if (answer['api-error'] === 30) {
+        // Only a count whose answer stayed lost: the one thing the message says may have changed.
+        expect(answer).toEqual({ 'api-error': 30, 'api-error-msg': expect.stringContaining('may count against a rate limit') });
+        expect(keyPrefix).toBe('velocity#caller-send#');
+        expect((await velocityCount('caller-send')) - callerCountBefore).toBeLessThanOrEqual(2);
+      } else {
+        expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.any(String) });
+        await expect(velocityCount('caller-send')).resolves.toBe(callerCountBefore);
+      }
+      await expect(verify({ number, 'security-code': '246810' })).resolves.toEqual({ verified: false });
+      // Nothing changed, so the same request goes through now, even with `limit: 1`.
+      await expect(send({ number, 'security-code': '246810', limit: 1, 'idempotency-key': `faults-${cell}` })).resolves.toMatchObject({
+        sent: true,
+      });
+    }
+  });
+});
+
+describe('a check whose write loses its answer', () => {
+  it.each(
+    cells([
+      { what: 'the right code, on the caller count', keyPrefix: 'velocity#caller-verify#', code: '135790' },
+      { what: 'the right code, on the number', keyPrefix: 'number#', code: '135790' },
+      { what: 'a wrong code, on the number', keyPrefix: 'number#', code: '000000' },
+    ]),
+  )('$name', async ({ mode, times, keyPrefix, code }) => {
+    const number = usFictional(cell++);
+    await expect(send({ number, 'security-code': '135790' })).resolves.toMatchObject({ sent: true });
+    proxy.injectFault({ mode, times, operation: 'UpdateItem', keyPrefix, delayMs: DELAY_MS });
+    const right = code === '135790';
+
+    const answer = await verify({ number, 'security-code': code });
+    await proxy.settled();
+
+    expect(proxy.faulted).toHaveLength(times);
+    if ('verified' in answer) {
+      expect(answer).toEqual({ verified: right });
+      // Counted once: a consumed code is gone, a wrong guess is one failure.
+      await expect(service.numberAttribute(number, 'failedChecks')).resolves.toBe(right ? 0 : 1);
+      await expect(verify({ number, 'security-code': '135790' })).resolves.toEqual({ verified: !right });
+    } else {
+      if (answer['api-error'] === 30) {
+        // Only the caller's count may have been taken; the code itself was not checked.
+        expect(answer).toEqual({ 'api-error': 30, 'api-error-msg': expect.stringContaining('the code was not checked') });
+        expect(keyPrefix).toBe('velocity#caller-verify#');
+      } else {
+        expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.any(String) });
+      }
+      // No failure counted, and the code is still there to be used once.
+      await expect(service.numberAttribute(number, 'failedChecks')).resolves.toBe(0);
+      await expect(verify({ number, 'security-code': '135790' })).resolves.toEqual({ verified: true });
+    }
+  });
+});
+
+describe('a revocation whose write loses its answer', () => {
+  it.each(MODES)('%s: the send is given back exactly once and the earlier code is valid again', async (mode) => {
+    const number = usFictional(cell++);
+    await expect(send({ number, 'security-code': '909090', limit: 2 })).resolves.toMatchObject({ sent: true });
+    service.simulator.setFaults({ sns: 'error', pinpoint: 'error', 'sms-voice-v2': 'error' });
+    // The resend's record goes through; the revocation's first write loses its answer.
+    proxy.injectFault({ mode, operation: 'UpdateItem', keyPrefix: 'number#', after: 1, delayMs: DELAY_MS });
+
+    const resend = await send({ number, 'security-code': '111111', limit: 2 });
+    await proxy.settled();
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+
+    expect(resend).toMatchObject({ sent: false, reason: 'delivery-failed' });
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(1);
+    await expect(verify({ number, 'security-code': '909090' })).resolves.toEqual({ verified: true });
+    await expect(verify({ number, 'security-code': '111111' })).resolves.toEqual({ verified: false });
+  });
+});
