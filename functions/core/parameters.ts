@@ -167,11 +167,35 @@ function optionalLanguage(raw: RawParameters): LanguageCode | undefined {
 /**
  * A brand shown in the SMS. Letters, marks, digits, punctuation, symbols and
  * spaces from the Basic Multilingual Plane (so every template stays one
- * segment); no line breaks, and nothing that reads as a link, which would turn
- * the service into a phishing channel.
+ * segment); no line breaks, and nothing that a phone or a browser could read as
+ * a link, a domain or an address, which would turn the service into a phishing
+ * channel.
+ *
+ * The brand is read as a phone would read it: after Unicode NFKC normalisation
+ * (full-width `ｅｖｉｌ．ｃｏｍ` is `evil.com`, `＠` is `@`, the small and one-dot-leader
+ * dots are `.`), and with every dot IDNA treats as a label separator (UTS #46:
+ * `.`, `。`, `．`, `｡`) as a full stop. Refused then: a scheme (`https://`), `www.`,
+ * `@`, an IPv4 or IPv6 address, and a dot between two runs of letters or digits
+ * of any script, which is how every domain looks (`сбербанк.рф`, `bank.みんな`,
+ * `مثال.مصر`, `evil.com`). A dot that does not join two such runs is kept, so
+ * `Acme Inc.` and `Acme Co. Ltd` pass, and so does a decimal such as `1.5`.
  */
 const BRAND_CHARACTERS = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
-const LOOKS_LIKE_A_LINK = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.|[\p{L}\p{N}-]\.[a-z]{2,}\b|@)/iu;
+const LINK_PATTERNS = [
+  /[a-z][a-z0-9+.-]*:\/\//iu, // a scheme
+  /\bwww\./iu,
+  /@/u,
+  /(?:^|[^\p{N}.])\p{N}{1,3}(?:\.\p{N}{1,3}){3}(?![\p{N}.])/u, // IPv4
+  /[0-9a-f]*:[0-9a-f]*:[0-9a-f:]*/iu, // IPv6 (two colons at least)
+  /[\p{L}\p{N}][\p{M}]*\.(?=[\p{M}]*\p{L})/u, // a dot between a letter or digit and a letter: a domain label
+];
+/** The dots IDNA reads as label separators, after NFKC (which maps `．` to `.` and `｡` to `。`). */
+const LABEL_SEPARATORS = /[\u3002]/gu;
+
+function readsAsLink(brand: string): boolean {
+  const asRead = brand.normalize('NFKC').replace(LABEL_SEPARATORS, '.');
+  return LINK_PATTERNS.some((pattern) => pattern.test(asRead));
+}
 
 function optionalBrandName(raw: RawParameters): string | undefined {
   const value = raw['brand-name'];
@@ -187,7 +211,7 @@ function optionalBrandName(raw: RawParameters): string | undefined {
   ) {
     throw new InvalidParameterError('brand-name', rule);
   }
-  if (LOOKS_LIKE_A_LINK.test(value)) {
+  if (readsAsLink(value)) {
     throw new InvalidParameterError('brand-name', 'Parameter "brand-name" must not contain a link, domain or address');
   }
   return value.trim();

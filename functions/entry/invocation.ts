@@ -177,7 +177,9 @@ function repeatedTopLevelKey(json: string): string | undefined {
 }
 
 function readForm(body: string): RawParameters {
-  const parameters: Record<string, string> = {};
+  // No prototype: `__proto__=x` must become a parameter named "__proto__" (refused as unknown, like any other),
+  // not a silent assignment to the object's prototype.
+  const parameters: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(body)) {
     if (Object.hasOwn(parameters, name)) {
       throw new InvalidParameterError(name, `Parameter "${name.slice(0, 40)}" is given more than once`);

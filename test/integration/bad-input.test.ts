@@ -145,6 +145,18 @@ const BAD_BODIES: BadBody[] = (['send', 'verify'] as const).flatMap((route): Bad
   { route, name: 'parameters in the query string', body: '{}', query: `number=${encodeURIComponent(GB_MOBILE)}`, expected: invalid('number') },
 ]);
 
+/** Names an object in JavaScript already has: each must be refused by name like any unknown parameter, never dropped. */
+const RESERVED_NAMES = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__'];
+const FORM = 'application/x-www-form-urlencoded';
+const RESERVED_BODIES: BadBody[] = (['send', 'verify'] as const).flatMap((route): BadBody[] => {
+  const valid = new URLSearchParams(validRequest(route) as Record<string, string>).toString();
+  return RESERVED_NAMES.flatMap((name): BadBody[] => [
+    { route, name: `form parameter ${name}`, body: `${valid}&${name}=x`, contentType: FORM, expected: invalid(name) },
+    { route, name: `form parameter ${name}, repeated`, body: `${valid}&${name}=x&${name}=y`, contentType: FORM, expected: invalid(name) },
+    { route, name: `JSON parameter ${name}`, body: JSON.stringify({ ...validRequest(route) }).replace(/}$/, `, "${name}": "x"}`), expected: invalid(name) },
+  ]);
+});
+
 const DIRECT_EVENTS: Array<{ name: string; event: unknown }> = [
   { name: 'a string', event: GB_MOBILE },
   { name: 'an array', event: [{ number: GB_MOBILE }] },
@@ -214,12 +226,22 @@ describe('bad input corpus', () => {
   });
 
   describe('bodies via http', () => {
-    it.each(BAD_BODIES.map((c) => [`${c.route}: ${c.name}`, c] as const))('%s', async (_, c) => {
+    it.each([...BAD_BODIES, ...RESERVED_BODIES].map((c) => [`${c.route}: ${c.name}`, c] as const))('%s', async (_, c) => {
       const event = httpEvent(path(c.route), c.body, { contentType: c.contentType, base64: c.base64, query: c.query });
       const response = (await handler(c.route)(event, lambdaContext())) as { statusCode: number; body: string };
 
       expectAnswer(response.statusCode, JSON.parse(response.body), c.expected);
     });
+  });
+
+  describe('reserved names via direct invocation', () => {
+    it.each(RESERVED_NAMES.flatMap((name) => (['send', 'verify'] as const).map((route) => [`${route}: ${name}`, route, name] as const)))(
+      '%s',
+      async (_, route, name) => {
+        const event = JSON.parse(JSON.stringify(validRequest(route)).replace(/}$/, `, "${name}": "x"}`)) as Record<string, unknown>;
+        expectAnswer(undefined, (await handler(route)(event, lambdaContext())) as Record<string, unknown>, invalid(name));
+      },
+    );
   });
 
   describe('events via direct invocation', () => {

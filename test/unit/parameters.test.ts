@@ -116,6 +116,41 @@ describe('send parameters', () => {
   });
 });
 
+describe('brand-name: nothing a phone or a browser could read as a link, domain or address', () => {
+  it.each([
+    ['a Cyrillic domain', 'сбербанк.рф'],
+    ['a Japanese top-level domain', 'bank.みんな'],
+    ['an Arabic domain', 'مثال.مصر'],
+    ['a full-width dot', 'evil．com'],
+    ['an ideographic full stop', 'evil。com'],
+    ['a halfwidth ideographic full stop', 'evil｡com'],
+    ['a full-width domain', 'ｅｖｉｌ．ｃｏｍ'],
+    ['a small full stop', 'evil\uFE52com'],
+    ['a one-dot leader', 'evil\u2024com'],
+    ['a dot after a digit', 'web3.io'],
+    ['a dot between names', 'Mr.Smith'],
+    ['a full-width at sign', 'ceo＠acme'],
+    ['an at sign', 'ceo@acme'],
+    ['an IPv4 address', '192.168.0.1'],
+    ['an IPv4 address in words', 'Go 10.0.0.1 now'],
+    ['full-width IPv4 digits', '１２７.０.０.１'],
+    ['an IPv6 address', 'fe80::1'],
+    ['a scheme', 'hxxp://acme'],
+    ['www.', 'www.acme'],
+  ])('refuses %s (%s)', (_, brand) => {
+    const error = refusal(() => send({ number: '+447400123456', 'brand-name': brand }));
+    expect(error.parameter).toBe('brand-name');
+    expect(error.message).toBe('Parameter "brand-name" must not contain a link, domain or address');
+  });
+
+  it.each(['Acme Inc.', 'Acme Co. Ltd', 'Acme Ltd. (UK)', 'Dr. Who', '1.5 Bank', 'v2.0 Labs', 'Café Bleu', 'A & B', 'Acme: Bank', 'Сбербанк', 'みんなの銀行'])(
+    'accepts an ordinary brand: %s',
+    (brand) => {
+      expect(send({ number: '+447400123456', 'brand-name': brand }).brandName).toBe(brand);
+    },
+  );
+});
+
 describe('verify parameters', () => {
   it('reads number, code and country', () => {
     expect(verify({ number: '07400123456', 'security-code': '00042', 'country-code': 'GB' })).toEqual({
