@@ -72,8 +72,13 @@ export class RateLimitedError extends SmsVerifyError {
 }
 /** 409/19 (key reused for another request) or 409/20 (first request still running; retry shortly). */
 export class IdempotencyConflictError extends SmsVerifyError {}
-/** 503/5: a dependency is unavailable; nothing changed, safe to retry. */
+/** 503/5: a dependency is unavailable or busy; nothing changed, safe to retry. */
 export class ServiceUnavailableError extends SmsVerifyError {}
+/**
+ * 503/30: the service could not confirm whether the request took effect; the message says what may have changed
+ * (a send: no SMS went out, but a limit may count it; a check: the code may have been used). Retrying is safe.
+ */
+export class OutcomeUnknownError extends SmsVerifyError {}
 /** 500/51, or a function error of a direct invocation. */
 export class InternalServiceError extends SmsVerifyError {}
 
@@ -88,6 +93,7 @@ const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   18: RateLimitedError,
   19: IdempotencyConflictError,
   20: IdempotencyConflictError,
+  30: OutcomeUnknownError,
   44: RequestTooLargeError,
   51: InternalServiceError,
 };

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -178,15 +178,21 @@ export class SmsVerify extends Construct {
     });
     this.url = this.stage.url;
 
-    this.api.addRoutes({
-      path: '/sms-verify',
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('SendIntegration', this.sendFunction),
-    });
-    this.api.addRoutes({
-      path: '/verify-security-code',
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction),
+    const sendIntegration = new HttpLambdaIntegration('SendIntegration', this.sendFunction);
+    const verifyIntegration = new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction);
+    this.api.addRoutes({ path: '/sms-verify', methods: [HttpMethod.POST], integration: sendIntegration });
+    this.api.addRoutes({ path: '/verify-security-code', methods: [HttpMethod.POST], integration: verifyIntegration });
+    // Without these, API Gateway answers a wrong method or path with its own {"message":"Not Found"}. With them, a
+    // caller allowed to reach them gets the API's envelope: 405 (with Allow) from the route's own function for its
+    // path's other methods, and 404/45 from the smaller verify function for any other path. A more specific route
+    // always wins over ANY, and any route over $default.
+    this.api.addRoutes({ path: '/sms-verify', methods: [HttpMethod.ANY], integration: sendIntegration });
+    this.api.addRoutes({ path: '/verify-security-code', methods: [HttpMethod.ANY], integration: verifyIntegration });
+    new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: verifyIntegration,
+      authorizer: new HttpIamAuthorizer(),
     });
 
     if (props.monitoring ?? true) {

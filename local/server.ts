@@ -49,7 +49,9 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-type Routes = Record<string, { functionName: string; handler: ApiHandler }>;
+type Route = { functionName: string; handler: ApiHandler };
+/** The API's paths and their functions, as the stack routes them (POST, then ANY for the other methods), and `$default`. */
+type Routes = { paths: Record<string, Route>; default: Route };
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -86,9 +88,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       import('../functions/send'),
       import('../functions/verify'),
     ]);
+    const verifyRoute = { functionName: 'sms-verify-verify', handler: verify };
     routes = {
-      'POST /sms-verify': { functionName: 'sms-verify-send', handler: send },
-      'POST /verify-security-code': { functionName: 'sms-verify-verify', handler: verify },
+      paths: { '/sms-verify': { functionName: 'sms-verify-send', handler: send }, '/verify-security-code': verifyRoute },
+      default: verifyRoute,
     };
 
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
@@ -225,20 +228,25 @@ async function handleRequest(
   const url = new URL(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
 
-  if (url.pathname.startsWith('/local/') || method === 'GET') {
+  if (url.pathname.startsWith('/local/') || isConsoleFile(method, url.pathname)) {
     return handleLocalRoute(request, response, method, url.pathname, simulator);
   }
-  const route = routes?.[`${method} ${url.pathname}`];
   if (!routes) return sendJson(response, 503, { message: 'Service is starting' });
-  // API Gateway answers routes it does not have with 404 {"message":"Not Found"}.
-  if (!route) return sendJson(response, 404, { message: 'Not Found' });
+  // As the stack routes: POST /path, then ANY /path (its function answers 405), then $default (404 with the envelope).
+  const pathRoute = routes.paths[url.pathname];
+  const route = pathRoute ?? routes.default;
+  const routeKey = pathRoute ? `${method === 'POST' ? 'POST' : 'ANY'} ${url.pathname}` : '$default';
   const body = await readBody(request);
   if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
-  const routeKey = `${method} ${url.pathname}`;
   const event = toApiGatewayEvent(request, body, routeKey);
   const result = await route.handler(event, lambdaContext(route.functionName, FUNCTION_TIMEOUT_SECONDS * 1000));
   onInvoke?.(routeKey, event, result);
   writeLambdaResult(response, result);
+}
+
+/** The console's own files, served by the local server only (they do not exist in a deployed API). */
+function isConsoleFile(method: string, pathname: string): boolean {
+  return method === 'GET' && (pathname in STATIC_FILES || pathname === '/favicon.ico');
 }
 
 const STATIC_FILES: Record<string, [file: string, contentType: string]> = {

@@ -9,6 +9,8 @@ import type { VelocityKind } from './ports';
 export abstract class ApiError extends Error {
   abstract readonly apiError: number;
   abstract readonly httpStatus: number;
+  /** Response headers the status calls for (an `Allow` with a 405). */
+  readonly headers: Readonly<Record<string, string>> = {};
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -46,6 +48,24 @@ export class UnsupportedContentTypeError extends ApiError {
 export class BodyTooLargeError extends ApiError {
   readonly apiError = 44;
   readonly httpStatus = 413;
+}
+
+/** 404/45: no endpoint at this path (NeutrinoAPI's NO_ENDPOINT). */
+export class NoEndpointError extends ApiError {
+  readonly apiError = 45;
+  readonly httpStatus = 404;
+}
+
+/** 405/46: the path exists, but not for this method; `Allow` names the methods it takes. A project-only code. */
+export class MethodNotAllowedError extends ApiError {
+  readonly apiError = 46;
+  readonly httpStatus = 405;
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(`${path.slice(0, 60)} does not take ${method.slice(0, 10)}; use ${allowed.join(' or ')}`);
+    this.headers = { allow: allowed.join(', ') };
+  }
 }
 
 /** 429/14: the number has had `limit` SMS within `limit-ttl` days. */

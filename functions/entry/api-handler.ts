@@ -52,8 +52,8 @@ function apiContract({ logger, metrics }: Observability): MiddlewareObj<unknown,
       finish();
     },
     onError: (request) => {
-      const { status, body } = errorResponseFor(request.error, logger);
-      request.response = isHttpEvent(request.event) ? httpResponse(status, body) : body;
+      const { status, body, headers } = errorResponseFor(request.error, logger);
+      request.response = isHttpEvent(request.event) ? httpResponse(status, body, headers) : body;
       finish();
     },
   };
@@ -61,16 +61,17 @@ function apiContract({ logger, metrics }: Observability): MiddlewareObj<unknown,
 
 /**
  * A Lambda handler for one API route: parse the invocation, run the route, shape the answer.
- * An idempotent route reads idempotency keys (see {@link Invocation.idempotencyKey}).
+ * An idempotent route reads idempotency keys (see {@link Invocation.idempotencyKey}); `methods` are the HTTP
+ * methods the route takes (its path's other methods reach it too, and are answered 405).
  */
 export function createApiHandler(
   route: (invocation: Invocation) => Promise<object>,
   observability: Observability,
-  options: { idempotent: boolean } = { idempotent: false },
+  options: { idempotent: boolean; methods: readonly string[] },
 ): ApiHandler {
   return middy<unknown, unknown, Error, Context>()
     .use(apiContract(observability))
     .handler(async (event: unknown, context: Context) =>
-      route(readInvocation(event, { idempotent: options.idempotent, requestId: context.awsRequestId })),
+      route(readInvocation(event, { ...options, requestId: context.awsRequestId })),
     );
 }

@@ -13,13 +13,16 @@ export interface ApiErrorBody {
   'api-error-msg': string;
 }
 
-export function errorResponseFor(error: unknown, logger: Logger): { status: number; body: ApiErrorBody } {
+export function errorResponseFor(
+  error: unknown,
+  logger: Logger,
+): { status: number; body: ApiErrorBody; headers?: Readonly<Record<string, string>> } {
   const known = asApiError(error);
   if (known) {
     const fields = { apiError: known.apiError, status: known.httpStatus, error: known.name };
     if (known.httpStatus >= 500) logger.error(known.message, { ...fields, cause: causeName(known) });
     else logger.info('Request refused', fields);
-    return { status: known.httpStatus, body: { 'api-error': known.apiError, 'api-error-msg': known.message } };
+    return { status: known.httpStatus, body: { 'api-error': known.apiError, 'api-error-msg': known.message }, headers: known.headers };
   }
   // Only the error's class reaches the log: messages of unexpected errors may quote input.
   logger.error('Unexpected failure', { error: error instanceof Error ? error.name : typeof error });
@@ -46,10 +49,14 @@ function causeName(error: Error): string | undefined {
   return error.cause instanceof Error ? error.cause.name : undefined;
 }
 
-export function httpResponse(status: number, body: object): APIGatewayProxyStructuredResultV2 {
+export function httpResponse(
+  status: number,
+  body: object,
+  headers: Readonly<Record<string, string>> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
 }

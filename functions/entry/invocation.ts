@@ -9,6 +9,8 @@ import {
   BodyTooLargeError,
   InvalidParameterError,
   MalformedBodyError,
+  MethodNotAllowedError,
+  NoEndpointError,
   UnsupportedContentTypeError,
 } from '../core/errors';
 import type { RawParameters } from '../core/parameters';
@@ -41,6 +43,8 @@ export const IDEMPOTENCY_FIELD = 'idempotency-key';
 export interface InvocationOptions {
   /** Whether this route reads idempotency keys (the send route). */
   idempotent: boolean;
+  /** The HTTP methods the route takes; POST when absent. */
+  methods?: readonly string[];
   /** The Lambda request id, the implicit key of a direct invocation. */
   requestId?: string;
 }
@@ -55,8 +59,22 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
   );
 }
 
+/**
+ * The routes this API answers for, besides its own: API Gateway sends the other methods of a path here
+ * (`ANY /sms-verify`), and every other path to the `$default` route, so that callers get the error envelope.
+ */
+export const DEFAULT_ROUTE_KEY = '$default';
+const API_ROUTES = 'POST /sms-verify and POST /verify-security-code';
+
 export function readInvocation(event: unknown, options: InvocationOptions = { idempotent: false }): Invocation {
   if (isHttpEvent(event)) {
+    const method = event.requestContext.http?.method ?? 'POST';
+    const path = event.rawPath ?? event.requestContext.http?.path ?? '/';
+    if (event.routeKey === DEFAULT_ROUTE_KEY) {
+      throw new NoEndpointError(`There is no endpoint at ${method.slice(0, 10)} ${path.slice(0, 60)}; this API has ${API_ROUTES}`);
+    }
+    const allowed = options.methods ?? ['POST'];
+    if (!allowed.includes(method)) throw new MethodNotAllowedError(method, path, allowed);
     const header = options.idempotent ? headerOf(event, IDEMPOTENCY_HEADER) : undefined;
     return {
       kind: 'http',

@@ -40,6 +40,6 @@ export function createSendHandler(
       return toSendResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
     },
     observability,
-    { idempotent: true },
+    { idempotent: true, methods: ['POST'] },
   );
 }

@@ -109,7 +109,7 @@ describe('npm start', () => {
     await expect(put('/local/faults', { carrier: 'ok' })).resolves.toMatchObject({ status: 400 });
   });
 
-  it('answers errors in the API envelope, and unknown routes as API Gateway does', async () => {
+  it('answers errors in the API envelope, unknown paths and wrong methods included, as the stack routes them', async () => {
     await expect(post('/sms-verify', { number: GB_MOBILE_NATIONAL })).resolves.toEqual({
       status: 200,
       body: { sent: false, 'number-valid': false, 'security-code': '', reason: 'invalid-number' },
@@ -118,7 +118,29 @@ describe('npm start', () => {
       status: 400,
       body: { 'api-error': 9, 'api-error-msg': 'The request body is not valid JSON' },
     });
-    await expect(post('/sms-verify/extra', {})).resolves.toEqual({ status: 404, body: { message: 'Not Found' } });
+    await expect(post('/sms-verify/extra', {})).resolves.toEqual({
+      status: 404,
+      body: {
+        'api-error': 45,
+        'api-error-msg': 'There is no endpoint at POST /sms-verify/extra; this API has POST /sms-verify and POST /verify-security-code',
+      },
+    });
+    for (const [method, path] of [
+      ['GET', '/sms-verify'],
+      ['DELETE', '/sms-verify'],
+      ['PUT', '/verify-security-code'],
+      ['GET', '/verify-security-code'],
+    ]) {
+      const response = await fetch(`${service.url}${path}`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      await expect(response.json()).resolves.toEqual({ 'api-error': 46, 'api-error-msg': `${path} does not take ${method}; use POST` });
+    }
+    const unknown = await fetch(`${service.url}/no/such/path`);
+    expect(unknown.status).toBe(404);
+    await expect(unknown.json()).resolves.toMatchObject({ 'api-error': 45 });
+    // Nothing of it sent or stored anything.
+    expect(await outbox()).toEqual([]);
   });
 
   it('stops on Ctrl-C, leaving no process behind (no orphaned Java)', async () => {

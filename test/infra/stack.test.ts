@@ -33,11 +33,26 @@ function actionsOf(template: Template, functionPrefix: string): string[] {
 describe('SMS verify stack', () => {
   const withPinpoint = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });
 
-  it('serves both routes as POST with IAM authorization', () => {
-    for (const routeKey of ['POST /sms-verify', 'POST /verify-security-code']) {
+  it('serves both routes as POST with IAM authorization, and every other method and path with the envelope, behind IAM too', () => {
+    for (const routeKey of ['POST /sms-verify', 'POST /verify-security-code', 'ANY /sms-verify', 'ANY /verify-security-code', '$default']) {
       withPinpoint.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
     }
-    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+  });
+
+  it('sends a path\'s other methods to its own function, and unknown paths to the verify function', () => {
+    const routes = withPinpoint.findResources('AWS::ApiGatewayV2::Route');
+    const integrations = withPinpoint.findResources('AWS::ApiGatewayV2::Integration');
+    const functionOf = (routeKey: string) => {
+      const route = Object.values(routes).find((resource) => resource.Properties.RouteKey === routeKey)!;
+      const target = JSON.stringify(route.Properties.Target);
+      const integration = Object.entries(integrations).find(([logicalId]) => target.includes(logicalId))![1];
+      return JSON.stringify(integration.Properties.IntegrationUri);
+    };
+    expect(functionOf('ANY /sms-verify')).toBe(functionOf('POST /sms-verify'));
+    expect(functionOf('ANY /verify-security-code')).toBe(functionOf('POST /verify-security-code'));
+    expect(functionOf('$default')).toBe(functionOf('POST /verify-security-code'));
+    expect(functionOf('POST /sms-verify')).not.toBe(functionOf('POST /verify-security-code'));
   });
 
   it('throttles the stage and logs access without bodies', () => {

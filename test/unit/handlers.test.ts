@@ -16,6 +16,25 @@ describe('handlers: HTTP events', () => {
     expect(routes[0]!.sent).toHaveLength(1);
   });
 
+  it('answers another method on a route\'s path 405 with Allow, and the $default route 404, both in the envelope', async () => {
+    const { send, verify, routes, store } = createFakeService();
+    const event = httpEvent('/sms-verify', { number: GB_MOBILE });
+    const get = { ...event, routeKey: 'ANY /sms-verify', requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method: 'GET' } } };
+    const elsewhere = { ...httpEvent('/sms-verify/x', { number: GB_MOBILE }), routeKey: '$default' };
+
+    await expect(send(get, lambdaContext())).resolves.toEqual({
+      statusCode: 405,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', allow: 'POST' },
+      body: JSON.stringify({ 'api-error': 46, 'api-error-msg': '/sms-verify does not take GET; use POST' }),
+    });
+    await expect(verify(elsewhere, lambdaContext())).resolves.toMatchObject({
+      statusCode: 404,
+      body: expect.stringContaining('"api-error":45'),
+    });
+    expect(routes[0]!.sent).toEqual([]);
+    expect(store.records.size).toBe(0);
+  });
+
   it('reads form-encoded bodies, base64-encoded or not', async () => {
     const { send, verify } = createFakeService();
     const form = 'number=07400123456&country-code=GB&code-length=5';
