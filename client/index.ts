@@ -60,17 +60,19 @@ export class SmsVerifyError extends Error {
 }
 /** 400/1: a parameter is missing, unknown, repeated or invalid; the message names it. */
 export class InvalidParameterError extends SmsVerifyError {}
-/** 400/9 or 415/9: the request could not be read. */
+/** 400/9 or 415/26: the request could not be read. */
 export class UnreadableRequestError extends SmsVerifyError {}
 /** 413/44. */
 export class RequestTooLargeError extends SmsVerifyError {}
-/** 429/14-18: a limit is reached; `limit` says which. */
+const LIMITS = { 14: 'number', 31: 'caller-send', 4: 'prefix-send', 2: 'global-send', 32: 'caller-verify', 33: 'limit-by' } as const;
+
+/** 429/14, 31, 4, 2, 32, 33: a limit is reached; `limit` says which. */
 export class RateLimitedError extends SmsVerifyError {
-  get limit(): 'number' | 'caller-send' | 'prefix-send' | 'global-send' | 'caller-verify' {
-    return (['number', 'caller-send', 'prefix-send', 'global-send', 'caller-verify'] as const)[this.apiError - 14]!;
+  get limit(): (typeof LIMITS)[keyof typeof LIMITS] {
+    return LIMITS[this.apiError as keyof typeof LIMITS];
   }
 }
-/** 409/19 (key reused for another request) or 409/20 (first request still running; retry shortly). */
+/** 409/25 (key reused for another request) or 409/6 (first request still running; retry shortly). */
 export class IdempotencyConflictError extends SmsVerifyError {}
 /** 503/5: a dependency is unavailable or busy; nothing changed, safe to retry. */
 export class ServiceUnavailableError extends SmsVerifyError {}
@@ -84,16 +86,18 @@ export class InternalServiceError extends SmsVerifyError {}
 
 const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   1: InvalidParameterError,
+  2: RateLimitedError,
+  4: RateLimitedError,
   5: ServiceUnavailableError,
+  6: IdempotencyConflictError,
   9: UnreadableRequestError,
   14: RateLimitedError,
-  15: RateLimitedError,
-  16: RateLimitedError,
-  17: RateLimitedError,
-  18: RateLimitedError,
-  19: IdempotencyConflictError,
-  20: IdempotencyConflictError,
+  25: IdempotencyConflictError,
+  26: UnreadableRequestError,
   30: OutcomeUnknownError,
+  31: RateLimitedError,
+  32: RateLimitedError,
+  33: RateLimitedError,
   44: RequestTooLargeError,
   51: InternalServiceError,
 };

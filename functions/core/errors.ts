@@ -38,9 +38,9 @@ export class MalformedBodyError extends ApiError {
   readonly httpStatus = 400;
 }
 
-/** 415/9: the body is in a format the API does not read. */
+/** 415/26: the body is in a format the API does not read. A project-only code (NeutrinoAPI's 9 means bad JSON). */
 export class UnsupportedContentTypeError extends ApiError {
-  readonly apiError = 9;
+  readonly apiError = 26;
   readonly httpStatus = 415;
 }
 
@@ -74,15 +74,21 @@ export class NumberLimitReachedError extends ApiError {
   readonly httpStatus = 429;
 }
 
-/** The 429s of the velocity limits: one `api-error` code each, so a caller can tell them apart. */
+/**
+ * The 429s of the velocity limits: one `api-error` code each, so a caller can tell them apart. Where NeutrinoAPI has
+ * a code for the same situation its clients read it by that name: 31 USER_DEFINED_DAILY_LIMIT (a limit the account
+ * holder set, here the caller's), 4 ABUSE_DETECTED (SMS pumping into one number range), 2 MAX_CALL_LIMIT (the
+ * account's own ceiling). The check limits have no NeutrinoAPI code, and get project-only ones (32, 33) that
+ * NeutrinoAPI gives no meaning.
+ */
 export const VELOCITY_LIMIT_ERRORS = {
-  'caller-send': { apiError: 15, message: 'Too many SMS requests from this caller; try again later' },
-  'prefix-send': { apiError: 16, message: 'Too many SMS to numbers in this range; try again later' },
-  'global-send': { apiError: 17, message: 'This service has reached its SMS ceiling for now; try again later' },
-  'caller-verify': { apiError: 18, message: 'Too many verification attempts from this caller; try again later' },
+  'caller-send': { apiError: 31, message: 'Too many SMS requests from this caller; try again later' },
+  'prefix-send': { apiError: 4, message: 'Too many SMS to numbers in this range; try again later' },
+  'global-send': { apiError: 2, message: 'This service has reached its SMS ceiling for now; try again later' },
+  'caller-verify': { apiError: 32, message: 'Too many verification attempts from this caller; try again later' },
 } as const satisfies Record<VelocityKind, { apiError: number; message: string }>;
 
-/** 429/15-18: a velocity limit (caller, destination prefix, deployment ceiling, caller checks) is exhausted. */
+/** 429/31, 4, 2, 32: a velocity limit (caller, destination prefix, deployment ceiling, caller checks) is exhausted. */
 export class VelocityLimitError extends ApiError {
   readonly apiError: number;
   readonly httpStatus = 429;
@@ -93,15 +99,15 @@ export class VelocityLimitError extends ApiError {
   }
 }
 
-/** 409/19: an Idempotency-Key was reused for a different request. */
+/** 409/25: an Idempotency-Key was reused for a different request. A project-only code (NeutrinoAPI's 19 is a credit limit). */
 export class IdempotencyKeyReusedError extends ApiError {
-  readonly apiError = 19;
+  readonly apiError = 25;
   readonly httpStatus = 409;
 }
 
-/** 409/20: the first request with this Idempotency-Key has not finished; the caller may retry shortly. */
+/** 409/6: the first request with this Idempotency-Key has not finished; the caller may retry shortly (NeutrinoAPI's CONCURRENT). */
 export class IdempotentRequestInProgressError extends ApiError {
-  readonly apiError = 20;
+  readonly apiError = 6;
   readonly httpStatus = 409;
 }
 

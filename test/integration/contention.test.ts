@@ -77,7 +77,7 @@ describe('a burst of 200 sends from one caller to 200 numbers in 200 prefixes', 
 
     const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number }));
 
-    expect(tally(answers)).toEqual({ sent: 50, byError: { 15: 150 } });
+    expect(tally(answers)).toEqual({ sent: 50, byError: { 31: 150 } });
     expect(service.simulator.outbox()).toHaveLength(50);
   });
 
@@ -86,7 +86,7 @@ describe('a burst of 200 sends from one caller to 200 numbers in 200 prefixes', 
 
     const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => send({ number }));
 
-    expect(tally(answers)).toEqual({ sent: 50, byError: { 17: 150 } });
+    expect(tally(answers)).toEqual({ sent: 50, byError: { 2: 150 } });
     expect(service.simulator.outbox()).toHaveLength(50);
   });
 });
@@ -103,7 +103,7 @@ describe('refunds under contention', () => {
 
     service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok' });
     const delivered = await withInFlight(NUMBERS.slice(100), IN_FLIGHT, (number) => send({ number }));
-    expect(tally(delivered)).toEqual({ sent: 60, byError: { 15: 40 } });
+    expect(tally(delivered)).toEqual({ sent: 60, byError: { 31: 40 } });
     expect(service.simulator.outbox()).toHaveLength(60);
   });
 });
@@ -118,7 +118,7 @@ describe('two limits running out in the same burst', () => {
     const { sent, byError } = tally(answers);
     expect(sent).toBeLessThanOrEqual(60);
     expect(sent).toBeGreaterThan(60 - IN_FLIGHT);
-    expect(sent + (byError[15] ?? 0) + (byError[17] ?? 0)).toBe(200);
+    expect(sent + (byError[31] ?? 0) + (byError[2] ?? 0)).toBe(200);
     expect(service.simulator.outbox()).toHaveLength(sent);
   });
 });
@@ -142,7 +142,7 @@ describe('a burst of checks from one caller', () => {
 
     const answers = await withInFlight(NUMBERS, IN_FLIGHT, (number) => verify({ number, 'security-code': '2468' }));
 
-    expect(tally(answers).byError).toEqual({ 18: 150 });
+    expect(tally(answers).byError).toEqual({ 32: 150 });
     expect(answers.filter((answer) => answer.verified === true)).toHaveLength(50);
   });
 });

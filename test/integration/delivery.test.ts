@@ -172,7 +172,7 @@ describe('table failures at each write', () => {
     const repeat = (await service.send(withKey(), lambdaContext())) as { statusCode: number; body: string };
 
     expect(repeat.statusCode).toBe(409);
-    expect(JSON.parse(repeat.body)).toMatchObject({ 'api-error': 20 });
+    expect(JSON.parse(repeat.body)).toMatchObject({ 'api-error': 6 });
     expect(service.simulator.outbox()).toHaveLength(1);
   }, 20_000);
 
@@ -237,12 +237,12 @@ describe('duplicate deliveries', () => {
     expect(answers[0]).toMatchObject({ status: 200, body: { sent: true } });
   });
 
-  it('a different request under a used key: 409/19, nothing sent', async () => {
+  it('a different request under a used key: 409/25, nothing sent', async () => {
     await sendHttp(withKey({ number: GB_MOBILE }, 'signup-44'));
 
     await expect(sendHttp(withKey({ number: usFictional(1) }, 'signup-44'))).resolves.toEqual({
       status: 409,
-      body: { 'api-error': 19, 'api-error-msg': 'This Idempotency-Key was used for a different request' },
+      body: { 'api-error': 25, 'api-error-msg': 'This Idempotency-Key was used for a different request' },
     });
     expect(service.simulator.outbox()).toHaveLength(1);
   });

@@ -206,7 +206,7 @@ describe('destination policy', () => {
 });
 
 describe('velocity limits', () => {
-  it('refuses a caller over its send limit with 429/15, sending and storing nothing', async () => {
+  it('refuses a caller over its send limit with 429/31, sending and storing nothing', async () => {
     const { deps, request, sns, check } = setup({ callerSendLimit: 2 });
     await sendSecurityCode(request({ number: usFictional(0) }), deps);
     await sendSecurityCode(request({ number: usFictional(1) }), deps);
@@ -214,27 +214,27 @@ describe('velocity limits', () => {
     const refused = await sendSecurityCode(request({ number: usFictional(2), securityCode: '55555' }), deps).catch((e: unknown) => e);
 
     expect(refused).toBeInstanceOf(VelocityLimitError);
-    expect(refused).toMatchObject({ apiError: 15, httpStatus: 429, limit: 'caller-send' });
+    expect(refused).toMatchObject({ apiError: 31, httpStatus: 429, limit: 'caller-send' });
     expect(sns.sent).toHaveLength(2);
     await expect(check('55555', usFictional(2))).resolves.toBe(false);
   });
 
-  it('refuses a destination prefix over its limit with 429/16', async () => {
+  it('refuses a destination prefix over its limit with 429/4', async () => {
     const { deps, request, clock } = setup({ prefixSendLimit: 2, callerSendLimit: 0 });
     await sendSecurityCode(request({ number: usFictional(0) }), deps);
     await sendSecurityCode(request({ number: usFictional(1) }), deps);
 
-    await expect(sendSecurityCode(request({ number: usFictional(2) }), deps)).rejects.toMatchObject({ apiError: 16 });
+    await expect(sendSecurityCode(request({ number: usFictional(2) }), deps)).rejects.toMatchObject({ apiError: 4 });
     await expect(sendSecurityCode(request({ number: GB_MOBILE }), deps)).resolves.toMatchObject({ sent: true });
     clock.advance(3_600_000);
     await expect(sendSecurityCode(request({ number: usFictional(2) }), deps)).resolves.toMatchObject({ sent: true });
   });
 
-  it('stops the whole deployment at its SMS ceiling with 429/17', async () => {
+  it('stops the whole deployment at its SMS ceiling with 429/2', async () => {
     const { deps, request } = setup({ globalSendLimit: 1 });
     await sendSecurityCode(request({ number: usFictional(0) }), deps);
 
-    await expect(sendSecurityCode(request({ number: GB_MOBILE }), deps)).rejects.toMatchObject({ apiError: 17 });
+    await expect(sendSecurityCode(request({ number: GB_MOBILE }), deps)).rejects.toMatchObject({ apiError: 2 });
   });
 
   it('refunds every count when no route delivers', async () => {
@@ -305,13 +305,13 @@ describe('idempotent sends', () => {
     expect(sns.sent).toHaveLength(1);
   });
 
-  it('refuses a different request under the same key with 409/19', async () => {
+  it('refuses a different request under the same key with 409/25', async () => {
     const { deps, request } = setup();
     await send(request(), withKey('order-17'), deps);
 
     await expect(send(request({ language: 'fr' }), withKey('order-17'), deps)).rejects.toMatchObject({
       name: 'IdempotencyKeyReusedError',
-      apiError: 19,
+      apiError: 25,
       httpStatus: 409,
     });
   });

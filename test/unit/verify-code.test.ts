@@ -71,13 +71,13 @@ describe('verifying a code', () => {
     expect(logger.lines.join('\n')).not.toMatch(/12345|54321|447400123456/);
   });
 
-  it('refuses a caller over its check limit with 429/18, while other callers go on', async () => {
+  it('refuses a caller over its check limit with 429/32, while other callers go on', async () => {
     const { issue, check } = await setup(2);
     await issue('12345');
     await check('00000');
     await check('00001');
 
-    await expect(check('12345')).rejects.toMatchObject({ name: 'VelocityLimitError', apiError: 18, httpStatus: 429 });
+    await expect(check('12345')).rejects.toMatchObject({ name: 'VelocityLimitError', apiError: 32, httpStatus: 429 });
     await expect(check('99999', GB_MOBILE, undefined, 'ip:198.51.100.1')).resolves.toBe(false);
   });
 
