@@ -110,6 +110,13 @@ export const SETTING_SPECS = {
     max: 20,
     description: 'Failed checks after which a number is locked.',
   },
+  limitByMaxFailedChecks: {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 1_000,
+    description: 'Failed checks carrying one limit-by value, across all numbers, within lockSeconds, after which checks carrying it are refused.',
+  },
   lockSeconds: {
     type: 'integer',
     default: 900,
@@ -344,6 +351,7 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     maxPrice: text('maxPrice'),
     codeTtlSeconds: integer('codeTtlSeconds'),
     maxFailedChecks: integer('maxFailedChecks'),
+    limitByMaxFailedChecks: integer('limitByMaxFailedChecks'),
     lockSeconds: integer('lockSeconds'),
     routeSwitchSeconds: integer('routeSwitchSeconds'),
     defaultLimit: integer('defaultLimit'),

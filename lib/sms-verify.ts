@@ -181,7 +181,9 @@ export class SmsVerify extends Construct {
     const sendIntegration = new HttpLambdaIntegration('SendIntegration', this.sendFunction);
     const verifyIntegration = new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction);
     this.api.addRoutes({ path: '/sms-verify', methods: [HttpMethod.POST], integration: sendIntegration });
-    this.api.addRoutes({ path: '/verify-security-code', methods: [HttpMethod.POST], integration: verifyIntegration });
+    // GET with the parameters in the query string, as NeutrinoAPI's clients check codes (the access log holds the
+    // route, never the path or query).
+    this.api.addRoutes({ path: '/verify-security-code', methods: [HttpMethod.POST, HttpMethod.GET], integration: verifyIntegration });
     // Without these, API Gateway answers a wrong method or path with its own {"message":"Not Found"}. With them, a
     // caller allowed to reach them gets the API's envelope: 405 (with Allow) from the route's own function for its
     // path's other methods, and 404/45 from the smaller verify function for any other path. A more specific route
@@ -210,19 +212,19 @@ export class SmsVerify extends Construct {
 
   /** Lets a principal send codes: through the API (SigV4-signed POST /sms-verify) or by invoking the function. */
   grantSend(grantee: IGrantable): Grant {
-    return this.grantRoute(grantee, '/sms-verify', this.sendFunction);
+    return this.grantRoute(grantee, '/sms-verify', ['POST'], this.sendFunction);
   }
 
   /** Lets a principal check codes: through the API (SigV4-signed POST /verify-security-code) or by invoking the function. */
   grantVerify(grantee: IGrantable): Grant {
-    return this.grantRoute(grantee, '/verify-security-code', this.verifyFunction);
+    return this.grantRoute(grantee, '/verify-security-code', ['POST', 'GET'], this.verifyFunction);
   }
 
-  private grantRoute(grantee: IGrantable, routePath: string, fn: IFunction): Grant {
+  private grantRoute(grantee: IGrantable, routePath: string, methods: readonly string[], fn: IFunction): Grant {
     const viaApi = Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('POST', routePath, '$default')],
+      resourceArns: methods.map((method) => this.api.arnForExecuteApi(method, routePath, '$default')),
     });
     return viaApi.combine(fn.grantInvoke(grantee));
   }

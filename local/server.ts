@@ -232,10 +232,12 @@ async function handleRequest(
     return handleLocalRoute(request, response, method, url.pathname, simulator);
   }
   if (!routes) return sendJson(response, 503, { message: 'Service is starting' });
-  // As the stack routes: POST /path, then ANY /path (its function answers 405), then $default (404 with the envelope).
+  // As the stack routes: POST /path (and GET /verify-security-code), then ANY /path (its function answers 405), then
+  // $default (404 with the envelope).
   const pathRoute = routes.paths[url.pathname];
   const route = pathRoute ?? routes.default;
-  const routeKey = pathRoute ? `${method === 'POST' ? 'POST' : 'ANY'} ${url.pathname}` : '$default';
+  const declared = method === 'POST' || (method === 'GET' && url.pathname === '/verify-security-code');
+  const routeKey = pathRoute ? `${declared ? method : 'ANY'} ${url.pathname}` : '$default';
   const body = await readBody(request);
   if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
   const event = toApiGatewayEvent(request, body, routeKey);

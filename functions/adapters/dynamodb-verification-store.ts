@@ -153,6 +153,12 @@ export class DynamoDbVerificationStore implements VerificationStore {
       if (!(await this.undo(counted))) throw new OutcomeUnknownError(MAY_HAVE.checkCounted);
       throw new DependencyUnavailableError(checked.outcome === 'contended' ? CONTENDED : UNAVAILABLE);
     }
+    if (checked.outcome === 'verified') {
+      // Limits of failed checks only (limit-by) counted this check in advance; it did not fail. A refund that does not
+      // go through leaves the limit one stricter, which is safe.
+      const given = input.velocity.flatMap((limit, i) => (limit.failuresOnly && counted[i] ? [counted[i]] : []));
+      if (given.length > 0) await refundEach(this.table, given).catch(() => undefined);
+    }
     return checked;
   }
 

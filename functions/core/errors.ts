@@ -86,6 +86,7 @@ export const VELOCITY_LIMIT_ERRORS = {
   'prefix-send': { apiError: 4, message: 'Too many SMS to numbers in this range; try again later' },
   'global-send': { apiError: 2, message: 'This service has reached its SMS ceiling for now; try again later' },
   'caller-verify': { apiError: 32, message: 'Too many verification attempts from this caller; try again later' },
+  'limit-by': { apiError: 33, message: 'Too many failed verification attempts for this limit-by value; try again later' },
 } as const satisfies Record<VelocityKind, { apiError: number; message: string }>;
 
 /** 429/31, 4, 2, 32: a velocity limit (caller, destination prefix, deployment ceiling, caller checks) is exhausted. */

@@ -25,6 +25,8 @@ export interface VerifyRequest {
   number: string;
   securityCode: string;
   countryCode?: string;
+  /** A value (a user id, an IP address) whose failed checks, across numbers, are limited as well. */
+  limitBy?: string;
 }
 
 export interface SendDefaults {
@@ -43,7 +45,8 @@ export const SEND_PARAMETERS = [
   'limit',
   'limit-ttl',
 ] as const;
-export const VERIFY_PARAMETERS = ['number', 'security-code', 'country-code'] as const;
+export const VERIFY_PARAMETERS = ['number', 'security-code', 'country-code', 'limit-by'] as const;
+export const MAX_LIMIT_BY_LENGTH = 128;
 
 export const MAX_NUMBER_LENGTH = 64;
 export const MAX_BRAND_LENGTH = 20;
@@ -52,8 +55,9 @@ export interface ParameterRules {
   isSupportedCountry(countryCode: string): boolean;
 }
 
-export function parseSendRequest(raw: RawParameters, defaults: SendDefaults, rules: ParameterRules): SendRequest {
-  rejectUnknown(raw, SEND_PARAMETERS);
+export function parseSendRequest(given: RawParameters, defaults: SendDefaults, rules: ParameterRules): SendRequest {
+  rejectUnknown(given, SEND_PARAMETERS);
+  const raw = withoutEmptyOptionals(given, ['number']);
   const codeLength = optionalInteger(raw, 'code-length', MIN_CODE_LENGTH, MAX_CODE_LENGTH);
   const securityCode = optionalSecurityCode(raw);
   if (securityCode !== undefined && codeLength !== undefined && securityCode.length !== codeLength) {
@@ -74,12 +78,39 @@ export function parseSendRequest(raw: RawParameters, defaults: SendDefaults, rul
   };
 }
 
-export function parseVerifyRequest(raw: RawParameters, rules: ParameterRules): VerifyRequest {
-  rejectUnknown(raw, VERIFY_PARAMETERS);
+export function parseVerifyRequest(given: RawParameters, rules: ParameterRules): VerifyRequest {
+  rejectUnknown(given, VERIFY_PARAMETERS);
+  const raw = withoutEmptyOptionals(given, ['number', 'security-code']);
   const number = phoneNumberText(raw);
   const securityCode = optionalSecurityCode(raw);
   if (securityCode === undefined) throw missing('security-code');
-  return { number, securityCode, countryCode: optionalCountryCode(raw, rules) };
+  return { number, securityCode, countryCode: optionalCountryCode(raw, rules), limitBy: optionalLimitBy(raw) };
+}
+
+/**
+ * NeutrinoAPI's clients and examples send every optional parameter, empty when
+ * unset (`"country-code": ""`): an optional parameter given as "" is taken as
+ * not given. A required one stays required, and blank is not empty.
+ */
+function withoutEmptyOptionals(raw: RawParameters, required: readonly string[]): RawParameters {
+  const kept: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== '' || required.includes(name)) kept[name] = value;
+  }
+  return kept;
+}
+
+/** 1 to 128 printable characters, kept only as a keyed digest. */
+function optionalLimitBy(raw: RawParameters): string | undefined {
+  const value = raw['limit-by'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || [...value].length > MAX_LIMIT_BY_LENGTH || !/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u.test(value)) {
+    throw new InvalidParameterError(
+      'limit-by',
+      `Parameter "limit-by" must be 1 to ${MAX_LIMIT_BY_LENGTH} printable characters, such as a user id or an IP address`,
+    );
+  }
+  return value;
 }
 
 function rejectUnknown(raw: RawParameters, known: readonly string[]): void {

@@ -54,16 +54,21 @@ export type IdempotencyRecord =
   | { status: 'completed'; requestDigest: string; sealedAnswer: string };
 
 /** The velocity limits besides the per-number `limit`; each answers 429 with its own `api-error`. */
-export const VELOCITY_KINDS = ['caller-send', 'prefix-send', 'global-send', 'caller-verify'] as const;
+export const VELOCITY_KINDS = ['caller-send', 'prefix-send', 'global-send', 'caller-verify', 'limit-by'] as const;
 export type VelocityKind = (typeof VELOCITY_KINDS)[number];
 
 /** At most `limit` events for `subject` in each fixed window of `windowMs`. */
 export interface VelocityLimit {
   kind: VelocityKind;
-  /** Whose events are counted: a caller digest, a destination prefix, or the whole deployment. */
+  /** Whose events are counted: a caller digest, a destination prefix, the whole deployment, a limit-by digest. */
   subject: string;
   limit: number;
   windowMs: number;
+  /**
+   * Only failed checks count: each check is counted before it is evaluated (so concurrent guesses cannot slip
+   * past the limit) and given back when it verifies.
+   */
+  failuresOnly?: boolean;
 }
 
 export interface RecordCodeInput {

@@ -9,6 +9,8 @@ export interface VerifyPolicy {
   lockMs: number;
   /** Checks per caller across all numbers; a limit of 0 turns it off. */
   callerVerify: { limit: number; windowMs: number };
+  /** Failed checks per `limit-by` value across all numbers, within the lock window. */
+  limitByMaxFailedChecks: number;
 }
 
 export function verifyPolicyFrom(settings: DeploymentSettings): VerifyPolicy {
@@ -16,6 +18,7 @@ export function verifyPolicyFrom(settings: DeploymentSettings): VerifyPolicy {
     maxFailedChecks: settings.maxFailedChecks,
     lockMs: settings.lockSeconds * 1000,
     callerVerify: { limit: settings.callerVerifyLimit, windowMs: settings.callerVerifyWindowSeconds * 1000 },
+    limitByMaxFailedChecks: settings.limitByMaxFailedChecks,
   };
 }
 
@@ -35,7 +38,8 @@ export interface VerifyDependencies {
  * locked number all look the same to the caller; the reason is logged.
  *
  * @throws VelocityLimitError when the caller has used up its checks across all numbers,
- *   so that one caller cannot spray guesses over many numbers.
+ *   so that one caller cannot spray guesses over many numbers, or when the request's
+ *   `limit-by` value has used up its failed checks (NeutrinoAPI's brute-force limit).
  */
 export async function verifySecurityCode(
   request: VerifyRequest,
@@ -50,10 +54,21 @@ export async function verifySecurityCode(
     return false;
   }
   const { policy } = deps;
-  const velocity: VelocityLimit[] =
-    policy.callerVerify.limit > 0
-      ? [{ kind: 'caller-verify', subject: await deps.digester.caller(caller), ...policy.callerVerify }]
-      : [];
+  const velocity: VelocityLimit[] = [];
+  if (policy.callerVerify.limit > 0) {
+    velocity.push({ kind: 'caller-verify', subject: await deps.digester.caller(caller), ...policy.callerVerify });
+  }
+  if (request.limitBy !== undefined) {
+    // A value the caller chose (a user id, an IP address): stored only as a keyed digest, like a code. It adds a
+    // limit to the number's own lock and the caller's, and lifts neither.
+    velocity.push({
+      kind: 'limit-by',
+      subject: await deps.digester.text('limit-by', request.limitBy),
+      limit: policy.limitByMaxFailedChecks,
+      windowMs: policy.lockMs,
+      failuresOnly: true,
+    });
+  }
   const result = await deps.store.checkCode({
     e164: reading.e164,
     codeDigest: await deps.digester.code(reading.e164, request.securityCode),

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Logger } from '../core/ports';
 import { errorResponseFor, httpResponse } from './api-response';
-import { isHttpEvent, readInvocation, type Invocation } from './invocation';
+import { isHttpEvent, readInvocation, type Invocation, type InvocationOptions, type OutputCase } from './invocation';
 
 export type ApiHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -26,12 +26,19 @@ export interface Observability {
 }
 
 /**
- * Shapes what the use case returns (or throws) for the kind of invocation:
- * an API Gateway response for HTTP, the plain body for a direct invocation.
- * Errors never escape as a throw, so a direct caller always gets a body.
- * Around each invocation: the log context and correlation id, then the metrics flush.
+ * Reads the invocation (HTTP event or direct) before the route runs, and
+ * shapes what the route returns (or throws) for the kind of invocation: an API
+ * Gateway response for HTTP, the plain body for a direct invocation, with the
+ * field names in the invocation's `output-case`. Errors never escape as a
+ * throw, so a direct caller always gets a body. Around each invocation: the log
+ * context and correlation id, then the metrics flush.
  */
-function apiContract({ logger, metrics }: Observability): MiddlewareObj<unknown, unknown, Error, Context> {
+function apiContract(
+  { logger, metrics }: Observability,
+  options: InvocationOptions,
+): MiddlewareObj<unknown, unknown, Error, Context> {
+  /** Per invocation: how it came, and how its answer is written (kebab until the invocation is read). */
+  const shapes = new WeakMap<object, { http: boolean; outputCase: OutputCase }>();
   const finish = () => {
     metrics.publishStoredMetrics();
     logger.resetKeys();
@@ -46,17 +53,34 @@ function apiContract({ logger, metrics }: Observability): MiddlewareObj<unknown,
         // API Gateway's request id ties these lines to the access log; a direct invocation has Lambda's.
         correlation_id: http ? (request.event as APIGatewayProxyEventV2).requestContext.requestId : request.context.awsRequestId,
       });
+      const shape = { http, outputCase: 'kebab' as OutputCase };
+      shapes.set(request, shape);
+      const invocation = readInvocation(request.event, { ...options, requestId: request.context.awsRequestId });
+      shape.outputCase = invocation.outputCase;
+      request.event = invocation;
     },
     after: (request) => {
-      if (isHttpEvent(request.event)) request.response = httpResponse(200, request.response as object);
+      const { http, outputCase } = shapes.get(request)!;
+      const body = withOutputCase(request.response as object, outputCase);
+      request.response = http ? httpResponse(200, body) : body;
       finish();
     },
     onError: (request) => {
+      const { http, outputCase } = shapes.get(request) ?? { http: isHttpEvent(request.event), outputCase: 'kebab' };
       const { status, body, headers } = errorResponseFor(request.error, logger);
-      request.response = isHttpEvent(request.event) ? httpResponse(status, body, headers) : body;
+      const shaped = withOutputCase(body, outputCase);
+      request.response = http ? httpResponse(status, shaped, headers) : shaped;
       finish();
     },
   };
+}
+
+/** An answer's field names in the requested case: `number-valid`, `numberValid` or `number_valid`. */
+function withOutputCase(body: object, outputCase: OutputCase): object {
+  if (outputCase === 'kebab') return body;
+  const rename = (name: string) =>
+    outputCase === 'snake' ? name.replace(/-/g, '_') : name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return Object.fromEntries(Object.entries(body).map(([name, value]) => [rename(name), value]));
 }
 
 /**
@@ -70,8 +94,7 @@ export function createApiHandler(
   options: { idempotent: boolean; methods: readonly string[] },
 ): ApiHandler {
   return middy<unknown, unknown, Error, Context>()
-    .use(apiContract(observability))
-    .handler(async (event: unknown, context: Context) =>
-      route(readInvocation(event, { ...options, requestId: context.awsRequestId })),
-    );
+    .use(apiContract(observability, options))
+    // The contract has replaced the raw event with the invocation it read.
+    .handler(async (invocation: unknown) => route(invocation as Invocation));
 }

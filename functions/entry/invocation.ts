@@ -17,9 +17,15 @@ import type { RawParameters } from '../core/parameters';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/** How the answer's field names are written (NeutrinoAPI's `output-case`): `sent-at`, `sentAt` or `sent_at`. */
+export type OutputCase = 'kebab' | 'camel' | 'snake';
+const OUTPUT_CASES: readonly OutputCase[] = ['kebab', 'camel', 'snake'];
+
 export interface Invocation {
   kind: 'http' | 'direct';
+  /** The route's own parameters: without `output-case` and `output-format`, which shape the answer. */
   parameters: RawParameters;
+  outputCase: OutputCase;
   /**
    * Who is asking, for the per-caller limits: the IAM principal that signed
    * the request; the source IP when there is none (locally, or behind an API
@@ -64,9 +70,41 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
  * (`ANY /sms-verify`), and every other path to the `$default` route, so that callers get the error envelope.
  */
 export const DEFAULT_ROUTE_KEY = '$default';
-const API_ROUTES = 'POST /sms-verify and POST /verify-security-code';
+const API_ROUTES = 'POST /sms-verify and POST (or GET) /verify-security-code';
 
 export function readInvocation(event: unknown, options: InvocationOptions = { idempotent: false }): Invocation {
+  const { parameters, ...rest } = readParameters(event, options);
+  return { ...rest, ...presentationOf(parameters) };
+}
+
+/** Parameters any route takes: they shape the answer, and the route never sees them. */
+function presentationOf(given: RawParameters): { parameters: RawParameters; outputCase: OutputCase } {
+  const parameters: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let outputCase: OutputCase = 'kebab';
+  for (const [name, value] of Object.entries(given)) {
+    if (name === 'output-case') {
+      if (value === '') continue;
+      if (typeof value !== 'string' || !(OUTPUT_CASES as readonly string[]).includes(value)) {
+        throw new InvalidParameterError('output-case', 'Parameter "output-case" must be kebab, camel or snake');
+      }
+      outputCase = value as OutputCase;
+    } else if (name === 'output-format') {
+      if (value === '' || (typeof value === 'string' && value.toUpperCase() === 'JSON')) continue;
+      throw new InvalidParameterError('output-format', 'Parameter "output-format" must be JSON: this service answers in JSON only');
+    } else if (name === 'user-id' || name === 'api-key') {
+      // NeutrinoAPI also reads credentials from parameters; a credential in a URL or a body ends up in logs.
+      throw new InvalidParameterError(
+        name,
+        `Credentials go in the User-ID and API-Key headers, never in the request's parameters; "${name}" is not read`,
+      );
+    } else {
+      parameters[name] = value;
+    }
+  }
+  return { parameters, outputCase };
+}
+
+function readParameters(event: unknown, options: InvocationOptions): Omit<Invocation, 'outputCase'> {
   if (isHttpEvent(event)) {
     const method = event.requestContext.http?.method ?? 'POST';
     const path = event.rawPath ?? event.requestContext.http?.path ?? '/';
@@ -78,7 +116,7 @@ export function readInvocation(event: unknown, options: InvocationOptions = { id
     const header = options.idempotent ? headerOf(event, IDEMPOTENCY_HEADER) : undefined;
     return {
       kind: 'http',
-      parameters: readHttpParameters(event),
+      parameters: method === 'GET' ? readQuery(event) : readHttpParameters(event),
       caller: callerOf(event),
       idempotencyKey: header === undefined ? undefined : idempotencyKey(header, 'Idempotency-Key'),
     };
@@ -110,13 +148,19 @@ function callerOf(event: APIGatewayProxyEventV2): string {
   return `ip:${event.requestContext.http?.sourceIp ?? 'unknown'}`;
 }
 
+/** A GET's parameters: the query string, read like a form (repeated and reserved names refused by name). */
+function readQuery(event: APIGatewayProxyEventV2): RawParameters {
+  return readForm(event.rawQueryString ?? '');
+}
+
+/** A POST's parameters: the body only; a query string is refused, since it would be logged along the way. */
 function readHttpParameters(event: APIGatewayProxyEventV2): RawParameters {
   const query = event.rawQueryString ? new URLSearchParams(event.rawQueryString) : undefined;
   const firstQueryParameter = query?.keys().next().value;
   if (firstQueryParameter !== undefined) {
     throw new InvalidParameterError(
       firstQueryParameter,
-      `Parameters go in the request body; query parameter "${firstQueryParameter.slice(0, 40)}" is not read`,
+      `Parameters of a POST go in the request body; query parameter "${firstQueryParameter.slice(0, 40)}" is not read`,
     );
   }
 

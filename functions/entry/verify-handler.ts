@@ -18,5 +18,5 @@ export function createVerifyHandler(
   return createApiHandler(async ({ parameters, caller }): Promise<VerifyResponseBody> => {
     const request = parseVerifyRequest(parameters, ports.phoneNumbers);
     return { verified: await verifySecurityCode(request, caller, deps) };
-  }, observability, { idempotent: false, methods: ['POST'] });
+  }, observability, { idempotent: false, methods: ['POST', 'GET'] });
 }

@@ -34,10 +34,10 @@ describe('SMS verify stack', () => {
   const withPinpoint = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });
 
   it('serves both routes as POST with IAM authorization, and every other method and path with the envelope, behind IAM too', () => {
-    for (const routeKey of ['POST /sms-verify', 'POST /verify-security-code', 'ANY /sms-verify', 'ANY /verify-security-code', '$default']) {
+    for (const routeKey of ['POST /sms-verify', 'POST /verify-security-code', 'GET /verify-security-code', 'ANY /sms-verify', 'ANY /verify-security-code', '$default']) {
       withPinpoint.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
     }
-    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
   });
 
   it('sends a path\'s other methods to its own function, and unknown paths to the verify function', () => {

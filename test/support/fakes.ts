@@ -109,7 +109,11 @@ export class InMemoryVerificationStore implements VerificationStore {
     const exhausted = input.velocity.find((limit) => this.count(limit, input.now) >= limit.limit);
     if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
     for (const limit of input.velocity) this.add(limit, input.now, 1);
-    return this.check(input);
+    const result = this.check(input);
+    if (result.outcome === 'verified') {
+      for (const limit of input.velocity) if (limit.failuresOnly) this.add(limit, input.now, -1);
+    }
+    return result;
   }
 
   async completeIdempotency(send: SendRecord, sealedAnswer: string): Promise<void> {

@@ -92,7 +92,7 @@ describe('send parameters', () => {
     ['language-code', { 'language-code': 'EN' }, 'one of de, en, es, fr, it, pt, ru'],
     ['brand-name', { 'brand-name': 'A'.repeat(21) }, '1 to 20 printable characters'],
     ['brand-name', { 'brand-name': 'Acme\nBank' }, '1 to 20 printable characters'],
-    ['brand-name', { 'brand-name': '' }, '1 to 20 printable characters'],
+    ['brand-name', { 'brand-name': ' ' }, '1 to 20 printable characters'],
     ['brand-name', { 'brand-name': 'Acme 🚀' }, '1 to 20 printable characters'],
     ['brand-name', { 'brand-name': 'acme.com' }, 'must not contain a link'],
     ['brand-name', { 'brand-name': 'https://x.io' }, 'must not contain a link'],

@@ -17,6 +17,7 @@ describe('deployment settings', () => {
       maxPrice: undefined,
       codeTtlSeconds: 600,
       maxFailedChecks: 5,
+      limitByMaxFailedChecks: 10,
       lockSeconds: 900,
       routeSwitchSeconds: 600,
       defaultLimit: 10,
