@@ -176,7 +176,9 @@ export class SmsVerify extends Construct {
         ),
       },
     });
-    this.url = this.stage.url;
+    // The API's base URL without a trailing slash: clients append "/sms-verify" (NeutrinoAPI's do), and API Gateway
+    // routes "//sms-verify" to no route, as a different path (the stage URL ends with "/").
+    this.url = this.api.apiEndpoint;
 
     const sendIntegration = new HttpLambdaIntegration('SendIntegration', this.sendFunction);
     const verifyIntegration = new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction);

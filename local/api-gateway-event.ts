@@ -25,7 +25,7 @@ function isTextContentType(contentType: string | undefined): boolean {
 }
 
 export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const url = new URL(`http://localhost${request.url ?? '/'}`);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   // Payload 2.0: header names lower-cased, repeated headers joined with commas, cookies in their own field.

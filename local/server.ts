@@ -225,7 +225,7 @@ async function handleRequest(
   simulator: SmsSimulator | undefined,
   onInvoke: LocalServiceOptions['onInvoke'],
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const url = new URL(`http://localhost${request.url ?? '/'}`);
   const method = request.method ?? 'GET';
 
   if (url.pathname.startsWith('/local/') || isConsoleFile(method, url.pathname)) {

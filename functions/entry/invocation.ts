@@ -109,7 +109,11 @@ function readParameters(event: unknown, options: InvocationOptions): Omit<Invoca
     const method = event.requestContext.http?.method ?? 'POST';
     const path = event.rawPath ?? event.requestContext.http?.path ?? '/';
     if (event.routeKey === DEFAULT_ROUTE_KEY) {
-      throw new NoEndpointError(`There is no endpoint at ${method.slice(0, 10)} ${path.slice(0, 60)}; this API has ${API_ROUTES}`);
+      // API Gateway matches paths as they are: "//sms-verify" (a base URL with a trailing slash, plus "/sms-verify")
+      // is no route. Say so, rather than leave the caller to spot the second slash.
+      const doubled = /^\/{2,}(sms-verify|verify-security-code)$/.exec(path);
+      const hint = doubled ? `: the base URL ends with "/"; call /${doubled[1]}` : `; this API has ${API_ROUTES}`;
+      throw new NoEndpointError(`There is no endpoint at ${method.slice(0, 10)} ${path.slice(0, 60)}${hint}`);
     }
     const allowed = options.methods ?? ['POST'];
     if (!allowed.includes(method)) throw new MethodNotAllowedError(method, path, allowed);

@@ -139,6 +139,12 @@ describe('npm start', () => {
         'api-error-msg': `${path} does not take ${method}; use ${allowed.replace(', ', ' or ')}`,
       });
     }
+    const doubled = await fetch(`${service.url}//sms-verify`, { method: 'POST', body: JSON.stringify({ number: GB_MOBILE }) });
+    expect(doubled.status).toBe(404);
+    await expect(doubled.json()).resolves.toEqual({
+      'api-error': 45,
+      'api-error-msg': 'There is no endpoint at POST //sms-verify: the base URL ends with "/"; call /sms-verify',
+    });
     const unknown = await fetch(`${service.url}/no/such/path`);
     expect(unknown.status).toBe(404);
     await expect(unknown.json()).resolves.toMatchObject({ 'api-error': 45 });

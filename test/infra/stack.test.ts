@@ -175,6 +175,9 @@ describe('SMS verify stack', () => {
 
   it('outputs the API URL and both function names', () => {
     for (const output of ['ApiUrl', 'SendFunctionName', 'VerifyFunctionName']) withPinpoint.hasOutput(output, {});
+    // No trailing slash: a client that appends "/sms-verify" must not ask for "//sms-verify". The API's ApiEndpoint
+    // attribute is documented as https://<id>.execute-api.<region>.amazonaws.com; the $default stage's URL adds a "/".
+    expect(withPinpoint.findOutputs('ApiUrl').ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] });
   });
 
   it('takes settings from CDK context, with props winning', () => {
