@@ -13,7 +13,12 @@ export class SmsVerifyStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SmsVerifyStackProps = {}) {
     super(scope, id, props);
-    this.service = new SmsVerify(this, 'SmsVerify', { ...settingsFromContext(this), ...props.service });
+    const auth: unknown = this.node.tryGetContext('auth');
+    this.service = new SmsVerify(this, 'SmsVerify', {
+      ...(auth === undefined ? {} : { auth: auth as SmsVerifyProps['auth'] }),
+      ...settingsFromContext(this),
+      ...props.service,
+    });
     addSmsVerifyOutputs(this, this.service);
   }
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -18,7 +18,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
+import { API_KEY_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
 import { SmsVerifyMonitoring } from './monitoring';
 import {
   resolveSettings,
@@ -27,7 +27,22 @@ import {
   type DeploymentSettingsInput,
 } from '../functions/settings';
 
+/** How the HTTP API authorizes its callers. */
+export type ApiAuth = 'iam' | 'api-key';
+export const API_AUTH_MODES: readonly ApiAuth[] = ['iam', 'api-key'];
+
 export interface SmsVerifyProps extends DeploymentSettingsInput {
+  /**
+   * How the HTTP API authorizes its callers:
+   *  - `iam`: SigV4 from a principal allowed `execute-api:Invoke` on the route (see grantSend, grantVerify);
+   *  - `api-key`: NeutrinoAPI-style `User-ID` and `API-Key` headers, checked by a Lambda authorizer against the keys
+   *    kept (as digests) in the table, made with `npm run keys -- create <user-id>`; the key's user id is the caller
+   *    of the per-caller limits. For NeutrinoAPI's clients, which cannot sign requests.
+   * One API has one authorizer per route, so a deployment picks one; a direct invocation of the functions is IAM's
+   * either way. Also CDK context `auth`.
+   * @default 'iam'
+   */
+  readonly auth?: ApiAuth;
   /**
    * What happens to the table and the code key when the stack is deleted.
    * @default RemovalPolicy.RETAIN — send windows and locks survive a redeploy from scratch
@@ -86,6 +101,19 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 
 export const FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'functions');
 
+/**
+ * A REQUEST authorizer with simple responses on the two credential headers. API Gateway answers a request without
+ * them 401 and a refused one 403 (its own `{"message": …}`), and caches an answer for five minutes per pair of
+ * headers: a key costs one table read per five minutes, and a revoked key stops working within that time.
+ */
+function keyAuthorizer(fn: NodejsFunction): HttpLambdaAuthorizer {
+  return new HttpLambdaAuthorizer('ApiKeyAuthorizer', fn, {
+    responseTypes: [HttpLambdaResponseType.SIMPLE],
+    identitySource: ['$request.header.User-ID', '$request.header.API-Key'],
+    resultsCacheTtl: Duration.minutes(5),
+  });
+}
+
 export class SmsVerify extends Construct {
   /** The settings the functions run with, validated, defaults applied. */
   readonly settings: DeploymentSettings;
@@ -95,6 +123,10 @@ export class SmsVerify extends Construct {
   readonly url: string;
   readonly sendFunction: NodejsFunction;
   readonly verifyFunction: NodejsFunction;
+  /** How the API authorizes callers. */
+  readonly auth: ApiAuth;
+  /** The Lambda authorizer of API-key mode. */
+  readonly authorizerFunction?: NodejsFunction;
   readonly table: TableV2;
   readonly codeKey: Secret;
   /** The CloudWatch namespace of the service's metrics. */
@@ -148,10 +180,17 @@ export class SmsVerify extends Construct {
     Grant.addToPrincipal({ grantee: this.sendFunction, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
     this.grantSmsRoutes(this.sendFunction);
 
+    const auth = props.auth ?? 'iam';
+    if (!API_AUTH_MODES.includes(auth)) {
+      throw new Error(`SmsVerify: "auth" must be one of ${API_AUTH_MODES.join(', ')}, not ${JSON.stringify(auth)}`);
+    }
+    this.auth = auth;
+    if (auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
+    const authorizer = this.authorizerFunction ? keyAuthorizer(this.authorizerFunction) : new HttpIamAuthorizer();
     this.api = new HttpApi(this, 'Api', {
       description: 'SMS verification: send and check one-time codes',
       createDefaultStage: false,
-      defaultAuthorizer: new HttpIamAuthorizer(),
+      defaultAuthorizer: authorizer,
     });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.stage = new HttpStage(this, 'DefaultStage', {
@@ -196,7 +235,7 @@ export class SmsVerify extends Construct {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
       integration: verifyIntegration,
-      authorizer: new HttpIamAuthorizer(),
+      authorizer,
     });
 
     if (props.monitoring ?? true) {
@@ -229,6 +268,19 @@ export class SmsVerify extends Construct {
       resourceArns: methods.map((method) => this.api.arnForExecuteApi(method, routePath, '$default')),
     });
     return viaApi.combine(fn.grantInvoke(grantee));
+  }
+
+  /** API-key mode's authorizer function: it may read the key items of the table and nothing else. */
+  private createAuthorizerFunction(logRetention: RetentionDays): NodejsFunction {
+    const fn = this.createFunction('AuthorizerFunction', 'authorize.ts', { TABLE_NAME: this.table.tableName }, logRetention);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${API_KEY_PREFIX}*`] } },
+      }),
+    );
+    return fn;
   }
 
   private createFunction(

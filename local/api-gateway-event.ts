@@ -24,7 +24,16 @@ function isTextContentType(contentType: string | undefined): boolean {
   );
 }
 
-export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+/**
+ * @param authorizer what a Lambda authorizer's simple response put in the request's context (API-key mode), as
+ *   API Gateway hands it on in `requestContext.authorizer.lambda`.
+ */
+export function toApiGatewayEvent(
+  request: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+  authorizer?: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const url = new URL(`http://localhost${request.url ?? '/'}`);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -71,6 +80,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, routeK
       },
       requestId: randomUUID(),
       routeKey,
+      ...(authorizer ? { authorizer: { lambda: authorizer } } : {}),
       stage: '$default',
       time: formatRequestTime(now),
       timeEpoch: now.getTime(),

@@ -14,6 +14,8 @@ import type { ApiHandler } from '../functions/entry/api-handler';
 import { maskNumber } from '../functions/core/phone-number';
 import { lambdaContext, toApiGatewayEvent, writeLambdaResult } from './api-gateway-event';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbApiKeyStore } from '../functions/adapters/dynamodb-api-keys';
+import { createAuthorizerHandler, type AuthorizerHandler } from '../functions/entry/authorize-handler';
 import { DynamoDbContentionProxy } from './dynamodb-contention';
 import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
 import { SmsSimulator, type OutboxMessage } from './sms-simulator';
@@ -50,8 +52,19 @@ export interface LocalService {
 }
 
 type Route = { functionName: string; handler: ApiHandler };
-/** The API's paths and their functions, as the stack routes them (POST, then ANY for the other methods), and `$default`. */
-type Routes = { paths: Record<string, Route>; default: Route };
+/**
+ * The API's paths and their functions, as the stack routes them (POST, then ANY for the other methods), and
+ * `$default`; in API-key mode, the authorizer in front of them.
+ */
+type Routes = { paths: Record<string, Route>; default: Route; authorizer?: AuthorizerHandler };
+
+/** SMS_VERIFY_AUTH: `api-key` checks User-ID and API-Key as the deployed authorizer does; unset, any or no credentials pass. */
+function localAuthMode(): 'none' | 'api-key' {
+  const value = process.env.SMS_VERIFY_AUTH ?? '';
+  if (value === '' || value === 'none') return 'none';
+  if (value === 'api-key') return 'api-key';
+  throw new LocalSetupError(`SMS_VERIFY_AUTH must be api-key (or unset, for no credentials), not "${value}"`);
+}
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -72,6 +85,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   await listen(server, port, host);
 
   let table: LocalTable | undefined;
+  const authMode = localAuthMode();
   try {
     table = await startTable(options.persistDir);
     simulator = await SmsSimulator.start({
@@ -92,11 +106,19 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     routes = {
       paths: { '/sms-verify': { functionName: 'sms-verify-send', handler: send }, '/verify-security-code': verifyRoute },
       default: verifyRoute,
+      // The deployed authorizer's own handler, on the local table.
+      authorizer:
+        authMode === 'api-key'
+          ? createAuthorizerHandler(
+              new DynamoDbApiKeyStore(new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint }), tableName),
+              { info: () => undefined, warn: () => undefined, error: () => undefined },
+            )
+          : undefined,
     };
 
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
     const ready = { table, simulator };
-    print(banner(url, ready.table, ready.simulator, options.persistDir));
+    print(banner(url, ready.table, ready.simulator, options.persistDir, authMode));
     return {
       url,
       simulator,
@@ -238,9 +260,23 @@ async function handleRequest(
   const route = pathRoute ?? routes.default;
   const declared = method === 'POST' || (method === 'GET' && url.pathname === '/verify-security-code');
   const routeKey = pathRoute ? `${declared ? method : 'ANY'} ${url.pathname}` : '$default';
+  let authorizerContext: Record<string, string> | undefined;
+  if (routes.authorizer) {
+    // As API Gateway answers for a REQUEST authorizer: 401 without its identity sources, 403 when it refuses.
+    const userId = request.headers['user-id'];
+    const apiKey = request.headers['api-key'];
+    if (typeof userId !== 'string' || typeof apiKey !== 'string' || userId === '' || apiKey === '') {
+      return sendJson(response, 401, { message: 'Unauthorized' });
+    }
+    const verdict = await routes.authorizer({
+      headers: { 'user-id': userId, 'api-key': apiKey },
+    } as unknown as Parameters<AuthorizerHandler>[0]);
+    if (!verdict.isAuthorized) return sendJson(response, 403, { message: 'Forbidden' });
+    authorizerContext = { ...verdict.context };
+  }
   const body = await readBody(request);
   if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
-  const event = toApiGatewayEvent(request, body, routeKey);
+  const event = toApiGatewayEvent(request, body, routeKey, authorizerContext);
   const result = await route.handler(event, lambdaContext(route.functionName, FUNCTION_TIMEOUT_SECONDS * 1000));
   onInvoke?.(routeKey, event, result);
   writeLambdaResult(response, result);
@@ -337,7 +373,13 @@ function describeSms(message: OutboxMessage): string {
   return `SMS via ${message.route} to ${maskNumber(message.to)}: ${message.body}`;
 }
 
-function banner(url: string, table: LocalTable, simulator: SmsSimulator, persistDir: string | undefined): string {
+function banner(
+  url: string,
+  table: LocalTable,
+  simulator: SmsSimulator,
+  persistDir: string | undefined,
+  authMode: 'none' | 'api-key',
+): string {
   const where = table.existing
     ? `the DynamoDB at ${table.existing}, table ${process.env.TABLE_NAME}`
     : `DynamoDB Local at ${table.dynamodbLocal!.endpoint}, table ${process.env.TABLE_NAME} (${persistDir ? `kept in ${persistDir}` : 'in memory'})`;
@@ -352,6 +394,10 @@ function banner(url: string, table: LocalTable, simulator: SmsSimulator, persist
     `  Outbox     ${url}/local/outbox      Faults ${url}/local/faults`,
     `  DynamoDB   ${where}${contention}`,
     `  SMS        simulator at ${simulator.url}, routes ${process.env.SMS_ROUTES}`,
+    authMode === 'api-key'
+      ? `  Auth       User-ID and API-Key headers required; make a key with: AWS_ENDPOINT_URL_DYNAMODB=${table.endpoint} TABLE_NAME=${process.env.TABLE_NAME} npm run keys -- create <user-id>`
+      : '  Auth       none (any or no credentials); SMS_VERIFY_AUTH=api-key checks User-ID and API-Key',
+
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');

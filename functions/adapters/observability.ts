@@ -81,6 +81,10 @@ export class PowertoolsMetrics implements MetricsPort {
   captureColdStartMetric(): void {
     this.powertools.captureColdStartMetric();
   }
+
+  addMetadata(key: string, value: string): void {
+    this.powertools.addMetadata(key, value);
+  }
 }
 
 export function createObservability(serviceName: string, env: NodeJS.ProcessEnv = process.env) {

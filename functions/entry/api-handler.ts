@@ -18,6 +18,8 @@ export interface MetricsPublisher {
   publishStoredMetrics(): void;
   /** Counts a cold start on the first invocation of an on-demand Lambda container; a no-op otherwise. */
   captureColdStartMetric(): void;
+  /** A property of this invocation's metric record that is not a dimension (so it costs nothing per value). */
+  addMetadata(key: string, value: string): void;
 }
 
 export interface Observability {
@@ -57,6 +59,11 @@ function apiContract(
       shapes.set(request, shape);
       const invocation = readInvocation(request.event, { ...options, requestId: request.context.awsRequestId });
       shape.outputCase = invocation.outputCase;
+      if (invocation.caller.startsWith('key:')) {
+        // API-key mode: the key's user, in every log line and metric record of the request.
+        logger.appendKeys({ user_id: invocation.caller.slice(4) });
+        metrics.addMetadata('userId', invocation.caller.slice(4));
+      }
       request.event = invocation;
     },
     after: (request) => {

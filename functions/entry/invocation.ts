@@ -28,8 +28,8 @@ export interface Invocation {
   outputCase: OutputCase;
   /**
    * Who is asking, for the per-caller limits: the IAM principal that signed
-   * the request; the source IP when there is none (locally, or behind an API
-   * without IAM auth); `direct` for every direct invocation, whose invoker
+   * the request, or in API-key mode the key's user id; the source IP when there
+   * is neither (locally); `direct` for every direct invocation, whose invoker
    * Lambda does not name.
    */
   caller: string;
@@ -144,6 +144,9 @@ function idempotencyKey(value: unknown, name: string): string {
 }
 
 function callerOf(event: APIGatewayProxyEventV2): string {
+  // API-key mode: the user id the authorizer vouched for (never a header the function reads itself).
+  const keyUser = (event.requestContext as { authorizer?: { lambda?: { userId?: unknown } } }).authorizer?.lambda?.userId;
+  if (typeof keyUser === 'string' && keyUser !== '') return `key:${keyUser}`;
   const iam = (event as Partial<APIGatewayProxyEventV2WithIAMAuthorizer>).requestContext?.authorizer?.iam;
   if (iam?.userArn) {
     // A role's sessions are one caller: a session name is the caller's to choose, so it must not split a limit.

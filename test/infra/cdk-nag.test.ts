@@ -34,6 +34,7 @@ describe('cdk-nag AWS Solutions checks', () => {
     ['SNS and Pinpoint', { service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } }],
     ['all three routes', { service: { pinpointApplicationId: PINPOINT_APPLICATION_ID, originationIdentity: 'pool-0123' } }],
     ['SNS alone', {}],
+    ['API keys instead of IAM', { service: { auth: 'api-key' as const } }],
   ])('pass for a deployment with %s', (_, props) => {
     expect(synthWithNag(props)).not.toThrow();
   });

@@ -196,3 +196,45 @@ describe('SMS verify stack', () => {
     expect(() => synth({ service: { smsRoutes: ['pinpoint'] } })).toThrow(/needs pinpointApplicationId/);
   });
 });
+
+describe('API-key mode (auth: api-key)', () => {
+  const keyed = synth({}, { auth: 'api-key' });
+
+  it('puts every route behind a Lambda authorizer on the User-ID and API-Key headers, cached briefly', () => {
+    keyed.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      IdentitySource: ['$request.header.User-ID', '$request.header.API-Key'],
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    const routes = Object.values(keyed.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(6);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('CUSTOM');
+  });
+
+  it('lets the authorizer read the key items of the table and nothing else', () => {
+    expect(actionsOf(keyed, 'SmsVerifyAuthorizerFunction')).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    keyed.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'dynamodb:GetItem',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['apikey#*'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has no authorizer function in IAM mode, the default', () => {
+    withPinpointDefault.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    expect(Object.keys(withPinpointDefault.findResources('AWS::Lambda::Function')).some((id) => id.includes('Authorizer'))).toBe(false);
+  });
+
+  it('refuses an unknown mode at synth, naming the setting', () => {
+    expect(() => synth({}, { auth: 'basic' })).toThrow('SmsVerify: "auth" must be one of iam, api-key, not "basic"');
+  });
+});
+
+const withPinpointDefault = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });

@@ -271,6 +271,12 @@ export class CountingMetrics {
     this.cold = false;
   }
 
+  readonly metadata = new Map<string, string>();
+
+  addMetadata(key: string, value: string): void {
+    this.metadata.set(key, value);
+  }
+
   count(name: string, dimensions: Record<string, string> = {}): void {
     const key = [name, ...Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)].join(' ');
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
