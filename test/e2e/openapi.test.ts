@@ -44,6 +44,7 @@ const CASES: Case[] = [
   ['send, JSON, every parameter', '/sms-verify', 'application/json', { number: GB_MOBILE, 'code-length': 6, 'country-code': 'gb', 'language-code': 'fr', 'brand-name': 'Acme', limit: 5, 'limit-ttl': 2 }, true],
   ['send, form', '/sms-verify', 'application/x-www-form-urlencoded', { number: '07400123456', 'country-code': 'GB', 'code-length': '8' }, true],
   ['send, own code', '/sms-verify', 'application/json', { number: usFictional(40), 'security-code': '000123' }, true],
+  ['send, NeutrinoAPI\'s example (empty optionals, strings)', '/sms-verify', 'application/json', { number: usFictional(46), 'country-code': '', 'security-code': '', 'language-code': 'en', 'code-length': '5', limit: '10', 'brand-name': '', 'limit-ttl': '1', 'output-case': 'kebab' }, true],
   ['send, not a number', '/sms-verify', 'application/json', { number: 'not a number' }, true],
   ['send, fixed line', '/sms-verify', 'application/json', { number: '+442079460000' }, true],
   ['send, bad code-length', '/sms-verify', 'application/json', { number: GB_MOBILE, 'code-length': 3 }, false],
@@ -51,6 +52,7 @@ const CASES: Case[] = [
   ['send, missing number', '/sms-verify', 'application/x-www-form-urlencoded', { 'brand-name': 'Acme' }, false],
   ['verify, JSON', '/verify-security-code', 'application/json', { number: GB_MOBILE, 'security-code': '123456' }, true],
   ['verify, form', '/verify-security-code', 'application/x-www-form-urlencoded', { number: GB_MOBILE, 'security-code': '1234' }, true],
+  ['verify, limit-by', '/verify-security-code', 'application/json', { number: GB_MOBILE, 'security-code': '123456', 'limit-by': 'user-1' }, true],
   ['verify, letters in the code', '/verify-security-code', 'application/json', { number: GB_MOBILE, 'security-code': '12ab' }, false],
 ];
 
