@@ -20,6 +20,8 @@ interface IntegerSpec {
   readonly default: number;
   readonly min: number;
   readonly max: number;
+  /** The value must be a multiple of this (a CloudWatch period must be a whole number of minutes). */
+  readonly step?: number;
   readonly description: string;
 }
 
@@ -80,8 +82,9 @@ export const SETTING_SPECS = {
   },
   senderId: {
     type: 'text',
-    pattern: /^(?=.*[A-Za-z])[A-Za-z0-9-]{1,11}$/,
-    rule: '1-11 letters, digits or hyphens, with at least one letter',
+    // SNS ("AWS.SNS.SMS.SenderID") and Pinpoint take 3-11 alphanumeric characters with at least one letter.
+    pattern: /^(?=.*[A-Za-z])[A-Za-z0-9]{3,11}$/,
+    rule: '3-11 letters or digits, with at least one letter',
     description: 'Alphanumeric sender id, where the destination country supports one.',
   },
   originationNumber: {
@@ -92,9 +95,11 @@ export const SETTING_SPECS = {
   },
   maxPrice: {
     type: 'text',
-    pattern: /^(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,5})?$/,
-    rule: 'a price in USD such as 0.05',
-    description: 'Highest price in USD for one SMS on the routes that support it (SNS); dearer messages are refused.',
+    // End User Messaging's SendTextMessage takes MaxPrice only as ^[0-9]{0,2}\.[0-9]{1,5}$ (2-8 characters;
+    // aws-models/pinpoint-sms-voice-v2.json, shape MaxPrice), and SNS any number: the setting takes what both do.
+    pattern: /^[0-9]{0,2}\.[0-9]{1,5}$/,
+    rule: 'a price in USD with a decimal point, at most 2 digits before it and 5 after, such as 0.05',
+    description: 'Highest price in USD for one SMS on the routes that support it (SNS, End User Messaging); dearer messages are refused.',
   },
   codeTtlSeconds: {
     type: 'integer',
@@ -210,6 +215,8 @@ export const SETTING_SPECS = {
     default: 3_600,
     min: 60,
     max: 86_400,
+    // The ceiling's alarm uses the window as its period, which CloudWatch takes only in whole minutes.
+    step: 60,
     description: 'Window of globalSendLimit.',
   },
   callerVerifyLimit: {
@@ -297,6 +304,10 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     const value = input[name] ?? spec.default;
     if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
       throw new InvalidSettingError(name, `must be an integer from ${spec.min} to ${spec.max}, got ${String(value)}`);
+    }
+    const step = (spec as IntegerSpec).step;
+    if (step !== undefined && value % step !== 0) {
+      throw new InvalidSettingError(name, `must be a multiple of ${step}, got ${String(value)}`);
     }
     return value;
   };

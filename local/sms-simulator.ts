@@ -9,6 +9,10 @@
  *  - End User Messaging SMS, AWS JSON 1.0: POST / with
  *    `X-Amz-Target: PinpointSMSVoiceV2.SendTextMessage`, JSON answers.
  *
+ * Each request is first checked against what the real API refuses in the
+ * fields this project sends (provider-rules.ts), and a violation gets the
+ * provider's own validation error, whatever the route's fault switch says.
+ *
  * Every accepted message lands in an outbox. Each route's behaviour can be
  * switched to fail the way the real provider fails:
  *   ok        accept the message
@@ -23,6 +27,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROUTE_NAMES, type RouteName } from '../functions/settings';
+import { pinpointSendMessagesViolation, sendTextMessageViolations, snsPublishViolation } from './provider-rules';
 
 export const FAULT_MODES = ['ok', 'throttle', 'error', 'reject', 'timeout'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -157,6 +162,8 @@ export class SmsSimulator {
       return snsError(response, 400, 'InvalidAction', `The action ${action ?? '(none)'} is not simulated`);
     }
     this.received.push({ route: 'sns', path: '/', headers: request.headers, payload: parameters });
+    const violation = snsPublishViolation(parameters);
+    if (violation) return snsError(response, 400, 'InvalidParameter', `Invalid parameter: ${violation.field} Reason: ${violation.message}`);
     const to = form.get('PhoneNumber') ?? '';
     const message = form.get('Message') ?? '';
     switch (this.currentFaults.sns) {
@@ -191,18 +198,17 @@ export class SmsSimulator {
     }
     this.received.push({ route: 'pinpoint', path, headers: request.headers, payload });
     const applicationId = decodeURIComponent(path.split('/')[3] ?? '');
-    const sms = payload.MessageConfiguration?.SMSMessage;
+    const violation = pinpointSendMessagesViolation(payload);
+    if (violation) return pinpointError(response, 400, 'BadRequestException', violation.message);
+    const text = String(payload.MessageConfiguration!.SMSMessage!.Body); // the rules made sure there is one
     const addresses = Object.entries(payload.Addresses ?? {});
-    if (!sms?.Body || addresses.length === 0) {
-      return pinpointError(response, 400, 'BadRequestException', 'An SMS message needs Addresses and an SMSMessage Body');
-    }
     switch (this.currentFaults.pinpoint) {
       case 'throttle':
         return pinpointError(response, 429, 'TooManyRequestsException', 'Too many requests');
       case 'error':
         return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
       case 'timeout':
-        for (const [to] of addresses) this.acceptWithoutAnswer({ to, body: sms.Body, route: 'pinpoint' });
+        for (const [to] of addresses) this.acceptWithoutAnswer({ to, body: text, route: 'pinpoint' });
         return;
       case 'ok':
       case 'reject': {
@@ -210,7 +216,7 @@ export class SmsSimulator {
         const result: Record<string, unknown> = {};
         for (const [to, address] of addresses) {
           const messageId = randomUUID();
-          if (accepted && address.ChannelType === 'SMS') this.accept({ to, body: sms.Body, route: 'pinpoint' });
+          if (accepted && address.ChannelType === 'SMS') this.accept({ to, body: text, route: 'pinpoint' });
           result[to] = accepted
             ? { DeliveryStatus: 'SUCCESSFUL', StatusCode: 200, MessageId: messageId, StatusMessage: `MessageId: ${messageId}` }
             : { DeliveryStatus: 'PERMANENT_FAILURE', StatusCode: 400, StatusMessage: 'Destination is unreachable (simulated)' };
@@ -236,6 +242,15 @@ export class SmsSimulator {
       return json10Error(response, 400, 'SerializationException', 'Request body is not JSON');
     }
     this.received.push({ route: 'sms-voice-v2', path: '/', headers: request.headers, payload });
+    const violations = sendTextMessageViolations(payload as Record<string, unknown>);
+    if (violations.length > 0) {
+      // Smithy's validation wording, with the fields End User Messaging lists in its ValidationException.
+      const summary = violations.map((v) => `Value at '${v.field}' failed to satisfy constraint: ${v.message}`).join('; ');
+      return json10Error(response, 400, 'ValidationException', `${violations.length} validation error(s) detected: ${summary}`, {
+        Reason: 'FIELD_VALIDATION_FAILED',
+        Fields: violations.map((v) => ({ Name: v.field, Message: v.message })),
+      });
+    }
     const to = payload.DestinationPhoneNumber ?? '';
     const text = payload.MessageBody ?? '';
     switch (this.currentFaults['sms-voice-v2']) {
@@ -279,7 +294,7 @@ export class SmsSimulator {
 
 interface PinpointMessageRequest {
   Addresses?: Record<string, { ChannelType?: string }>;
-  MessageConfiguration?: { SMSMessage?: { Body?: string; MessageType?: string } };
+  MessageConfiguration?: { SMSMessage?: { Body?: string; MessageType?: string } & Record<string, unknown> };
 }
 
 function snsError(response: ServerResponse, status: number, code: string, message: string, type = 'Sender'): void {
@@ -297,7 +312,7 @@ function json10Error(
   status: number,
   type: string,
   message: string,
-  extra: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
 ): void {
   response.setHeader('x-amzn-ErrorType', type);
   respond(response, status, 'application/x-amz-json-1.0', JSON.stringify({ __type: type, message, ...extra }));

@@ -3,7 +3,11 @@
  * simulator of both providers' wire protocols (reached through the standard
  * AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_PINPOINT variables).
  */
+import { PinpointSMSVoiceV2Client, ValidationException } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
+import { createSmsVoiceV2Route } from '../../functions/adapters/sms-voice-v2-route';
+import { createSnsRoute } from '../../functions/adapters/sns-sms-route';
 import { SmsRouteError } from '../../functions/core/ports';
 import { resolveSettings } from '../../functions/settings';
 import { SmsSimulator } from '../../local/sms-simulator';
@@ -180,5 +184,36 @@ describe('routes from settings', () => {
       'pinpoint',
       'sns',
     ]);
+  });
+});
+
+describe('the simulator refuses what the real APIs refuse, with their errors', () => {
+  it('End User Messaging: a MaxPrice outside its pattern is a ValidationException naming the field; nothing is sent', async () => {
+    const route = createSmsVoiceV2Route(new PinpointSMSVoiceV2Client({ region: 'us-east-1', maxAttempts: 1 }), {
+      originationIdentity: '+12015550123',
+      maxPrice: '1',
+      timeToLiveSeconds: 300,
+    });
+
+    const failure = await route.send(message).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: 'SmsRouteError', route: 'sms-voice-v2', kind: 'rejected' });
+    const cause = (failure as SmsRouteError).cause as ValidationException;
+    expect(cause).toBeInstanceOf(ValidationException);
+    expect(cause.Reason).toBe('FIELD_VALIDATION_FAILED');
+    expect(cause.Fields?.map((field) => field.Name)).toEqual(['MaxPrice']);
+    expect(simulator.outbox()).toEqual([]);
+  });
+
+  it('SNS: a sender id SNS does not take is an InvalidParameter; nothing is sent', async () => {
+    const client = new SNSClient({ region: 'us-east-1', maxAttempts: 1 });
+    const route = createSnsRoute(client, { senderId: 'A-1' });
+
+    const failure = await route.send(message).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: 'SmsRouteError', route: 'sns', kind: 'rejected' });
+    expect(((failure as SmsRouteError).cause as Error).name).toBe('InvalidParameterException');
+    expect(((failure as SmsRouteError).cause as Error).message).toContain('AWS.SNS.SMS.SenderID');
+    expect(simulator.outbox()).toEqual([]);
   });
 });

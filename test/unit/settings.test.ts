@@ -81,9 +81,22 @@ describe('deployment settings', () => {
     [{ SMS_ROUTES: 'sns,sns' }, /more than once/],
     [{ SMS_ROUTES: 'pinpoint' }, /needs pinpointApplicationId/],
     [{ SENDER_ID: 'Way too long sender' }, /SENDER_ID/],
+    [{ SENDER_ID: 'AB' }, /senderId \(SENDER_ID\).*3-11 letters or digits/],
+    [{ SENDER_ID: 'Acme-Co' }, /SENDER_ID.*3-11 letters or digits/],
+    [{ SENDER_ID: '12345' }, /SENDER_ID.*at least one letter/],
+    // End User Messaging's MaxPrice pattern: ^[0-9]{0,2}\.[0-9]{1,5}$
+    [{ MAX_PRICE: '1' }, /maxPrice \(MAX_PRICE\).*decimal point/],
+    [{ MAX_PRICE: '10' }, /MAX_PRICE/],
+    [{ MAX_PRICE: '123.5' }, /MAX_PRICE/],
+    [{ MAX_PRICE: '0.123456' }, /MAX_PRICE/],
+    [{ GLOBAL_SEND_WINDOW_SECONDS: '90' }, /globalSendWindowSeconds \(GLOBAL_SEND_WINDOW_SECONDS\): must be a multiple of 60, got 90/],
     [{ ORIGINATION_NUMBER: '12065550100' }, /E\.164/],
   ])('refuses %j at start, naming the setting', (env, message) => {
     expect(() => readSettingsFromEnvironment(env)).toThrow(InvalidSettingError);
     expect(() => readSettingsFromEnvironment(env)).toThrow(message);
   });
+});
+
+it.each(['0.05', '.5', '10.5', '0.00645'])('takes a maxPrice both SNS and End User Messaging take: %s', (maxPrice) => {
+  expect(resolveSettings({ maxPrice }).maxPrice).toBe(maxPrice);
 });
