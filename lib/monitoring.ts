@@ -48,7 +48,9 @@ export class SmsVerifyMonitoring extends Construct {
       new Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic: 'Sum', period });
     const search = (metricName: string, dimension: string, service: string, label: string) =>
       new MathExpression({
-        expression: `SEARCH('{${namespace},service,${dimension}} MetricName="${metricName}" service="${service}"', 'Sum', 300)`,
+        // The namespace in double quotes: a stack or construct name with "-" or "/" is otherwise read as a search
+        // operator, and the widget stays empty (CloudWatch, "Metric math syntax": SEARCH's schema).
+        expression: `SEARCH('{"${namespace}",service,${dimension}} MetricName="${metricName}" service="${service}"', 'Sum', 300)`,
         label,
         period: Duration.minutes(5),
       });
@@ -57,13 +59,14 @@ export class SmsVerifyMonitoring extends Construct {
     const ratio = (expression: string, usingMetrics: Record<string, IMetric>, label: string, period = Duration.minutes(5)) =>
       new MathExpression({ expression, usingMetrics, label, period });
 
+    // IF guards the division: metric math documents MAX over metrics, not a metric and a scalar in one array.
     const deliveryFailureRate = ratio(
-      '100 * FILL(failed, 0) / MAX([FILL(sent, 0) + FILL(failed, 0), 1])',
+      'IF(FILL(sent, 0) + FILL(failed, 0) > 0, 100 * FILL(failed, 0) / (FILL(sent, 0) + FILL(failed, 0)), 0)',
       { failed: metric('DeliveryFailed', SEND_SERVICE), sent },
       'Delivery failure %',
     );
     const failoverRate = ratio(
-      '100 * FILL(failovers, 0) / MAX([FILL(sent, 0), 1])',
+      'IF(FILL(sent, 0) > 0, 100 * FILL(failovers, 0) / FILL(sent, 0), 0)',
       { failovers: metric('Failovers', SEND_SERVICE), sent },
       'Failover %',
     );

@@ -4,7 +4,7 @@
  * The project's own stack uses it; a team can drop it into its own CDK app.
  */
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -192,7 +192,13 @@ export class SmsVerify extends Construct {
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
     });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // Under /aws/vendedlogs/: API Gateway adds every access-log group outside it to the account's CloudWatch Logs
+    // resource policy, which is capped at 5 120 characters, and deploys then fail with "Cannot enable logging".
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: `/aws/vendedlogs/apigateway/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-access`,
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -296,13 +302,21 @@ export class SmsVerify extends Construct {
     role.addToPolicy(
       new PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${logGroup.logGroupArn}`, `${logGroup.logGroupArn}:log-stream:*`],
+        // logGroupArn already ends in ":*"; the streams' ARN is the group's name, then ":log-stream:<name>".
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `${logGroup.logGroupName}:log-stream:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     const stack = Stack.of(this);
     const logGroupId = stack.resolve(stack.getLogicalId(logGroup.node.defaultChild as CfnResource)) as string;
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:log-stream:*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${logGroupId}>:log-stream:*]`,
       reason: 'Lambda names its log streams at run time; the wildcard is confined to this function\'s own log group.',
     });
     return new NodejsFunction(this, id, {
@@ -336,7 +350,13 @@ export class SmsVerify extends Construct {
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['sms-voice:SendTextMessage'],
-          resources: [stack.formatArn({ service: 'sms-voice', resource: '*' })],
+          // An identity shared from another account (AWS RAM) is given as its full ARN, and is authorised on it.
+          resources: [
+            stack.formatArn({ service: 'sms-voice', resource: '*' }),
+            ...[this.settings.originationIdentity, this.settings.configurationSetName, this.settings.protectConfigurationId].filter(
+              (value): value is string => value?.startsWith('arn:') === true,
+            ),
+          ],
         }),
       );
       Validations.of(fn.role!).acknowledge({

@@ -238,3 +238,44 @@ describe('API-key mode (auth: api-key)', () => {
 });
 
 const withPinpointDefault = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });
+
+describe('what a first real deploy needs', () => {
+  const template = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });
+
+  it('keeps the API access log under /aws/vendedlogs/, out of the account-wide log resource policy', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((group) => group.Properties.LogGroupName);
+    expect(groups.filter((name) => typeof name === 'string')).toEqual([expect.stringMatching(/^\/aws\/vendedlogs\/apigateway\/.+-access$/)]);
+  });
+
+  it('writes alarm and dashboard math CloudWatch documents: no scalar inside MAX([...]), a quoted SEARCH namespace', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toContain('MAX([');
+    expect(json).toMatch(/SEARCH\('\{\\+"SmsVerify\/SmsVerifyTest\/SmsVerify\\+",service,/);
+  });
+
+  it('grants each function its own log streams by their real ARN (no doubled ":*")', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toContain(':*:log-stream');
+    expect(json).toContain(':log-stream:*');
+  });
+
+  it('grants SendTextMessage on an origination identity shared from another account by its exact ARN', () => {
+    const shared = 'arn:aws:sms-voice:eu-west-1:111122223333:pool/pool-0123456789abcdef';
+    const withShared = synth({ service: { originationIdentity: shared } });
+    withShared.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sms-voice:SendTextMessage', Resource: Match.arrayWith([shared]) }),
+        ]),
+      },
+    });
+  });
+
+  it.each([
+    [{ globalSendWindowSeconds: 90 }, /globalSendWindowSeconds.*multiple of 60/],
+    [{ maxPrice: '1' }, /maxPrice.*decimal point/],
+    [{ senderId: 'Acme-Co' }, /senderId.*3-11 letters or digits/],
+  ])('refuses %j at synth, naming the setting', (service, message) => {
+    expect(() => synth({ service })).toThrow(message);
+  });
+});
