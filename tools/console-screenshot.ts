@@ -4,16 +4,13 @@
  * photographs the result in headless Chromium. `npm run screenshot`
  */
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
 import { startLocalService } from '../local/server';
+import { launchChromium } from '../test/support/browser';
 
 async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'SILENT';
   const service = await startLocalService({ port: 0, print: () => undefined });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const { browser } = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(service.url);

@@ -1,26 +1,19 @@
 /**
- * The test console in headless Chromium (Debian's package, driven by
- * playwright-core): fill the form, send, read the code in the outbox panel,
+ * The test console in headless Chromium (the machine's, or the one the
+ * @sparticuz/chromium package ships; see test/support/browser.ts), driven by
+ * playwright-core: fill the form, send, read the code in the outbox panel,
  * verify it — at phone width, as someone trying the service on a phone would.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startLocalService, type LocalService } from '../../local/server';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../support/browser';
 
 let service: LocalService;
 let browser: Browser;
 let page: Page;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The console test needs Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  }
   service = await startLocalService({ port: 0, print: () => undefined });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  ({ browser } = await launchChromium());
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
