@@ -12,6 +12,8 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }],
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // The package's own name, as examples/ import it, resolves to the sources (tsconfig.json "paths" does the same).
+  moduleNameMapper: { '^sms-verify$': '<rootDir>/lib/index.ts', '^sms-verify/client$': '<rootDir>/client/index.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/test-env.ts'],

@@ -18,7 +18,7 @@ import { GB_MOBILE, PINPOINT_APPLICATION_ID, usFictional } from '../test/support
 import { httpEvent } from '../test/support/http-events';
 import { npmStart } from '../test/support/npm-start';
 import { startRealService } from '../test/support/real-service';
-import { bundle, type BuiltBundle } from './bundle';
+import { bundle, type BuiltBundle } from '../tools/bundle';
 import { measureContention } from './contention';
 
 const run = promisify(execFile);

@@ -11,11 +11,16 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-// Types only, from the service itself, so the client's contract cannot drift from it (nothing of it is loaded).
-import type { LanguageCode } from '../functions/core/messages';
-import type { SendFailureReason } from '../functions/core/send-code';
+/** The languages of the SMS (the service's LANGUAGE_CODES; a test keeps the two the same). */
+export type LanguageCode = 'de' | 'en' | 'es' | 'fr' | 'it' | 'pt' | 'ru';
+/** Why a send was not made (the service's SendFailureReason; a test keeps the two the same). */
+export type SendFailureReason =
+  | 'invalid-number'
+  | 'country-not-allowed'
+  | 'unsupported-number-type'
+  | 'delivery-failed'
+  | 'delivery-unconfirmed';
 
-export type { LanguageCode, SendFailureReason };
 
 export interface SendRequest {
   number: string;
@@ -125,7 +130,7 @@ export type SmsVerifyClientOptions =
     }
   | {
       transport: 'https';
-      /** The stack's ApiUrl output, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/ */
+      /** The stack's ApiUrl output, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com */
       url: string;
       region: string;
       /** Default: the SDK's default credential chain. */

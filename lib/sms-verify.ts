@@ -3,6 +3,7 @@
  * authorization, the send and verify functions, the table and the code key.
  * The project's own stack uses it; a team can drop it into its own CDK app.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -11,7 +12,7 @@ import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -100,13 +101,15 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 };
 
 export const FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'functions');
+/** Where the npm package keeps the functions bundled by `npm run build` (dist/assets, beside dist/lib). */
+export const PREBUILT_FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'assets');
 
 /**
  * A REQUEST authorizer with simple responses on the two credential headers. API Gateway answers a request without
  * them 401 and a refused one 403 (its own `{"message": …}`), and caches an answer for five minutes per pair of
  * headers: a key costs one table read per five minutes, and a revoked key stops working within that time.
  */
-function keyAuthorizer(fn: NodejsFunction): HttpLambdaAuthorizer {
+function keyAuthorizer(fn: LambdaFunction): HttpLambdaAuthorizer {
   return new HttpLambdaAuthorizer('ApiKeyAuthorizer', fn, {
     responseTypes: [HttpLambdaResponseType.SIMPLE],
     identitySource: ['$request.header.User-ID', '$request.header.API-Key'],
@@ -121,12 +124,12 @@ export class SmsVerify extends Construct {
   readonly stage: HttpStage;
   /** The API's base URL, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/ */
   readonly url: string;
-  readonly sendFunction: NodejsFunction;
-  readonly verifyFunction: NodejsFunction;
+  readonly sendFunction: LambdaFunction;
+  readonly verifyFunction: LambdaFunction;
   /** How the API authorizes callers. */
   readonly auth: ApiAuth;
   /** The Lambda authorizer of API-key mode. */
-  readonly authorizerFunction?: NodejsFunction;
+  readonly authorizerFunction?: LambdaFunction;
   readonly table: TableV2;
   readonly codeKey: Secret;
   /** The CloudWatch namespace of the service's metrics. */
@@ -277,7 +280,7 @@ export class SmsVerify extends Construct {
   }
 
   /** API-key mode's authorizer function: it may read the key items of the table and nothing else. */
-  private createAuthorizerFunction(logRetention: RetentionDays): NodejsFunction {
+  private createAuthorizerFunction(logRetention: RetentionDays): LambdaFunction {
     const fn = this.createFunction('AuthorizerFunction', 'authorize.ts', { TABLE_NAME: this.table.tableName }, logRetention);
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -294,7 +297,7 @@ export class SmsVerify extends Construct {
     entryFile: string,
     environment: Record<string, string>,
     retention: RetentionDays,
-  ): NodejsFunction {
+  ): LambdaFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
     // An own role instead of the default one with AWSLambdaBasicExecutionRole: it may write to this function's
     // log group only, not create or write any log group in the account.
@@ -319,22 +322,31 @@ export class SmsVerify extends Construct {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${logGroupId}>:log-stream:*]`,
       reason: 'Lambda names its log streams at run time; the wildcard is confined to this function\'s own log group.',
     });
-    return new NodejsFunction(this, id, {
-      entry: path.join(FUNCTIONS_DIRECTORY, entryFile),
+    const common = {
       role,
-      handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      // The slowest send (table, every route, table) is bounded at ~17 s; see functions/adapters/client-options.ts.
+      // The slowest send (counts, table, every route, table) is bounded at ~20 s; see functions/adapters/client-options.ts.
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       environment,
-      bundling: FUNCTION_BUNDLING,
       logGroup,
+    };
+    // Installed from npm, the package carries the functions already bundled (npm run build): a team's synth needs
+    // neither esbuild nor the TypeScript sources nor Docker. In this repository, esbuild bundles the sources.
+    const prebuilt = path.join(PREBUILT_FUNCTIONS_DIRECTORY, path.basename(entryFile, '.ts'));
+    if (existsSync(path.join(prebuilt, 'index.mjs'))) {
+      return new LambdaFunction(this, id, { ...common, code: Code.fromAsset(prebuilt), handler: 'index.handler' });
+    }
+    return new NodejsFunction(this, id, {
+      ...common,
+      entry: path.join(FUNCTIONS_DIRECTORY, entryFile),
+      handler: 'handler',
+      bundling: FUNCTION_BUNDLING,
     });
   }
 
-  private grantSmsRoutes(fn: NodejsFunction): void {
+  private grantSmsRoutes(fn: LambdaFunction): void {
     if (this.settings.smsRoutes.includes('sns')) {
       fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: ['*'] }));
       Validations.of(fn.role!).acknowledge({

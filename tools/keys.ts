@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * `npm run keys -- <command>`: API keys for a deployment in API-key mode (and
+ * `npm run keys -- <command>` (installed from npm: `npx sms-verify-keys <command>`): API keys for a deployment in API-key mode (and
  * for `SMS_VERIFY_AUTH=api-key npm start`). The table is `--table <name>` or
  * TABLE_NAME; AWS credentials, region and endpoint come from the environment
  * as for any AWS tool (AWS_ENDPOINT_URL_DYNAMODB reaches a local table).
@@ -13,7 +14,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbApiKeyStore } from '../functions/adapters/dynamodb-api-keys';
 import { apiKeyDigest, generateApiKey, parseUserId, type ApiKeyStore } from '../functions/core/api-keys';
-import { LOCAL_AWS_CONFIG } from '../local/dynamodb-local';
 
 const USAGE = 'usage: npm run keys -- create <user-id> | list | revoke <user-id>   [--table <name>]';
 
@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   }
   // A DynamoDB on this machine (npm start's) takes any credentials; give it some when the shell has none.
   const local = /^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
-  const client = new DynamoDBClient(local && !process.env.AWS_ACCESS_KEY_ID ? LOCAL_AWS_CONFIG : {});
+  const localConfig = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const client = new DynamoDBClient(local && !process.env.AWS_ACCESS_KEY_ID ? localConfig : {});
   const code = await runKeysCommand(positional, {
     store: new DynamoDbApiKeyStore(client, tableName),
     print: (line) => console.log(line),

@@ -6,9 +6,10 @@
 import * as path from 'node:path';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { FUNCTION_BUNDLING, SmsVerify } from '../../lib/sms-verify';
+// The package's name, as a team's app imports it (in this repository it resolves to the sources: tsconfig paths).
+import { SmsVerify } from 'sms-verify';
 
 export class LoginExampleStack extends Stack {
   readonly verification: SmsVerify;
@@ -26,7 +27,7 @@ export class LoginExampleStack extends Stack {
       entry: path.join(__dirname, 'login.ts'),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      bundling: FUNCTION_BUNDLING,
+      bundling: { format: OutputFormat.ESM, minify: true },
       environment: { VERIFY_FUNCTION_NAME: this.verification.verifyFunction.functionName },
     });
     // The login function may check codes: invoke the verify function (and call its API route). It cannot send.

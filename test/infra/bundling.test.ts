@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SmsVerifyStack } from '../../lib/sms-verify-stack';
-import { bundle } from '../../bench/bundle';
+import { bundle } from '../../tools/bundle';
 import { PINPOINT_APPLICATION_ID } from '../support/fixtures';
 
 describe('function bundles', () => {

@@ -1,0 +1,136 @@
+/**
+ * The npm package as a team gets it: `npm pack` (which builds it), then a
+ * fresh CDK app and a fresh Node project install the tarball (dependencies from
+ * the local npm cache where it has them), the app synthesizes the construct with a grant and the
+ * outputs, without esbuild, TypeScript sources or Docker, and the client,
+ * without any CDK, calls the local service.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { startLocalService, type LocalService } from '../../local/server';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+const rootPackage = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+let work: string;
+let tarball: string;
+let service: LocalService;
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'sms-verify-package-'));
+  const { stdout } = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  tarball = path.join(work, stdout.trim().split('\n').at(-1)!);
+  service = await startLocalService({ port: 0, print: () => undefined });
+}, 180_000);
+afterAll(async () => {
+  await service?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A fresh project in `work`, with these packages installed from the npm cache only. */
+async function project(name: string, packages: string[]): Promise<string> {
+  const dir = path.join(work, name);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
+  // --prefer-offline: from the npm cache that npm ci filled; only what the cache lacks (a package's metadata) is
+  // asked of the registry.
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packages], {
+    cwd: dir,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return dir;
+}
+
+it('holds the built construct, client, keys command and bundled functions, and no sources', async () => {
+  const { stdout } = await run('tar', ['-tzf', tarball]);
+  const files = stdout.trim().split('\n');
+  for (const file of ['package/dist/lib/index.js', 'package/dist/lib/index.d.ts', 'package/dist/client/index.js', 'package/dist/client/index.d.ts', 'package/dist/tools/keys.js', 'package/CHANGELOG.md', 'package/README.md']) {
+    expect(files).toContain(file);
+  }
+  for (const name of ['send', 'verify', 'authorize']) expect(files).toContain(`package/dist/assets/${name}/index.mjs`);
+  expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+  expect(files.some((file) => file.startsWith('package/test/') || file.startsWith('package/local/'))).toBe(false);
+}, 60_000);
+
+it('a fresh CDK app installs it and synthesizes the construct, a grant and the outputs, without esbuild', async () => {
+  const app = await project('team-app', [
+    tarball,
+    `aws-cdk-lib@${rootPackage.devDependencies['aws-cdk-lib']}`,
+    `constructs@${rootPackage.devDependencies.constructs}`,
+  ]);
+  expect(existsSync(path.join(app, 'node_modules', 'esbuild'))).toBe(false);
+  writeFileSync(
+    path.join(app, 'app.js'),
+    [
+      "const { App, Stack } = require('aws-cdk-lib');",
+      "const { Code, Function, Runtime } = require('aws-cdk-lib/aws-lambda');",
+      `const { SmsVerify, addSmsVerifyOutputs } = require('${rootPackage.name}');`,
+      'const app = new App({ outdir: process.argv[2] });',
+      "const stack = new Stack(app, 'TeamApp');",
+      "const sms = new SmsVerify(stack, 'Verification', { allowedCountries: ['GB'], auth: 'api-key' });",
+      "const login = new Function(stack, 'Login', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({});') });",
+      'sms.grantVerify(login);',
+      'addSmsVerifyOutputs(stack, sms);',
+      'app.synth();',
+    ].join('\n'),
+  );
+  const outdir = path.join(app, 'cdk.out');
+
+  await run(process.execPath, ['app.js', outdir], { cwd: app });
+
+  const template = JSON.parse(readFileSync(path.join(outdir, 'TeamApp.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    Outputs: Record<string, unknown>;
+  };
+  const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+  expect(functions.filter((fn) => fn.Properties.Handler === 'index.handler' && fn.Properties.Runtime === 'nodejs24.x')).toHaveLength(3);
+  expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'SendFunctionName', 'VerifyFunctionName']));
+  // The deployed code is the package's own bundle, byte for byte.
+  const assets = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));
+  const bundled = assets.map((asset) => path.join(outdir, asset, 'index.mjs')).filter((file) => existsSync(file));
+  const shipped = path.join(app, 'node_modules', rootPackage.name, 'dist', 'assets', 'send', 'index.mjs');
+  expect(bundled.map((file) => readFileSync(file).equals(readFileSync(shipped)))).toContain(true);
+}, 180_000);
+
+it('a fresh Node project installs it without any CDK and calls the service with the typed client', async () => {
+  const client = await project('team-service', [tarball]);
+  expect(existsSync(path.join(client, 'node_modules', 'aws-cdk-lib'))).toBe(false);
+  writeFileSync(
+    path.join(client, 'call.js'),
+    [
+      `const { SmsVerifyClient, InvalidParameterError } = require('${rootPackage.name}/client');`,
+      "const sms = new SmsVerifyClient({ transport: 'https', url: process.argv[2], region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });",
+      '(async () => {',
+      "  const sent = await sms.send({ number: '+447400123456', 'security-code': '135790' });",
+      "  const verified = await sms.verify({ number: '+447400123456', 'security-code': '135790' });",
+      "  const refused = await sms.send({ number: '+447400123456', 'code-length': 3 }).catch((error) => error instanceof InvalidParameterError);",
+      '  process.stdout.write(JSON.stringify({ sent, verified, refused }));',
+      '})();',
+    ].join('\n'),
+  );
+
+  const { stdout } = await run(process.execPath, ['call.js', service.url], { cwd: client });
+
+  expect(JSON.parse(stdout)).toEqual({
+    sent: { sent: true, 'number-valid': true, 'security-code': '135790' },
+    verified: { verified: true },
+    refused: true,
+  });
+}, 120_000);
+
+it('installs the keys command, which makes a key on a table', async () => {
+  const dir = path.join(work, 'team-service');
+  const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'sms-verify-keys'), ['create', 'signup-service', '--table', service.tableName], {
+    cwd: dir,
+    env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: service.tableEndpoint, AWS_REGION: 'us-east-1' },
+  });
+  expect(stdout).toMatch(/^API key for signup-service .*\nsvk_[A-Za-z0-9_-]{43}\n$/);
+}, 60_000);
