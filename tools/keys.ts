@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run keys -- <command>` (installed from npm: `npx sms-verify-keys <command>`): API keys for a deployment in API-key mode (and
- * for `SMS_VERIFY_AUTH=api-key npm start`). The table is `--table <name>` or
+ * `npx sms-verify-keys <command>` (in this repository `npm run keys -- <command>`):
+ * API keys for a deployment in API-key mode (and for `SMS_VERIFY_AUTH=api-key
+ * npm start`). The table is `--table <name>` or
  * TABLE_NAME; AWS credentials, region and endpoint come from the environment
  * as for any AWS tool (AWS_ENDPOINT_URL_DYNAMODB reaches a local table).
  *
@@ -15,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbApiKeyStore } from '../functions/adapters/dynamodb-api-keys';
 import { apiKeyDigest, generateApiKey, parseUserId, type ApiKeyStore } from '../functions/core/api-keys';
 
-const USAGE = 'usage: npm run keys -- create <user-id> | list | revoke <user-id>   [--table <name>]';
+const USAGE = 'usage: sms-verify-keys create <user-id> | list | revoke <user-id>   [--table <name>]';
 
 export async function runKeysCommand(
   args: readonly string[],
