@@ -1,23 +1,23 @@
 /**
  * The npm package as a team gets it: `npm pack` (which builds it), then a
- * fresh CDK app and a fresh Node project install the tarball (dependencies from
- * the local npm cache where it has them), the app synthesizes the construct with a grant and the
- * outputs, without esbuild, TypeScript sources or Docker, and the client,
- * without any CDK, calls the local service.
+ * fresh CDK app and a fresh Node project install the tarball offline (`npm ci
+ * --offline`, every dependency from the npm cache that `npm ci` filled); the
+ * app synthesizes the construct with a grant and the outputs, without esbuild,
+ * TypeScript sources or Docker, and the client, without any CDK, calls the
+ * local service.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalService, type LocalService } from '../../local/server';
+import { installOffline } from '../support/offline-install';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const rootPackage = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
-  version: string;
-  devDependencies: Record<string, string>;
 };
 
 let work: string;
@@ -35,17 +35,10 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** A fresh project in `work`, with these packages installed from the npm cache only. */
-async function project(name: string, packages: string[]): Promise<string> {
+/** A fresh project in `work` that installs the tarball and these locked packages from the npm cache, offline. */
+async function project(name: string, extras: string[] = []): Promise<string> {
   const dir = path.join(work, name);
-  mkdirSync(dir);
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
-  // --prefer-offline: from the npm cache that npm ci filled; only what the cache lacks (a package's metadata) is
-  // asked of the registry.
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packages], {
-    cwd: dir,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await installOffline(dir, tarball, extras);
   return dir;
 }
 
@@ -61,11 +54,7 @@ it('holds the built construct, client, keys command and bundled functions, and n
 }, 60_000);
 
 it('a fresh CDK app installs it and synthesizes the construct, a grant and the outputs, without esbuild', async () => {
-  const app = await project('team-app', [
-    tarball,
-    `aws-cdk-lib@${rootPackage.devDependencies['aws-cdk-lib']}`,
-    `constructs@${rootPackage.devDependencies.constructs}`,
-  ]);
+  const app = await project('team-app', ['aws-cdk-lib', 'constructs']);
   expect(existsSync(path.join(app, 'node_modules', 'esbuild'))).toBe(false);
   writeFileSync(
     path.join(app, 'app.js'),
@@ -101,7 +90,7 @@ it('a fresh CDK app installs it and synthesizes the construct, a grant and the o
 }, 180_000);
 
 it('a fresh Node project installs it without any CDK and calls the service with the typed client', async () => {
-  const client = await project('team-service', [tarball]);
+  const client = await project('team-service');
   expect(existsSync(path.join(client, 'node_modules', 'aws-cdk-lib'))).toBe(false);
   writeFileSync(
     path.join(client, 'call.js'),
