@@ -17,7 +17,6 @@
  */
 import { DynamoDbContentionProxy } from '../local/dynamodb-contention';
 import { DynamoDbLocal } from '../local/dynamodb-local';
-import { SmsSimulator } from '../local/sms-simulator';
 import { lambdaContext } from '../test/support/fake-service';
 import { fictionalNumbers } from '../test/support/fixtures';
 import { httpEvent } from '../test/support/http-events';

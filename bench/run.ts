@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { ensureTable, DynamoDbLocal } from '../local/dynamodb-local';
 import { SmsSimulator } from '../local/sms-simulator';
 import { createFakeService, lambdaContext } from '../test/support/fake-service';
-import { GB_MOBILE, PINPOINT_APPLICATION_ID, usFictional } from '../test/support/fixtures';
+import { PINPOINT_APPLICATION_ID, usFictional } from '../test/support/fixtures';
 import { httpEvent } from '../test/support/http-events';
 import { npmStart } from '../test/support/npm-start';
 import { startRealService } from '../test/support/real-service';

@@ -150,7 +150,7 @@ export class DynamoDbContentionProxy {
     const body = await readAll(request);
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
     const fault = this.faultFor(operation, body);
-    if (fault) return this.applyFault(fault, operation, request, body, response);
+    if (fault) return this.applyFault(fault, operation, body, response);
     if (operation === 'TransactWriteItems') return this.transactWrite(request, body, response);
     if (operation === 'TransactGetItems') return this.transactGet(request, body, response);
     if (SINGLE_WRITES.has(operation)) return this.singleWrite(request, body, response);
@@ -238,7 +238,6 @@ export class DynamoDbContentionProxy {
   private async applyFault(
     fault: Required<TableFault>,
     operation: string,
-    request: IncomingMessage,
     body: Buffer,
     response: ServerResponse,
   ): Promise<void> {
