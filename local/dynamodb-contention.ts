@@ -28,7 +28,8 @@
  *  - `fail-after-commit`: the write is applied, and answered HTTP 500 `InternalServerError` (which DynamoDB
  *    documents as "the request may or may not have succeeded");
  *  - `stall`: the write is held back past the client's timeout and applied only then, after the client gave up;
- *  - `fail-before-commit`: HTTP 500 without applying anything.
+ *  - `fail-before-commit`: HTTP 500 without applying anything;
+ *  - `throttle`: the per-item `ThrottlingException` above, for one request (refused before anything is applied).
  *
  * Everything else is forwarded to DynamoDB Local untouched, and its answers come back byte for byte.
  */
@@ -54,7 +55,7 @@ export interface ContentionStats {
 
 type Json = Record<string, unknown>;
 
-export type TableFaultMode = 'lose-answer' | 'fail-after-commit' | 'stall' | 'fail-before-commit';
+export type TableFaultMode = 'lose-answer' | 'fail-after-commit' | 'stall' | 'fail-before-commit' | 'throttle';
 
 export interface TableFault {
   mode: TableFaultMode;
@@ -209,12 +210,7 @@ export class DynamoDbContentionProxy {
     }
     if (id !== undefined && this.overRate(id)) {
       this.stats.throttled += 1;
-      return sendError(response, 'ThrottlingException', {
-        message: 'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling ' +
-          'your table or index so please try again shortly.',
-        // The model names this member `throttlingReasons` on ThrottlingException (`ThrottlingReasons` elsewhere).
-        throttlingReasons: [{ reason: 'TableWriteKeyRangeThroughputExceeded' }],
-      });
+      return sendThrottled(response);
     }
     if (id !== undefined) this.countWrite(id);
     return this.forward(request, body, response);
@@ -246,6 +242,9 @@ export class DynamoDbContentionProxy {
     switch (fault.mode) {
       case 'fail-before-commit':
         return internalError();
+      case 'throttle':
+        // Refused for load, which DynamoDB does before applying anything: the one fault a client knows changed nothing.
+        return sendThrottled(response);
       case 'fail-after-commit':
         await this.call(operation, JSON.parse(body.toString('utf8')) as Json);
         return internalError();
@@ -387,6 +386,16 @@ function sendError(response: ServerResponse, type: string, fields: Json, status 
     'content-length': Buffer.byteLength(body),
   });
   response.end(body);
+}
+
+/** A single write refused for one item's write rate (a hot partition key). */
+function sendThrottled(response: ServerResponse): void {
+  sendError(response, 'ThrottlingException', {
+    message: 'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling ' +
+      'your table or index so please try again shortly.',
+    // The model names this member `throttlingReasons` on ThrottlingException (`ThrottlingReasons` elsewhere).
+    throttlingReasons: [{ reason: 'TableWriteKeyRangeThroughputExceeded' }],
+  });
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -172,3 +172,34 @@ describe('a revocation whose write loses its answer', () => {
     await expect(verify({ number, 'security-code': '111111' })).resolves.toEqual({ verified: false });
   });
 });
+
+describe('a send whose count is refused for load (known not applied) while another count went through', () => {
+  // The prefix count is throttled on both of its attempts; the caller's count, made beside it, has to be given back.
+  it.each([
+    { refund: 'given back', refundFault: false },
+    { refund: 'lost', refundFault: true },
+  ])('its refund $refund', async ({ refundFault }) => {
+    const number = usFictional(cell++);
+    service.simulator.clearOutbox();
+    const callerCountBefore = await velocityCount('caller-send');
+    proxy.injectFault({ mode: 'throttle', times: 2, operation: 'UpdateItem', keyPrefix: 'velocity#prefix-send#' });
+    if (refundFault) {
+      proxy.injectFault({ mode: 'fail-before-commit', after: 1, operation: 'UpdateItem', keyPrefix: 'velocity#caller-send#' });
+    }
+
+    const answer = await send({ number, 'security-code': '246810' });
+    await proxy.settled();
+
+    expect(proxy.faulted).toHaveLength(refundFault ? 3 : 2);
+    expect(service.simulator.outbox()).toEqual([]);
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(0);
+    if (refundFault) {
+      // The caller's count stays taken, so "nothing changed" would be untrue: the answer says what may have.
+      expect(answer).toEqual({ 'api-error': 30, 'api-error-msg': expect.stringContaining('may count against a rate limit') });
+      await expect(velocityCount('caller-send')).resolves.toBe(callerCountBefore + 1);
+    } else {
+      expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.any(String) });
+      await expect(velocityCount('caller-send')).resolves.toBe(callerCountBefore);
+    }
+  });
+});

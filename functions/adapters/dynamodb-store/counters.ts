@@ -26,7 +26,7 @@
  * `velocity#<kind>#<subject>#<window number>#<shard>`: count, expiresAt.
  */
 import type { VelocityKind, VelocityLimit } from '../../core/ports';
-import { keyOf, n, pick, RETENTION_MARGIN_MS, secondsOf, type Table, type UpdateParams } from './table';
+import { keyOf, n, pick, RETENTION_MARGIN_MS, secondsOf, TableWriteError, type Table, type UpdateParams } from './table';
 
 /** Most writes one shard is asked to take in a second when its whole quota is spent at once: half an item's 1 000. */
 export const SHARD_QUOTA = 500;
@@ -50,16 +50,27 @@ export type CountOutcome = { counted: CountedSlot[] } | { exhausted: VelocityKin
  * Counts one event against every limit, at once. If one is exhausted, gives
  * back what the others counted and names it; if a write fails, gives back what
  * was counted and throws (a TableWriteError `unknown` when the failed count may
- * have been taken).
+ * have been taken, or a count could not be given back).
  */
 export async function countEach(table: Table, limits: readonly VelocityLimit[], now: number): Promise<CountOutcome> {
   const outcomes = await Promise.allSettled(limits.map((limit) => countOne(table, limit, now)));
   const counted = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value ? [outcome.value] : []));
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   const exhausted = limits.find((_, i) => outcomes[i]!.status === 'fulfilled' && outcomes[i]!.value === undefined);
-  if (failure || exhausted) await refundEach(table, counted).catch(() => undefined); // a count left taken is only stricter
-  if (failure) throw failure.reason;
-  return exhausted ? { exhausted: exhausted.kind, counted: [] } : { counted };
+  if (failure) {
+    // The caller answers "nothing changed" for a failure that applied nothing, so a count left taken by a lost refund
+    // makes the failure one that may have changed something.
+    const refunded = await refundEach(table, counted).then(() => true, () => false);
+    if (!refunded && !(failure.reason instanceof TableWriteError && failure.reason.applied === 'unknown')) {
+      throw new TableWriteError('unknown', { cause: failure.reason });
+    }
+    throw failure.reason;
+  }
+  if (exhausted) {
+    await refundEach(table, counted).catch(() => undefined); // a refusal; a count left taken is only stricter
+    return { exhausted: exhausted.kind, counted: [] };
+  }
+  return { counted };
 }
 
 /** Gives back counted events; each refund is right on its own, so one failing does not stop the others. */
