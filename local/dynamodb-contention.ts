@@ -31,6 +31,12 @@
  *  - `fail-before-commit`: HTTP 500 without applying anything;
  *  - `throttle`: the per-item `ThrottlingException` above, for one request (refused before anything is applied).
  *
+ * A second writer between a write and its repeat (`meanwhile`): a fault may start another request of the test's own
+ * as soon as the faulted write has reached the table (or, for `stall` and `fail-before-commit`, as soon as it
+ * arrived), and every later request on the same items waits until that other request is done, unless it carries
+ * CONCURRENT_WRITER_AGENT in its user agent (the other request's own). So the faulted request's repeat, or its
+ * fence, always meets what the other request wrote, as it can in DynamoDB when two requests write one item.
+ *
  * Everything else is forwarded to DynamoDB Local untouched, and its answers come back byte for byte.
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -63,12 +69,19 @@ export interface TableFault {
   operation: string;
   /** Only requests on an item whose partition key starts with this (e.g. 'number#'). */
   keyPrefix?: string;
+  /** Only requests whose body holds this text (a write id's step, such as '/revoke'). */
+  bodyIncludes?: string;
   /** How many matching requests fail (default 1), after `after` matching requests went through (default 0). */
   times?: number;
   after?: number;
   /** How long a lost answer or a stalled write is held (default 3 000 ms, past the functions' 1 s timeout). */
   delayMs?: number;
+  /** Another writer's request, run between the faulted write and anything else on its items (see above). */
+  meanwhile?: () => Promise<unknown>;
 }
+
+/** Marks the requests of a test's second writer (the SDK's `customUserAgent`): they pass holds and faults. */
+export const CONCURRENT_WRITER_AGENT = 'sms-verify-concurrent-writer';
 type Key = Record<string, unknown>;
 
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
@@ -78,7 +91,11 @@ export class DynamoDbContentionProxy {
   readonly stats: ContentionStats = { transactionsCancelled: 0, writesRejected: 0, throttled: 0 };
   /** Requests a fault was applied to, as `<mode> <operation> <key>`. */
   readonly faulted: string[] = [];
-  private faults: Array<Required<TableFault>> = [];
+  private faults: Array<Required<Omit<TableFault, 'meanwhile'>> & Pick<TableFault, 'meanwhile'>> = [];
+  /** Items whose requests wait for another writer's request to finish (see `meanwhile`). */
+  private readonly holds = new Set<{ keys: readonly string[]; done: Promise<unknown> }>();
+  /** What a `meanwhile` request threw, if anything: a test asserts it is empty. */
+  readonly meanwhileErrors: unknown[] = [];
   /** Held answers and stalled writes still pending, so that stop() can wait for them. */
   private readonly pending = new Set<Promise<unknown>>();
   /** Items in a transaction now, by identity (table and key). */
@@ -127,12 +144,13 @@ export class DynamoDbContentionProxy {
 
   /** Makes matching requests fail as a table that loses answers does. */
   injectFault(fault: TableFault): void {
-    this.faults.push({ times: 1, after: 0, delayMs: 3_000, keyPrefix: '', ...fault });
+    this.faults.push({ times: 1, after: 0, delayMs: 3_000, keyPrefix: '', bodyIncludes: '', ...fault });
   }
 
   clearFaults(): void {
     this.faults = [];
     this.faulted.length = 0;
+    this.meanwhileErrors.length = 0;
   }
 
   /** Waits until every held answer and stalled write has gone through. */
@@ -150,7 +168,9 @@ export class DynamoDbContentionProxy {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readAll(request);
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    const fault = this.faultFor(operation, body);
+    const concurrentWriter = `${request.headers['user-agent'] ?? ''} ${request.headers['x-amz-user-agent'] ?? ''}`.includes(CONCURRENT_WRITER_AGENT);
+    if (!concurrentWriter && this.holds.size > 0) await this.waitForHolds(body);
+    const fault = concurrentWriter ? undefined : this.faultFor(operation, body);
     if (fault) return this.applyFault(fault, operation, body, response);
     if (operation === 'TransactWriteItems') return this.transactWrite(request, body, response);
     if (operation === 'TransactGetItems') return this.transactGet(request, body, response);
@@ -216,11 +236,32 @@ export class DynamoDbContentionProxy {
     return this.forward(request, body, response);
   }
 
-  private faultFor(operation: string, body: Buffer): Required<TableFault> | undefined {
+  private async waitForHolds(body: Buffer): Promise<void> {
+    const keys = partitionKeysOf(JSON.parse(body.toString('utf8') || '{}') as Json);
+    for (const hold of [...this.holds]) if (hold.keys.some((key) => keys.includes(key))) await hold.done;
+  }
+
+  /** Runs a fault's `meanwhile` request, holding every other request on the faulted items until it is done. */
+  private startMeanwhile(fault: TableFault, body: Buffer): void {
+    const meanwhile = fault.meanwhile;
+    if (!meanwhile) return;
+    fault.meanwhile = undefined; // once per fault, however many requests it fails
+    const hold = {
+      keys: partitionKeysOf(JSON.parse(body.toString('utf8')) as Json),
+      done: meanwhile().catch((error: unknown) => this.meanwhileErrors.push(error)),
+    };
+    this.holds.add(hold);
+    void this.track(hold.done.finally(() => this.holds.delete(hold)));
+  }
+
+  private faultFor(operation: string, body: Buffer): (typeof this.faults)[number] | undefined {
     const candidates = this.faults.filter((fault) => fault.times > 0 && fault.operation === operation);
     if (candidates.length === 0) return undefined;
     const keys = partitionKeysOf(JSON.parse(body.toString('utf8')) as Json);
-    const fault = candidates.find((candidate) => keys.some((key) => key.startsWith(candidate.keyPrefix)));
+    const text = body.toString('utf8');
+    const fault = candidates.find(
+      (candidate) => keys.some((key) => key.startsWith(candidate.keyPrefix)) && text.includes(candidate.bodyIncludes),
+    );
     if (!fault) return undefined;
     if (fault.after > 0) {
       fault.after -= 1;
@@ -232,30 +273,36 @@ export class DynamoDbContentionProxy {
   }
 
   private async applyFault(
-    fault: Required<TableFault>,
+    fault: (typeof this.faults)[number],
     operation: string,
     body: Buffer,
     response: ServerResponse,
   ): Promise<void> {
     const internalError = () =>
       sendError(response, 'InternalServerError', { message: 'Internal server error' }, 500);
+    const apply = () => this.call(operation, JSON.parse(body.toString('utf8')) as Json);
     switch (fault.mode) {
       case 'fail-before-commit':
+        this.startMeanwhile(fault, body);
         return internalError();
       case 'throttle':
         // Refused for load, which DynamoDB does before applying anything: the one fault a client knows changed nothing.
+        this.startMeanwhile(fault, body);
         return sendThrottled(response);
       case 'fail-after-commit':
-        await this.call(operation, JSON.parse(body.toString('utf8')) as Json);
+        await apply();
+        this.startMeanwhile(fault, body);
         return internalError();
       case 'lose-answer': {
-        await this.call(operation, JSON.parse(body.toString('utf8')) as Json);
+        await apply();
+        this.startMeanwhile(fault, body);
         // The client gives up first; the answer never comes (the connection is dropped when it closes its side).
         return this.track(sleep(fault.delayMs).then(() => response.destroy()));
       }
       case 'stall':
         // Applied late, after the client gave up: its answer goes nowhere.
-        return this.track(sleep(fault.delayMs).then(() => this.call(operation, JSON.parse(body.toString('utf8')) as Json)).then(() => response.destroy()));
+        this.startMeanwhile(fault, body);
+        return this.track(sleep(fault.delayMs).then(apply).then(() => response.destroy()));
     }
   }
 

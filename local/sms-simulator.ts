@@ -18,10 +18,13 @@
  *   ok        accept the message
  *   throttle  the provider's throttling error (SNS Throttled 429, Pinpoint TooManyRequestsException 429,
  *             End User Messaging ThrottlingException)
- *   error     a 5xx (SNS InternalError, Pinpoint InternalServerErrorException, InternalServerException)
+ *   error     a 5xx without taking the message (SNS InternalError, Pinpoint InternalServerErrorException,
+ *             End User Messaging InternalServerException)
+ *   error-after-accept  the same 5xx after taking the message (it reaches the outbox): none of the APIs says
+ *             which of the two a 5xx was, so the service must treat both alike
  *   reject    a permanent failure for this message (SNS InvalidParameter, Pinpoint PERMANENT_FAILURE,
  *             End User Messaging ValidationException)
- *   timeout   the provider takes the message (it reaches the outbox) but never answers: the ambiguous case
+ *   timeout   the provider takes the message (it reaches the outbox) but never answers
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -29,7 +32,7 @@ import type { AddressInfo } from 'node:net';
 import { ROUTE_NAMES, type RouteName } from '../functions/settings';
 import { pinpointSendMessagesViolation, sendTextMessageViolations, snsPublishViolation } from './provider-rules';
 
-export const FAULT_MODES = ['ok', 'throttle', 'error', 'reject', 'timeout'] as const;
+export const FAULT_MODES = ['ok', 'throttle', 'error', 'error-after-accept', 'reject', 'timeout'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 export type Faults = Record<RouteName, FaultMode>;
 
@@ -169,6 +172,9 @@ export class SmsSimulator {
     switch (this.currentFaults.sns) {
       case 'throttle':
         return snsError(response, 429, 'Throttled', 'Rate exceeded');
+      case 'error-after-accept':
+        this.accept({ to, body: message, route: 'sns' });
+        return snsError(response, 500, 'InternalError', 'Internal failure (simulated)', 'Receiver');
       case 'error':
         return snsError(response, 500, 'InternalError', 'Internal failure (simulated)', 'Receiver');
       case 'reject':
@@ -205,6 +211,9 @@ export class SmsSimulator {
     switch (this.currentFaults.pinpoint) {
       case 'throttle':
         return pinpointError(response, 429, 'TooManyRequestsException', 'Too many requests');
+      case 'error-after-accept':
+        for (const [to] of addresses) this.accept({ to, body: text, route: 'pinpoint' });
+        return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
       case 'error':
         return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
       case 'timeout':
@@ -256,6 +265,9 @@ export class SmsSimulator {
     switch (this.currentFaults['sms-voice-v2']) {
       case 'throttle':
         return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
+      case 'error-after-accept':
+        this.accept({ to, body: text, route: 'sms-voice-v2' });
+        return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
       case 'error':
         return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
       case 'reject':

@@ -15,7 +15,7 @@ export function secretsManagerKeyLoader(client: SecretsManagerClient, secretId: 
         return new TextEncoder().encode(secret.SecretString);
       },
       (error: unknown) => {
-        throw new DependencyUnavailableError('The code key is unavailable; try again shortly', { cause: error });
+        throw new DependencyUnavailableError('key-unavailable', { cause: error });
       },
     );
     key.catch(() => {

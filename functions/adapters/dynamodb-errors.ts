@@ -1,10 +1,16 @@
 import { DependencyUnavailableError } from '../core/errors';
 
 /**
- * DynamoDB refusing for load: an item or the table over its throughput (after
- * the SDK's own retries), or an item held by a transaction in progress.
+ * DynamoDB refusing for load: an item or the table over its throughput, or an
+ * item held by a transaction in progress. DynamoDB refuses these before it
+ * applies anything, so they are also the failures a write is known not to have made.
  */
-const BUSY = ['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'ThrottlingException', 'TransactionConflictException'];
+export const LOAD_REFUSALS: readonly string[] = [
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ThrottlingException',
+  'TransactionConflictException',
+];
 
 /**
  * DynamoDB failures that mean "the table cannot serve this right now" become a
@@ -14,13 +20,13 @@ const BUSY = ['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 
  */
 export function asTableFailure(error: unknown): Error {
   if (!(error instanceof Error)) return new Error(String(error));
-  if (BUSY.includes(error.name)) {
-    return new DependencyUnavailableError('The verification store is busy; try again shortly', { cause: error });
+  if (LOAD_REFUSALS.includes(error.name)) {
+    return new DependencyUnavailableError('store-busy', { cause: error });
   }
   const fault = (error as { $fault?: string }).$fault;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const unavailable = fault === 'server' || status === undefined || error.name === 'ResourceNotFoundException';
   return unavailable
-    ? new DependencyUnavailableError('The verification store is unavailable; try again shortly', { cause: error })
+    ? new DependencyUnavailableError('store-unavailable', { cause: error })
     : error;
 }

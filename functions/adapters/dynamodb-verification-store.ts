@@ -15,18 +15,20 @@
  *
  * Answers never lie about what changed. A write whose answer is lost (a
  * timeout, a reset connection, a 5xx) may have been applied, so it is settled
- * before the request is answered: the number's writes carry their request's
- * id and are repeated or fenced until their outcome is known (sends.ts,
- * checks.ts). The request then answers what happened: 503/5 only when nothing
- * changed, and 503/30 (OutcomeUnknownError), saying what may have changed,
- * when the table stayed unreachable.
+ * before the request is answered: the number's writes carry write ids that no
+ * other request's write erases, and are repeated or fenced until their outcome
+ * is known (guards.ts). An outcome that stays unknown travels with the request
+ * (a count that may stand twice, a refund that did not go through), so the
+ * answer is 503/5 only when nothing changed, and otherwise 503/30
+ * (OutcomeUnknownError), saying what may have changed.
  *
  * Each concern has its module under `dynamodb-store/`: sends (the number's item
- * and its undoing), checks, counters (sharded velocity limits) and idempotency.
+ * and its undoing), checks, counters (sharded velocity limits), idempotency,
+ * and guards (write ids).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DependencyUnavailableError, OutcomeUnknownError } from '../core/errors';
+import { DependencyUnavailableError, OutcomeUnknownError, type UnknownOutcome } from '../core/errors';
 import type {
   CheckCodeInput,
   CheckCodeResult,
@@ -45,19 +47,15 @@ import { Table, TableWriteError } from './dynamodb-store/table';
 
 export { numberKey } from './dynamodb-store/table';
 
-/** What a 503 may leave behind, in the words its answer uses. */
-const MAY_HAVE = {
-  sendCounted:
-    'The verification store did not confirm this send: no SMS was sent and no code recorded, but the request may count against a rate limit; it is safe to try again',
-  sendRecorded:
-    "The verification store did not confirm this send: no SMS was sent, but the request may count against this number's limit; it is safe to try again",
-  checkCounted:
-    "The verification store did not confirm this check: the code was not checked, but the request may count against the caller's check limit; it is safe to try again",
-  checkUsed:
-    'The verification store did not confirm this check: the code may have been used. Try again; if the code is then refused, send a new one',
-} as const;
-const UNAVAILABLE = 'The verification store is unavailable; try again shortly';
-const CONTENDED = 'Too many concurrent requests for this number; try again shortly';
+/** A request's own id for its writes: 128 random bits, short, so the write-id sets stay small. */
+const newWriteId = (): string => randomBytes(16).toString('base64url');
+
+/** What this request took before its code was recorded, and whether a count of it may stand twice. */
+interface Taken {
+  counted: readonly CountedSlot[];
+  mayBeDoubled: boolean;
+  claim?: { claim: IdempotencyClaim; claimId: string; now: number; known: boolean };
+}
 
 export class DynamoDbVerificationStore implements VerificationStore {
   private readonly table: Table;
@@ -67,36 +65,35 @@ export class DynamoDbVerificationStore implements VerificationStore {
   }
 
   async recordCode(input: RecordCodeInput): Promise<RecordCodeResult> {
-    const sendId = randomUUID();
+    const sendId = newWriteId();
     const claim = input.idempotency;
     const [claimed, counts] = await Promise.allSettled([
       claim ? idempotency.claim(this.table, claim, sendId, input.now) : Promise.resolve(undefined),
       countEach(this.table, input.velocity, input.now),
     ]);
-    const counted = counts.status === 'fulfilled' ? counts.value.counted : [];
     const heldByOther = claimed.status === 'fulfilled' ? claimed.value : undefined;
-    const ownClaim = !claim
-      ? undefined
-      : claimed.status === 'rejected'
-        ? { claim, sendId, known: false } // its answer was lost: it may stand, or still arrive
-        : heldByOther === undefined
-          ? { claim, sendId, known: true }
-          : undefined;
-    /** Gives back what this send took before its code was recorded; false when something may stay taken. */
-    const undo = () => this.undo(counted, ownClaim);
+    const taken: Taken = {
+      counted: counts.status === 'fulfilled' ? counts.value.counted : [],
+      mayBeDoubled: counts.status === 'fulfilled' && counts.value.mayBeDoubled,
+      claim:
+        !claim || heldByOther !== undefined
+          ? undefined
+          : // A claim whose answer was lost may stand, or still arrive: it is fenced rather than released.
+            { claim, claimId: sendId, now: input.now, known: claimed.status === 'fulfilled' },
+    };
 
     if (claimed.status === 'rejected' || counts.status === 'rejected') {
-      const clean = await undo();
+      const clean = await this.undo(taken);
       const countLost = counts.status === 'rejected' && isUnknown(counts.reason);
-      if (countLost || !clean) throw new OutcomeUnknownError(MAY_HAVE.sendCounted);
+      if (countLost || !clean) throw new OutcomeUnknownError('send-counted');
       throw notApplied(counts.status === 'rejected' ? counts.reason : (claimed as PromiseRejectedResult).reason);
     }
     if (heldByOther) {
-      await undo();
+      await this.undo(taken);
       return { outcome: 'duplicate', record: heldByOther };
     }
     if ('exhausted' in counts.value) {
-      await undo();
+      await this.undo(taken);
       return { outcome: 'limit-reached', limit: counts.value.exhausted };
     }
 
@@ -104,59 +101,71 @@ export class DynamoDbVerificationStore implements VerificationStore {
     try {
       written = await recordOnNumber(this.table, input, sendId);
     } catch (error) {
-      const clean = await undo();
-      if (isUnknown(error)) throw new OutcomeUnknownError(MAY_HAVE.sendRecorded);
-      throw clean ? notApplied(error) : new OutcomeUnknownError(MAY_HAVE.sendCounted);
+      const clean = await this.undo(taken);
+      if (isUnknown(error)) throw new OutcomeUnknownError('send-recorded');
+      throw clean ? notApplied(error) : new OutcomeUnknownError('send-counted');
     }
     if (written.outcome !== 'recorded') {
-      const clean = await undo();
+      const clean = await this.undo(taken);
       if (written.outcome === 'limit-reached') return { outcome: 'limit-reached', limit: 'number' };
-      if (!clean) throw new OutcomeUnknownError(MAY_HAVE.sendCounted);
-      throw new DependencyUnavailableError(written.outcome === 'contended' ? CONTENDED : UNAVAILABLE);
+      if (!clean) throw new OutcomeUnknownError('send-counted');
+      throw new DependencyUnavailableError(written.outcome === 'contended' ? 'number-contended' : 'store-unavailable');
     }
     return {
       outcome: 'recorded',
       routeStreak: written.routeStreak,
-      record: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, sendId, counted, idempotencyKey: claim?.key },
+      record: {
+        e164: input.e164,
+        codeDigest: input.codeDigest,
+        sentAt: input.now,
+        sendId,
+        counted: taken.counted,
+        countsMayBeDoubled: taken.mayBeDoubled,
+        idempotencyKey: claim?.key,
+      },
     };
   }
 
   async revokeCode(send: SendRecord): Promise<void> {
     // Independent undoings: each is right on its own, and a revocation must not stop halfway over one of them.
     const [number, counts] = await Promise.allSettled([revokeOnNumber(this.table, send), refundEach(this.table, send.counted)]);
-    if (number.status === 'rejected') throw number.reason;
-    if (counts.status === 'rejected') throw counts.reason;
-    if (number.value === 'contended') throw new DependencyUnavailableError(CONTENDED);
+    const undone = number.status === 'fulfilled' && number.value === 'revoked' && counts.status === 'fulfilled' && !send.countsMayBeDoubled;
+    if (!undone) {
+      const cause = number.status === 'rejected' ? number.reason : counts.status === 'rejected' ? counts.reason : undefined;
+      throw new OutcomeUnknownError('send-not-undone', { cause });
+    }
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
     // The caller's counts come first: a caller over its limit gets no guess evaluated at all.
-    let counted: CountedSlot[];
+    let taken: Taken;
     try {
       const counts = await countEach(this.table, input.velocity, input.now);
       if ('exhausted' in counts) return { outcome: 'limit-reached', limit: counts.exhausted };
-      counted = counts.counted;
+      taken = counts;
     } catch (error) {
-      throw isUnknown(error) ? new OutcomeUnknownError(MAY_HAVE.checkCounted) : notApplied(error);
+      throw isUnknown(error) ? new OutcomeUnknownError('check-counted') : notApplied(error);
     }
+    const refusedUnchecked = async (error: unknown): Promise<never> => {
+      // Nothing was evaluated: the caller's count is given back, so that a 503/5 is true.
+      if (!(await this.undo(taken))) throw new OutcomeUnknownError('check-counted');
+      throw error;
+    };
 
     let checked: NumberCheck;
     try {
-      checked = await checkOnNumber(this.table, input, randomUUID());
+      checked = await checkOnNumber(this.table, input, newWriteId());
     } catch (error) {
-      if (isUnknown(error)) throw new OutcomeUnknownError(MAY_HAVE.checkUsed);
-      const clean = await this.undo(counted);
-      throw clean ? notApplied(error) : new OutcomeUnknownError(MAY_HAVE.checkCounted);
+      if (isUnknown(error)) throw new OutcomeUnknownError('check-used');
+      return refusedUnchecked(notApplied(error));
     }
     if (checked.outcome === 'not-checked' || checked.outcome === 'contended') {
-      // Nothing was evaluated: the caller's count is given back, so that the 503 is true.
-      if (!(await this.undo(counted))) throw new OutcomeUnknownError(MAY_HAVE.checkCounted);
-      throw new DependencyUnavailableError(checked.outcome === 'contended' ? CONTENDED : UNAVAILABLE);
+      return refusedUnchecked(new DependencyUnavailableError(checked.outcome === 'contended' ? 'number-contended' : 'store-unavailable'));
     }
     if (checked.outcome === 'verified') {
       // Limits of failed checks only (limit-by) counted this check in advance; it did not fail. A refund that does not
       // go through leaves the limit one stricter, which is safe.
-      const given = input.velocity.flatMap((limit, i) => (limit.failuresOnly && counted[i] ? [counted[i]] : []));
+      const given = input.velocity.flatMap((limit, i) => (limit.failuresOnly && taken.counted[i] ? [taken.counted[i]] : []));
       if (given.length > 0) await refundEach(this.table, given).catch(() => undefined);
     }
     return checked;
@@ -176,16 +185,19 @@ export class DynamoDbVerificationStore implements VerificationStore {
     return idempotency.read(this.table, key, now);
   }
 
-  /** Gives back counts and a claim; true when all of it surely is given back. */
-  private async undo(
-    counted: readonly CountedSlot[],
-    own?: { claim: IdempotencyClaim; sendId: string; known: boolean },
-  ): Promise<boolean> {
+  /**
+   * Gives back counts and a claim. True only when all of it surely is given back: not when a refund or the claim's
+   * release failed, nor when a count may stand twice (one refund then leaves one behind).
+   */
+  private async undo({ counted, mayBeDoubled, claim }: Taken): Promise<boolean> {
     const outcomes = await Promise.allSettled([
       refundEach(this.table, counted),
-      own && (own.known ? idempotency.release(this.table, own.claim.key, own.sendId) : idempotency.retire(this.table, own.claim, own.sendId)),
+      claim &&
+        (claim.known
+          ? idempotency.release(this.table, claim.claim.key, claim.claimId)
+          : idempotency.retire(this.table, claim.claim, claim.claimId, claim.now)),
     ]);
-    return outcomes.every((outcome) => outcome.status === 'fulfilled');
+    return !mayBeDoubled && outcomes.every((outcome) => outcome.status === 'fulfilled');
   }
 }
 
@@ -198,3 +210,5 @@ function isUnknown(error: unknown): boolean {
 function notApplied(error: unknown): unknown {
   return error instanceof TableWriteError ? error.cause : error;
 }
+
+export type { UnknownOutcome };

@@ -10,13 +10,17 @@ export interface PinpointRouteOptions {
 
 /**
  * Pinpoint answers 200 for a request it accepted and reports each address's
- * fate in `Result`; anything but SUCCESSFUL is a failure of this route.
+ * fate in `Result`; anything but SUCCESSFUL is a failure of this route. Its API
+ * reference (apps-application-id-messages, MessageResult.DeliveryStatus) says
+ * THROTTLED, PERMANENT_FAILURE, OPT_OUT and DUPLICATE were not sent;
+ * TEMPORARY_FAILURE ("an internal issue"), UNKNOWN_FAILURE and TIMEOUT do not
+ * say, so they count as possibly sent.
  */
 const DELIVERY_FAILURES: Record<string, SmsFailureKind> = {
   THROTTLED: 'throttled',
-  TEMPORARY_FAILURE: 'unavailable',
-  UNKNOWN_FAILURE: 'unavailable',
-  TIMEOUT: 'timeout',
+  TEMPORARY_FAILURE: 'unconfirmed',
+  UNKNOWN_FAILURE: 'unconfirmed',
+  TIMEOUT: 'unconfirmed',
   PERMANENT_FAILURE: 'rejected',
   OPT_OUT: 'rejected',
   DUPLICATE: 'rejected',
@@ -48,7 +52,7 @@ export function createPinpointRoute(client: PinpointClient, options: PinpointRou
       }
       const status = result?.DeliveryStatus ?? 'UNKNOWN_FAILURE';
       if (status !== 'SUCCESSFUL') {
-        throw new SmsRouteError('pinpoint', DELIVERY_FAILURES[status] ?? 'unavailable', `pinpoint: ${status}`);
+        throw new SmsRouteError('pinpoint', DELIVERY_FAILURES[status] ?? 'unconfirmed', `pinpoint: ${status}`);
       }
       return { route: 'pinpoint', messageId: result?.MessageId ?? '' };
     },

@@ -2,9 +2,20 @@ import { SmsRouteError, type SmsFailureKind } from '../core/ports';
 import type { RouteName } from '../settings';
 
 /**
- * Sorts an SDK error from an SMS provider into what routing needs to know:
- * throttled, unavailable (5xx or network), timed out, or rejected for good.
- * Any of them makes the send move on to the next route.
+ * Sorts an SDK error from an SMS provider by what matters once it fails:
+ * could the message have left? None of the send APIs takes an idempotency
+ * token, and none says whether a failed request sent anything, so:
+ *
+ *  - `unconfirmed`: a 5xx (SNS InternalError, End User Messaging InternalServerException, Pinpoint
+ *    InternalServerErrorException: "the request may have succeeded" is all any of them documents), a timeout, a
+ *    connection reset after the request went out, an answer that could not be read, any error that is not one of
+ *    the API's, or a refusal after more than one attempt (an earlier attempt may have sent it). The provider may
+ *    have the message: the code must stay valid.
+ *  - `throttled`, `rejected`: the API refused this request before taking the message (a 4xx it documents: throttling,
+ *    validation, opt-out, spend limit, a missing resource, access denied), on its only attempt.
+ *  - `unreachable`: no connection was ever made (refused, or the host not found), so nothing was sent.
+ *
+ * docs/API.md ("When a provider fails") has the table of each API's errors and what this service does with them.
  */
 export function smsRouteFailure(route: RouteName, error: unknown): SmsRouteError {
   const kind = failureKind(error);
@@ -12,18 +23,26 @@ export function smsRouteFailure(route: RouteName, error: unknown): SmsRouteError
   return new SmsRouteError(route, kind, `${route}: ${kind} (${detail})`, { cause: error });
 }
 
+/**
+ * Node's codes for a connection that was never made: nothing reached the provider. Read from the message too: where
+ * the SDK cannot tell an error for one (another realm's), it wraps it and keeps only the message.
+ */
+const NEVER_CONNECTED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/;
+
 function failureKind(error: unknown): SmsFailureKind {
-  if (!(error instanceof Error)) return 'unavailable';
-  const { $fault, $metadata, $retryable } = error as {
+  if (!(error instanceof Error)) return 'unconfirmed';
+  const { $fault, $metadata, $retryable, code } = error as {
     $fault?: 'client' | 'server';
-    $metadata?: { httpStatusCode?: number };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
     $retryable?: { throttling?: boolean };
+    code?: string;
   };
   const status = $metadata?.httpStatusCode;
+  if (status === undefined) return NEVER_CONNECTED.test(`${code ?? ''} ${error.message}`) ? 'unreachable' : 'unconfirmed';
+  // The clients make one attempt (client-options.ts); should one ever make more, an earlier one may have sent it.
+  if (($metadata?.attempts ?? 1) > 1) return 'unconfirmed';
+  if ($fault === 'server' || status >= 500) return 'unconfirmed';
   if ($retryable?.throttling || status === 429 || /Throttl|TooManyRequests/.test(error.name)) return 'throttled';
-  if (error.name === 'TimeoutError' || /timeout/i.test(error.name) || (error as { code?: string }).code === 'ETIMEDOUT') {
-    return 'timeout';
-  }
-  if ($fault === 'server' || status === undefined || status >= 500) return 'unavailable';
-  return 'rejected';
+  if (status >= 400) return 'rejected';
+  return 'unconfirmed';
 }

@@ -112,6 +112,15 @@ export class IdempotentRequestInProgressError extends ApiError {
   readonly httpStatus = 409;
 }
 
+/** Why a dependency could not serve a request, in the words its 503/5 uses. */
+export const UNAVAILABLE_MESSAGES = {
+  'store-busy': 'The verification store is busy; try again shortly',
+  'store-unavailable': 'The verification store is unavailable; try again shortly',
+  'number-contended': 'Too many concurrent requests for this number; try again shortly',
+  'key-unavailable': 'The code key is unavailable; try again shortly',
+} as const;
+export type UnavailableReason = keyof typeof UNAVAILABLE_MESSAGES;
+
 /**
  * 503/5: a dependency (the table, the secret store) is unavailable or refused
  * for load. Given only when the request changed nothing: it may be retried blindly.
@@ -119,7 +128,30 @@ export class IdempotentRequestInProgressError extends ApiError {
 export class DependencyUnavailableError extends ApiError {
   readonly apiError = 5;
   readonly httpStatus = 503;
+
+  constructor(
+    readonly reason: UnavailableReason,
+    options?: ErrorOptions,
+  ) {
+    super(UNAVAILABLE_MESSAGES[reason], options);
+  }
 }
+
+/** What a 503/30 says may have changed, in its own words; nothing else did. */
+export const OUTCOME_UNKNOWN_MESSAGES = {
+  'send-counted':
+    'The verification store did not confirm this send: no SMS was sent and no code recorded, but the request may count against a rate limit; it is safe to try again',
+  'send-recorded':
+    "The verification store did not confirm this send: no SMS was sent, but the request may count against this number's limit; it is safe to try again",
+  'send-not-undone':
+    "No route delivered the SMS, and the verification store did not confirm that the send was undone: the request may count against this number's limit and the rate limits, and the code it was to replace may no longer be accepted; it is safe to try again",
+  'check-counted':
+    "The verification store did not confirm this check: the code was not checked, but the request may count against the caller's check limit; it is safe to try again",
+  'check-used':
+    'The verification store did not confirm this check: the code may have been used. Try again; if the code is then refused, send a new one',
+  'timed-out': 'The request did not finish in time and may have taken effect: a code may have been sent or used',
+} as const;
+export type UnknownOutcome = keyof typeof OUTCOME_UNKNOWN_MESSAGES;
 
 /**
  * 503/30: the table did not confirm a write and the service could not find out
@@ -130,6 +162,13 @@ export class DependencyUnavailableError extends ApiError {
 export class OutcomeUnknownError extends ApiError {
   readonly apiError = 30;
   readonly httpStatus = 503;
+
+  constructor(
+    readonly mayHave: UnknownOutcome,
+    options?: ErrorOptions,
+  ) {
+    super(OUTCOME_UNKNOWN_MESSAGES[mayHave], options);
+  }
 }
 
 /** 500/51: the answer to every failure that is not an {@link ApiError}. */

@@ -43,10 +43,8 @@ export interface IdempotencyClaim {
   key: string;
   /** A digest of the request, so that a different request under the same key is refused. */
   requestDigest: string;
-  /** Until when a repeat gets the first answer. */
+  /** Until when a repeat gets the first answer. (The store decides when a claim in progress belongs to a request that died.) */
   until: number;
-  /** If the first request has not finished by then (its function died), a repeat may run again. */
-  inProgressUntil: number;
 }
 
 export type IdempotencyRecord =
@@ -82,8 +80,8 @@ export interface RecordCodeInput {
   limitWindowMs: number;
   /** A send within this long of the previous one to the same number continues a streak (and changes route). */
   routeSwitchWindowMs: number;
-  /** The store may forget the number's record after this time (TTL). */
-  retainUntil: number;
+  /** How long a lock lasts: the store keeps the number's record until a lock its code may cause has run out. */
+  lockMs: number;
   /** Counted with the code: if any is exhausted, nothing is recorded and nothing stays counted. */
   velocity: VelocityLimit[];
   /** Claimed with the code, when the request carries an idempotency key; given up if the send is refused. */
@@ -112,6 +110,8 @@ export interface SendRecord {
   readonly sendId: string;
   /** Where the send was counted against the velocity limits, in the store's own notation. */
   readonly counted: readonly string[];
+  /** A count was repeated after its answer was lost and may stand twice: giving one back cannot undo it all. */
+  readonly countsMayBeDoubled?: boolean;
   /** The idempotency key this send claimed, if any. */
   readonly idempotencyKey?: string;
 }
@@ -138,6 +138,8 @@ export type CheckCodeResult =
 /**
  * Keeps codes (as digests), failed-check counters and send windows.
  * Every rule is enforced atomically by the store, so concurrent requests cannot break it.
+ * A failure that changed nothing is a DependencyUnavailableError (503/5); one that may have changed something is an
+ * OutcomeUnknownError (503/30) that says what.
  */
 export interface VerificationStore {
   /**
@@ -152,6 +154,7 @@ export interface VerificationStore {
    * Undoes {@link recordCode} for a send that no route delivered: its code stops
    * being valid, the code it replaced is valid again (with its own expiry, if
    * not expired), and every count is given back.
+   * @throws OutcomeUnknownError (`send-not-undone`) when that cannot be confirmed.
    */
   revokeCode(send: SendRecord): Promise<void>;
   /**
@@ -185,7 +188,15 @@ export interface SmsRoute {
   send(message: SmsMessage): Promise<SmsReceipt>;
 }
 
-export type SmsFailureKind = 'throttled' | 'unavailable' | 'rejected' | 'timeout';
+/**
+ * How a route failed. `unconfirmed`: the provider may have taken the message (a timeout, a 5xx, a reset connection),
+ * so its code must stay valid. The others surely sent nothing: `throttled` and `rejected` (the API refused the
+ * request), `unreachable` (no connection was made).
+ */
+export type SmsFailureKind = 'throttled' | 'rejected' | 'unreachable' | 'unconfirmed';
+
+/** Whether a route that failed this way may still have sent the message. */
+export const mayHaveSent = (kind: SmsFailureKind): boolean => kind === 'unconfirmed';
 
 export class SmsRouteError extends Error {
   constructor(

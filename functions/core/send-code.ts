@@ -24,7 +24,7 @@ import type {
   VelocityLimit,
   VerificationStore,
 } from './ports';
-import { SmsRouteError } from './ports';
+import { mayHaveSent, SmsRouteError } from './ports';
 import { routeOrder } from './routing';
 import { generateCode } from './security-code';
 import type { DeploymentSettings } from '../settings';
@@ -40,7 +40,7 @@ export type SendOutcome =
   /** `route` is absent for a test number, which is never texted. */
   | { sent: true; numberValid: true; securityCode: string; route?: SmsReceipt['route'] }
   | { sent: false; numberValid: boolean; securityCode: ''; reason: Exclude<SendFailureReason, 'delivery-unconfirmed'> }
-  /** A route timed out and none confirmed: the SMS may have arrived, so its code stays valid. */
+  /** No route confirmed, and at least one may have taken the message (a timeout, a 5xx): its code stays valid. */
   | { sent: false; numberValid: true; securityCode: string; reason: 'delivery-unconfirmed' };
 
 /** Who asks, and under which idempotency key if any. */
@@ -107,25 +107,25 @@ export interface SendDependencies {
 }
 
 const DAY_MS = 86_400_000;
-/** Records outlive every window they serve by this much, so TTL deletion (which lags) never cuts one short. */
-const RETENTION_MARGIN_MS = 3_600_000;
 /** A repeat within this long of an idempotent request gets its first answer. */
 export const IDEMPOTENCY_WINDOW_MS = 10 * 60_000;
-/** Longer than the function's timeout: a claim older than this belongs to a request that died. */
-const IN_PROGRESS_MS = 30_000;
-/** A concurrent repeat waits this long (polls × interval) for the first request's answer. */
-const DUPLICATE_POLLS = 60;
-const DUPLICATE_POLL_INTERVAL_MS = 100;
+/**
+ * A concurrent repeat waits for the first request's answer, reading the claim after each of these pauses (1.55 s in
+ * all): a typical send answers within a few hundred milliseconds, so most repeats get the first answer; one that
+ * still runs after that may take up to the function's timeout, and its repeat is told to retry (409/6) rather than
+ * held, so that it ties up neither a connection nor a stream of reads.
+ */
+export const DUPLICATE_WAITS_MS = [50, 100, 200, 400, 800] as const;
 
 /**
  * Sends a one-time code to a number on behalf of a caller.
  *
  * Destinations outside the deployment's policy (country, number type) are
- * refused before anything is stored or counted. The code's digest is then
- * recorded, and the send counted against the number's limit and every velocity
- * limit, in one atomic write before any SMS leaves, so every text that is
- * delivered carries a code that can be verified. If no route accepts the
- * message, the record is revoked: the code is not left valid and no count is used.
+ * refused before anything is stored or counted. The send is then counted
+ * against every velocity limit and the number's limit, and the code's digest
+ * recorded, before any SMS leaves, so every text that is delivered carries a
+ * code that can be verified. If no route took the message and none may have,
+ * the record is revoked: the code is not left valid and no count is used.
  *
  * @throws NumberLimitReachedError when the number has had `limit` codes within `limit-ttl` days.
  * @throws VelocityLimitError when the caller, the destination prefix or the deployment is over its limit.
@@ -209,7 +209,7 @@ interface RecordedSend {
   record: SendRecord;
 }
 
-/** Tries the routes in order; revokes the code when no route took the message for sure. */
+/** Tries the routes in order, with one code; revokes it only when every route surely sent nothing. */
 async function deliver(send: RecordedSend, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
   const { logger, metrics } = deps;
   const { masked, code } = send;
@@ -217,7 +217,7 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
   const shownCode = shownCodeFor(request, code, deps.policy);
   const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
   const order = routeOrder(deps.routes, send.routeStreak);
-  let timedOut = false;
+  let maybeSent = false;
   for (const route of order) {
     try {
       const receipt = await route.send({ to: e164, body });
@@ -230,26 +230,24 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
       return { sent: true, numberValid: true, securityCode: shownCode, route: receipt.route };
     } catch (error) {
       if (!(error instanceof SmsRouteError)) throw error;
-      timedOut ||= error.kind === 'timeout';
+      maybeSent ||= mayHaveSent(error.kind);
       logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind });
       metrics.count('RouteFailures', { Route: route.name, Failure: error.kind });
     }
   }
 
-  if (timedOut) {
-    // A provider that timed out may have taken the message: revoking would strand a code someone may read.
+  if (maybeSent) {
+    // A provider that timed out or failed with a 5xx may have taken the message: revoking would strand a code
+    // someone may read. Only when every route surely sent nothing is the code revoked.
     logger.error('Delivery unconfirmed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
     metrics.count('DeliveryUnconfirmed');
     return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
   }
-  try {
-    await deps.store.revokeCode(send.record);
-  } catch (error) {
-    // The table failed after the SDK's retries: the code stays recorded, but no SMS carried it, so no one knows it.
-    logger.error('Could not revoke an undelivered code', { number: masked, error: (error as Error).name });
-  }
   logger.error('Delivery failed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
   metrics.count('DeliveryFailed');
+  // If the revocation is not confirmed, the store says so (503/30): "delivery-failed" would promise the counts back
+  // and the earlier code valid again. The code itself stays unknown to anyone either way: no SMS carried it.
+  await deps.store.revokeCode(send.record);
   return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
 }
 
@@ -290,7 +288,7 @@ function recordInput(
     limit: request.limit,
     limitWindowMs,
     routeSwitchWindowMs: policy.routeSwitchWindowMs,
-    retainUntil: now + Math.max(limitWindowMs, policy.codeTtlMs + policy.lockMs) + RETENTION_MARGIN_MS,
+    lockMs: policy.lockMs,
   };
 }
 
@@ -312,7 +310,6 @@ async function claimFor(
     key: await digester.text('idempotency-key', `${caller}\n${idempotencyKey}`),
     requestDigest: await digester.text('idempotent-request', canonical),
     until: now + IDEMPOTENCY_WINDOW_MS,
-    inProgressUntil: now + IN_PROGRESS_MS,
   };
 }
 
@@ -323,9 +320,9 @@ async function answerOfFirstRequest(
   deps: SendDependencies,
 ): Promise<SendOutcome> {
   let current: IdempotencyRecord | undefined = record;
-  for (let poll = 0; current?.status === 'in-progress' && poll < DUPLICATE_POLLS; poll++) {
-    if (current.requestDigest !== claim.requestDigest) break;
-    await sleep(DUPLICATE_POLL_INTERVAL_MS);
+  for (const wait of DUPLICATE_WAITS_MS) {
+    if (current?.status !== 'in-progress' || current.requestDigest !== claim.requestDigest) break;
+    await sleep(wait);
     current = await deps.store.readIdempotency(claim.key, deps.clock.now());
   }
   if (current && current.requestDigest !== claim.requestDigest) {

@@ -37,10 +37,7 @@ function asApiError(error: unknown): ApiError | undefined {
   // middy ends a handler that is about to run out of time with a TimeoutError: a dependency was too slow, and the
   // request may have got anywhere (a code recorded, an SMS sent), so this is no "nothing changed".
   if (error instanceof Error && error.name === 'TimeoutError') {
-    return new OutcomeUnknownError(
-      'The request did not finish in time and may have taken effect: a code may have been sent or used',
-      { cause: error },
-    );
+    return new OutcomeUnknownError('timed-out', { cause: error });
   }
   return undefined;
 }

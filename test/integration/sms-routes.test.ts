@@ -67,10 +67,11 @@ describe('SNS route', () => {
   });
 
   it.each([
-    ['throttle', 'throttled', 'ThrottledException'],
-    ['error', 'unavailable', 'InternalErrorException'],
-    ['reject', 'rejected', 'InvalidParameterException'],
-  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, sdkError) => {
+    ['throttle', 'throttled', 'ThrottledException', 0],
+    ['error', 'unconfirmed', 'InternalErrorException', 0],
+    ['error-after-accept', 'unconfirmed', 'InternalErrorException', 1],
+    ['reject', 'rejected', 'InvalidParameterException', 0],
+  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, sdkError, taken) => {
     simulator.setFaults({ sns: fault });
 
     const failure = await sns!.send(message).catch((error: unknown) => error);
@@ -78,7 +79,7 @@ describe('SNS route', () => {
     expect(failure).toBeInstanceOf(SmsRouteError);
     expect(failure).toMatchObject({ route: 'sns', kind, cause: expect.objectContaining({ name: sdkError }) });
     expect(simulator.requests('sns')).toHaveLength(1); // no retry: the next route is the retry
-    expect(simulator.outbox()).toEqual([]);
+    expect(simulator.outbox()).toHaveLength(taken);
   });
 });
 
@@ -102,14 +103,15 @@ describe('Pinpoint route', () => {
   });
 
   it.each([
-    ['throttle', 'throttled'],
-    ['error', 'unavailable'],
-    ['reject', 'rejected'],
-  ] as const)('reports a provider %s as a %s route failure', async (fault, kind) => {
+    ['throttle', 'throttled', 0],
+    ['error', 'unconfirmed', 0],
+    ['error-after-accept', 'unconfirmed', 1],
+    ['reject', 'rejected', 0],
+  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, taken) => {
     simulator.setFaults({ pinpoint: fault });
 
     await expect(pinpoint.send(message)).rejects.toMatchObject({ name: 'SmsRouteError', route: 'pinpoint', kind });
-    expect(simulator.outbox()).toEqual([]);
+    expect(simulator.outbox()).toHaveLength(taken);
   });
 });
 
@@ -147,24 +149,41 @@ describe('End User Messaging SMS route (sms-voice-v2)', () => {
   });
 
   it.each([
-    ['throttle', 'throttled', 'ThrottlingException'],
-    ['error', 'unavailable', 'InternalServerException'],
-    ['reject', 'rejected', 'ValidationException'],
-  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, sdkError) => {
+    ['throttle', 'throttled', 'ThrottlingException', 0],
+    ['error', 'unconfirmed', 'InternalServerException', 0],
+    ['error-after-accept', 'unconfirmed', 'InternalServerException', 1],
+    ['reject', 'rejected', 'ValidationException', 0],
+  ] as const)('reports a provider %s as a %s route failure', async (fault, kind, sdkError, taken) => {
     simulator.setFaults({ 'sms-voice-v2': fault });
 
     await expect(eum.send(message)).rejects.toMatchObject({ route: 'sms-voice-v2', kind, cause: expect.objectContaining({ name: sdkError }) });
     expect(simulator.requests('sms-voice-v2')).toHaveLength(1);
+    expect(simulator.outbox()).toHaveLength(taken);
   });
 });
 
 describe('a provider that never answers', () => {
-  it('is a timeout after the request timeout, though the provider took the message', async () => {
+  it('is unconfirmed after the request timeout: the provider took the message', async () => {
     simulator.setFaults({ sns: 'timeout' });
     const [sns] = createSmsRoutes(resolveSettings({}));
 
-    await expect(sns!.send(message)).rejects.toMatchObject({ route: 'sns', kind: 'timeout' });
+    await expect(sns!.send(message)).rejects.toMatchObject({ route: 'sns', kind: 'unconfirmed', cause: expect.objectContaining({ name: 'TimeoutError' }) });
     expect(simulator.outbox()).toHaveLength(1);
+  });
+});
+
+describe('a provider nobody can reach', () => {
+  it('is unreachable when the connection is refused: nothing was sent', async () => {
+    const closed = await SmsSimulator.start();
+    const url = closed.url;
+    await closed.stop();
+    process.env.AWS_ENDPOINT_URL_SNS = url;
+    try {
+      const [sns] = createSmsRoutes(resolveSettings({}));
+      await expect(sns!.send(message)).rejects.toMatchObject({ route: 'sns', kind: 'unreachable' });
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
+    }
   });
 });
 

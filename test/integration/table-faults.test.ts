@@ -203,3 +203,148 @@ describe('a send whose count is refused for load (known not applied) while anoth
     }
   });
 });
+
+/**
+ * The concurrent writer dimension: a second request (another container, `service.concurrent`) writes the same
+ * number between the first attempt of a write and its repeat or fence; the stand-in holds the first request's later
+ * writes until the second is done (`meanwhile`). Whatever the second wrote, the first request's answer must be true:
+ * its own writes are recognised by their write ids, which no other request's write erases.
+ */
+describe('a write that loses its answer while another request writes the same number', () => {
+  const concurrentSend = (parameters: object) => service.concurrent.send(parameters, lambdaContext()) as Promise<Body>;
+  const concurrentVerify = (parameters: object) => service.concurrent.verify(parameters, lambdaContext()) as Promise<Body>;
+  const outboxCodes = () => service.simulator.outbox().map((message) => /\b(\d{6})\b/.exec(message.body)?.[1]);
+  afterEach(() => expect(proxy.meanwhileErrors).toEqual([]));
+
+  it.each(TIMES)('a check of the right code, answer lost ×%i, while a resend replaces the code: verified, and used once', async (times) => {
+    const number = usFictional(cell++);
+    await expect(send({ number, 'security-code': '135790' })).resolves.toMatchObject({ sent: true });
+    let resend: Body | undefined;
+    proxy.injectFault({
+      mode: 'lose-answer',
+      times,
+      operation: 'UpdateItem',
+      keyPrefix: 'number#',
+      delayMs: DELAY_MS,
+      meanwhile: async () => (resend = await concurrentSend({ number, 'security-code': '246802' })),
+    });
+
+    const answer = await verify({ number, 'security-code': '135790' });
+    await proxy.settled();
+
+    expect(resend).toMatchObject({ sent: true });
+    // The check applied before the resend: the code was right, and it was used.
+    expect(answer).toEqual({ verified: true });
+    await expect(service.numberAttribute(number, 'failedChecks')).resolves.toBe(0);
+    await expect(verify({ number, 'security-code': '135790' })).resolves.toEqual({ verified: false });
+    await expect(verify({ number, 'security-code': '246802' })).resolves.toEqual({ verified: true });
+  });
+
+  it.each(TIMES)('a send, answer lost ×%i, while another send to the number lands: one SMS each, counted once each', async (times) => {
+    const number = usFictional(cell++);
+    service.simulator.clearOutbox();
+    let other: Body | undefined;
+    proxy.injectFault({
+      mode: 'lose-answer',
+      times,
+      operation: 'UpdateItem',
+      keyPrefix: 'number#',
+      delayMs: DELAY_MS,
+      meanwhile: async () => (other = await concurrentSend({ number, 'security-code': '777777' })),
+    });
+
+    const answer = await send({ number, 'security-code': '111222', limit: 5 });
+    await proxy.settled();
+
+    // The first send's code was recorded, so its SMS must go: answering 503/5 would hide a change.
+    expect(answer).toMatchObject({ sent: true });
+    expect(other).toMatchObject({ sent: true });
+    expect(outboxCodes().sort()).toEqual(['111222', '777777']);
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(2);
+    // The other send replaced the code after the first was recorded: only the latest code counts.
+    await expect(verify({ number, 'security-code': '777777' })).resolves.toEqual({ verified: true });
+  });
+
+  it('a revocation, answer lost, while another undelivered send is revoked: each count given back once', async () => {
+    const number = usFictional(cell++);
+    await expect(send({ number, 'security-code': '909090', limit: 3 })).resolves.toMatchObject({ sent: true });
+    service.simulator.setFaults({ sns: 'reject', pinpoint: 'reject', 'sms-voice-v2': 'reject' });
+    let other: Body | undefined;
+    // The resend's revocation applies and loses its answer; meanwhile another resend is recorded, fails and is
+    // revoked; then the first revocation is repeated.
+    proxy.injectFault({
+      mode: 'lose-answer',
+      operation: 'UpdateItem',
+      keyPrefix: 'number#',
+      bodyIncludes: '/revoke',
+      delayMs: DELAY_MS,
+      meanwhile: async () => (other = await concurrentSend({ number, 'security-code': '313131', limit: 3 })),
+    });
+
+    const resend = await send({ number, 'security-code': '111111', limit: 3 });
+    await proxy.settled();
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+
+    expect(proxy.faulted).toHaveLength(1);
+    expect(resend).toMatchObject({ sent: false, reason: 'delivery-failed' });
+    expect(other).toMatchObject({ sent: false, reason: 'delivery-failed' });
+    // Two undelivered sends, each given back once: only the first send counts.
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(1);
+    await expect(verify({ number, 'security-code': '909090' })).resolves.toEqual({ verified: true });
+  });
+
+  it('a revocation that puts back the same code it removes (a caller-chosen code sent again), answer lost: given back once', async () => {
+    const number = usFictional(cell++);
+    await expect(send({ number, 'security-code': '424242', limit: 3 })).resolves.toMatchObject({ sent: true });
+    service.simulator.setFaults({ sns: 'reject', pinpoint: 'reject', 'sms-voice-v2': 'reject' });
+    proxy.injectFault({ mode: 'lose-answer', operation: 'UpdateItem', keyPrefix: 'number#', bodyIncludes: '/revoke', delayMs: DELAY_MS });
+
+    const resend = await send({ number, 'security-code': '424242', limit: 3 });
+    await proxy.settled();
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+
+    expect(proxy.faulted).toHaveLength(1);
+    expect(resend).toMatchObject({ sent: false, reason: 'delivery-failed' });
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(1);
+    await expect(verify({ number, 'security-code': '424242' })).resolves.toEqual({ verified: true });
+  });
+
+  it('a count repeated after a lost answer may stand twice: a later clean failure answers 503/30, not 503/5', async () => {
+    const number = usFictional(cell++);
+    service.simulator.clearOutbox();
+    const callerCountBefore = await velocityCount('caller-send');
+    // The caller's count applies and loses its answer; its repeat applies too. Then the number's write fails
+    // before reaching the table, twice: a failure known to have changed nothing, after a count that may be doubled.
+    proxy.injectFault({ mode: 'lose-answer', operation: 'UpdateItem', keyPrefix: 'velocity#caller-send#', delayMs: DELAY_MS });
+    proxy.injectFault({ mode: 'fail-before-commit', times: 2, operation: 'UpdateItem', keyPrefix: 'number#' });
+
+    const answer = await send({ number, 'security-code': '246810', limit: 1 });
+    await proxy.settled();
+
+    expect(answer).toEqual({ 'api-error': 30, 'api-error-msg': expect.stringContaining('may count against a rate limit') });
+    expect(service.simulator.outbox()).toEqual([]);
+    // One of the two counts was given back; the other is what the message warned of.
+    await expect(velocityCount('caller-send')).resolves.toBe(callerCountBefore + 1);
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(0);
+  });
+
+  it('a check whose answer is lost while another check of the same number is made: each counted once', async () => {
+    const number = usFictional(cell++);
+    await expect(send({ number, 'security-code': '135790' })).resolves.toMatchObject({ sent: true });
+    let other: Body | undefined;
+    proxy.injectFault({
+      mode: 'fail-after-commit',
+      operation: 'UpdateItem',
+      keyPrefix: 'number#',
+      meanwhile: async () => (other = await concurrentVerify({ number, 'security-code': '000001' })),
+    });
+
+    const answer = await verify({ number, 'security-code': '000002' });
+    await proxy.settled();
+
+    expect(answer).toEqual({ verified: false });
+    expect(other).toEqual({ verified: false });
+    await expect(service.numberAttribute(number, 'failedChecks')).resolves.toBe(2);
+    await expect(verify({ number, 'security-code': '135790' })).resolves.toEqual({ verified: true });
+  });
+});

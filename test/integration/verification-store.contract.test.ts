@@ -3,7 +3,7 @@
  * unit tests and against the DynamoDB store on DynamoDB Local, so the fake can
  * never drift from the real thing.
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/dynamodb-verification-store';
 import type { CheckCodeInput, RecordCodeInput, VelocityLimit, VerificationStore } from '../../functions/core/ports';
 import { InMemoryVerificationStore } from '../support/fakes';
@@ -25,7 +25,7 @@ function recordInput(digest: string, now: number, extra: Partial<RecordCodeInput
     limit: 10,
     limitWindowMs: DAY,
     routeSwitchWindowMs: 10 * MINUTE,
-    retainUntil: now + 2 * DAY,
+    lockMs: 15 * MINUTE,
     velocity: [],
     ...extra,
   };
@@ -341,14 +341,18 @@ describe('DynamoDB store: what the table holds', () => {
     client.destroy();
   });
 
-  it('keeps the digest, never the code, and a TTL that outlives every window', async () => {
+  it('keeps the digest, never the code, and a TTL that outlives every window and lock, with an hour to spare', async () => {
     const store = new DynamoDbVerificationStore(client, tableName);
 
     await store.recordCode(recordInput('digest-of-code', T0));
+    await store.recordCode(recordInput('short-window', T0, { e164: usFictional(90), limitWindowMs: MINUTE }));
 
     const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: numberKey(GB_MOBILE) } } }));
     expect(Item?.code).toEqual({ M: { 'digest-of-code': { N: '-1' } } });
-    expect(Number(Item?.expiresAt?.N)).toBe(Math.ceil((T0 + 2 * DAY) / 1000));
+    // The limit window (a day) is the longest; with a one-minute window, the code's life and a lock after it are.
+    expect(Number(Item?.expiresAt?.N)).toBe(Math.ceil((T0 + DAY + 60 * MINUTE) / 1000));
+    const { Item: short } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: numberKey(usFictional(90)) } } }));
+    expect(Number(short?.expiresAt?.N)).toBe(Math.ceil((T0 + 10 * MINUTE + 15 * MINUTE + 60 * MINUTE) / 1000));
     expect(Number(Item?.codeExpiresAt?.N)).toBe(T0 + 10 * MINUTE);
   });
 
@@ -364,8 +368,66 @@ describe('DynamoDB store: what the table holds', () => {
 
     expect(outcomes.filter((outcome) => !('exhausted' in outcome))).toHaveLength(1001);
     expect(outcomes.filter((outcome) => 'exhausted' in outcome)).toHaveLength(49);
-    const shards = (await scanTable(client, tableName)).filter((item) => item.pk?.S?.startsWith('velocity#global-send#sharded#'));
+    const shards = (await scanTable(client, tableName)).filter((item) => /^velocity#global-send#sharded#\d+#\d+$/.test(item.pk?.S ?? ''));
     expect(shards.map((item) => Number(item.count?.N)).sort()).toEqual([333, 334, 334]);
+  });
+
+  describe('a limit used up across 64 shards', () => {
+    const limit: VelocityLimit = { kind: 'global-send', subject: 'used-up', limit: 32_000, windowMs: 60 * MINUTE };
+    const window = Math.floor(T0 / limit.windowMs);
+
+    /** Each shard one short of its quota, as a window's traffic would leave it. */
+    async function nearlyFull(subject: string): Promise<void> {
+      await Promise.all(
+        Array.from({ length: 64 }, (_, shard) =>
+          client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: { pk: { S: `velocity#global-send#${subject}#${window}#${shard}` }, count: { N: '499' } },
+            }),
+          ),
+        ),
+      );
+    }
+
+    /** A table as a fresh container has it, counting the requests it makes. */
+    function containerTable(): { table: Table; requests: () => number } {
+      let requests = 0;
+      const counting = testDynamoDbClient();
+      counting.middlewareStack.add((next) => (args) => ((requests += 1), next(args)), { step: 'initialize' });
+      return { table: new Table(counting, tableName), requests: () => requests };
+    }
+
+    it('a burst of 100 events for the last 64 places: exactly 64 counted, the rest refused', async () => {
+      await nearlyFull('burst');
+      const { table } = containerTable();
+
+      const outcomes = await Promise.all(Array.from({ length: 100 }, () => countEach(table, [{ ...limit, subject: 'burst' }], T0)));
+
+      expect(outcomes.filter((outcome) => !('exhausted' in outcome))).toHaveLength(64);
+      const counts = (await scanTable(client, tableName)).filter((item) => /^velocity#global-send#burst#\d+#\d+$/.test(item.pk?.S ?? ''));
+      expect(counts.map((item) => Number(item.count?.N))).toEqual(counts.map(() => 500));
+    });
+
+    it('a refusal costs one write in a container that has not met it, and none in one that has, until a refund', async () => {
+      await nearlyFull('used-up');
+      const filler = containerTable();
+      const fills = [];
+      for (let i = 0; i < 64; i++) fills.push(await countEach(filler.table, [limit], T0));
+      expect(fills.every((outcome) => outcome.counted.length === 1)).toBe(true);
+
+      const fresh = containerTable();
+      await expect(countEach(fresh.table, [limit], T0)).resolves.toMatchObject({ exhausted: 'global-send' });
+      expect(fresh.requests()).toBe(1);
+      await expect(countEach(fresh.table, [limit], T0)).resolves.toMatchObject({ exhausted: 'global-send' });
+      expect(fresh.requests()).toBe(1);
+
+      // A refund in that container makes it ask again; a window marked exhausted stays closed (stricter, never looser).
+      await refundEach(fresh.table, fills[0]!.counted);
+      const asked = fresh.requests();
+      await expect(countEach(fresh.table, [limit], T0)).resolves.toMatchObject({ exhausted: 'global-send' });
+      expect(fresh.requests() - asked).toBe(1);
+    });
   });
 
   it('gives a refunded count back to the shard that took it', async () => {
@@ -373,11 +435,11 @@ describe('DynamoDB store: what the table holds', () => {
     const limit: VelocityLimit = { kind: 'caller-send', subject: 'refunds', limit: 2, windowMs: MINUTE };
     const first = await countEach(table, [limit], T0);
     await countEach(table, [limit], T0);
-    expect(await countEach(table, [limit], T0)).toEqual({ exhausted: 'caller-send', counted: [] });
+    expect(await countEach(table, [limit], T0)).toEqual({ exhausted: 'caller-send', counted: [], mayBeDoubled: false });
 
     await refundEach(table, first.counted);
 
-    expect(await countEach(table, [limit], T0)).toEqual({ counted: first.counted });
+    expect(await countEach(table, [limit], T0)).toEqual({ counted: first.counted, mayBeDoubled: false });
   });
 
   it('answers 503-class errors when the table does not exist', async () => {

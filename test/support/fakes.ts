@@ -23,6 +23,7 @@ import type {
   VerificationStore,
 } from '../../functions/core/ports';
 import { SmsRouteError } from '../../functions/core/ports';
+import { IN_PROGRESS_MS } from '../../functions/adapters/dynamodb-store/idempotency';
 import { TEST_EPOCH } from './fixtures';
 import type { RouteName } from '../../functions/settings';
 
@@ -68,7 +69,7 @@ export class InMemoryVerificationStore implements VerificationStore {
         status: 'in-progress',
         requestDigest: claim.requestDigest,
         until: claim.until,
-        inProgressUntil: claim.inProgressUntil,
+        inProgressUntil: input.now + IN_PROGRESS_MS,
       });
     }
     const streakContinues = record.lastSentAt !== undefined && record.lastSentAt > input.now - input.routeSwitchWindowMs;

@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_CLIENT_OPTIONS } from '../../functions/adapters/client-options';
+import { CONCURRENT_WRITER_AGENT } from '../../local/dynamodb-contention';
 import { LOCAL_AWS_CONFIG } from '../../local/dynamodb-local';
 import type { MetadataJson } from 'libphonenumber-js/core';
 import maxMetadata from '../../functions/phone-metadata/max.json';
@@ -29,6 +30,8 @@ export type RealService = Awaited<ReturnType<typeof startRealService>>;
 export interface RealServiceOptions {
   /** Sees the store's DynamoDB client before first use: to inject faults or count requests. */
   onTableClient?: (client: DynamoDBClient) => void;
+  /** The same, for the second writer's client (`concurrent`). */
+  onConcurrentTableClient?: (client: DynamoDBClient) => void;
   /** The store talks to this endpoint (e.g. a contention stand-in of the test's own) instead of the run's. */
   dynamoDbEndpoint?: string;
   /**
@@ -39,6 +42,14 @@ export interface RealServiceOptions {
   deployedTimeouts?: boolean;
 }
 
+/** The store's table client as the service makes it: one attempt per request, as deployed. */
+function storeClientFor(options: RealServiceOptions, customUserAgent?: string): DynamoDBClient {
+  const endpoint = options.dynamoDbEndpoint ?? testDynamoDbEndpoint();
+  return options.deployedTimeouts
+    ? new DynamoDBClient({ ...LOCAL_AWS_CONFIG, ...TABLE_CLIENT_OPTIONS, endpoint, customUserAgent })
+    : new DynamoDBClient({ ...LOCAL_AWS_CONFIG, maxAttempts: TABLE_CLIENT_OPTIONS.maxAttempts, endpoint, customUserAgent });
+}
+
 export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: RealServiceOptions = {}) {
   const simulator = await SmsSimulator.start();
   process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
@@ -47,28 +58,31 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const client = testDynamoDbClient();
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
-  const storeClient = options.deployedTimeouts
-    ? new DynamoDBClient({ ...LOCAL_AWS_CONFIG, ...TABLE_CLIENT_OPTIONS, endpoint: options.dynamoDbEndpoint ?? testDynamoDbEndpoint() })
-    : testDynamoDbClient({ endpoint: options.dynamoDbEndpoint, maxAttempts: TABLE_CLIENT_OPTIONS.maxAttempts });
+  const storeClient = storeClientFor(options);
   options.onTableClient?.(storeClient);
-  const store = new DynamoDbVerificationStore(storeClient, tableName);
   const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
   const digester = createDigester(loadKey);
   const sealer = createSealer(loadKey);
   const clock = new ManualClock(Date.now());
+  const sendReader = createPhoneNumberReader(maxMetadata as unknown as MetadataJson);
+  const verifyReader = createPhoneNumberReader(minMetadata as unknown as MetadataJson);
+  const routes = createSmsRoutes(settings);
   // The production logger and metrics: tests that read them capture standard output.
   const sendObservability = createObservability('sms-verify-send');
   const verifyObservability = createObservability('sms-verify-verify');
-  const send = createSendHandler(
-    { phoneNumbers: createPhoneNumberReader(maxMetadata as unknown as MetadataJson), store, digester, sealer, routes: createSmsRoutes(settings), clock, random: secureRandom },
-    settings,
-    sendObservability,
-  );
-  const verify = createVerifyHandler(
-    { phoneNumbers: createPhoneNumberReader(minMetadata as unknown as MetadataJson), store, digester, clock },
-    settings,
-    verifyObservability,
-  );
+  const handlersOn = (tableClient: DynamoDBClient) => {
+    const store = new DynamoDbVerificationStore(tableClient, tableName);
+    return {
+      send: createSendHandler({ phoneNumbers: sendReader, store, digester, sealer, routes, clock, random: secureRandom }, settings, sendObservability),
+      verify: createVerifyHandler({ phoneNumbers: verifyReader, store, digester, clock }, settings, verifyObservability),
+    };
+  };
+  const { send, verify } = handlersOn(storeClient);
+  // A second writer on the same table (another container, say), whose requests a contention stand-in lets through its
+  // holds and faults (CONCURRENT_WRITER_AGENT).
+  const concurrentClient = storeClientFor(options, CONCURRENT_WRITER_AGENT);
+  options.onConcurrentTableClient?.(concurrentClient);
+  const concurrent = handlersOn(concurrentClient);
   return {
     simulator,
     client,
@@ -76,6 +90,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
     clock,
     send,
     verify,
+    concurrent,
     /** A numeric attribute of a number's item (0 when absent), read consistently. */
     async numberAttribute(e164: string, attribute: 'failedChecks' | 'sendCount'): Promise<number> {
       const { Item } = await client.send(
@@ -87,6 +102,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
       await deleteTestTable(client, tableName);
       client.destroy();
       storeClient.destroy();
+      concurrentClient.destroy();
       await simulator.stop();
     },
   };

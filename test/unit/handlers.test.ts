@@ -94,7 +94,7 @@ describe('handlers: HTTP events', () => {
   it('answers 503/5 when the store is unavailable, and 500/51 without detail for a bug', async () => {
     const { send, store, logger } = createFakeService();
     const { DependencyUnavailableError } = await import('../../functions/core/errors');
-    store.failWith = new DependencyUnavailableError('The verification store is unavailable; try again shortly');
+    store.failWith = new DependencyUnavailableError('store-unavailable');
 
     const unavailable = await send(httpEvent('/sms-verify', { number: GB_MOBILE }), lambdaContext());
     store.failWith = new TypeError('secret internal detail');

@@ -1,5 +1,5 @@
 import maxMetadata from 'libphonenumber-js/max/metadata';
-import { NumberLimitReachedError, VelocityLimitError } from '../../functions/core/errors';
+import { NumberLimitReachedError, OutcomeUnknownError, VelocityLimitError } from '../../functions/core/errors';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
 import { createDigester, createSealer } from '../../functions/core/security-code';
 import { sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
@@ -135,9 +135,9 @@ describe('sending a code', () => {
     expect(logger.entries()).toContainEqual(expect.objectContaining({ route: 'sns', failure: 'throttled' }));
   });
 
-  it('when every route fails: delivery-failed, the code is not valid and the limit is not used', async () => {
+  it('when every route surely sent nothing: delivery-failed, the code is not valid and the limit is not used', async () => {
     const { deps, request, sns, pinpoint, check } = setup();
-    sns.failure = 'unavailable';
+    sns.failure = 'unreachable';
     pinpoint.failure = 'rejected';
 
     const outcome = await sendSecurityCode(request({ limit: 1 }), deps);
@@ -239,8 +239,8 @@ describe('velocity limits', () => {
 
   it('refunds every count when no route delivers', async () => {
     const { deps, request, sns, pinpoint } = setup({ globalSendLimit: 1, callerSendLimit: 1, prefixSendLimit: 1 });
-    sns.failure = 'unavailable';
-    pinpoint.failure = 'unavailable';
+    sns.failure = 'throttled';
+    pinpoint.failure = 'rejected';
     await sendSecurityCode(request(), deps);
     sns.failure = undefined;
 
@@ -266,9 +266,9 @@ describe('returning the code', () => {
 });
 
 describe('uncertain delivery', () => {
-  it('keeps the code valid and says delivery-unconfirmed when a route timed out and none confirmed', async () => {
+  it('keeps the code valid and says delivery-unconfirmed when a route may have sent it (timeout, 5xx) and none confirmed', async () => {
     const { deps, request, sns, pinpoint, check } = setup();
-    sns.failure = 'timeout';
+    sns.failure = 'unconfirmed';
     pinpoint.failure = 'rejected';
 
     await expect(sendSecurityCode(request(), deps)).resolves.toEqual({
@@ -280,15 +280,16 @@ describe('uncertain delivery', () => {
     await expect(check('04242')).resolves.toBe(true);
   });
 
-  it('still answers delivery-failed when the table fails while revoking, leaving no error to the caller', async () => {
-    const { deps, request, sns, pinpoint, store, logger } = setup();
-    sns.failure = 'unavailable';
-    pinpoint.failure = 'unavailable';
-    const revoke = jest.spyOn(store, 'revokeCode').mockRejectedValue(new Error('table down'));
+  it('passes on what the store says when it cannot confirm the revocation: delivery-failed would promise too much', async () => {
+    const { deps, request, sns, pinpoint, store, metrics } = setup();
+    sns.failure = 'rejected';
+    pinpoint.failure = 'rejected';
+    const notUndone = new OutcomeUnknownError('send-not-undone');
+    const revoke = jest.spyOn(store, 'revokeCode').mockRejectedValue(notUndone);
 
-    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: false, reason: 'delivery-failed' });
+    await expect(sendSecurityCode(request(), deps)).rejects.toBe(notUndone);
     expect(revoke).toHaveBeenCalledTimes(1);
-    expect(logger.entries()).toContainEqual(expect.objectContaining({ message: 'Could not revoke an undelivered code' }));
+    expect(metrics.get('DeliveryFailed')).toBe(1);
   });
 });
 

@@ -22,7 +22,7 @@ async function setup(callerVerifyLimit = 100) {
       limit: 10,
       limitWindowMs: 86_400_000,
       routeSwitchWindowMs: 600_000,
-      retainUntil: clock.now() + 90_000_000,
+      lockMs: 900_000,
       velocity: [],
     });
   const check = (code: string, number = GB_MOBILE, countryCode?: string, caller = 'ip:192.0.2.10') =>

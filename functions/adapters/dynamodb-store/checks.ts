@@ -12,21 +12,34 @@
  * timing signal about the code. A second write happens only for the first
  * check after a lock ran out (its count starts again from zero).
  *
- * The same write keeps its own result under its check's id,
- * `checks.<id> = if_not_exists(code.d, 1)` (-1: verified, 1: wrong), and its
- * condition refuses that id a second time. So a check whose answer was lost is
- * repeated safely, and the repeat reads the first one's result instead of
- * counting a failure against a code the first one consumed. If the table stays
- * unreachable, a fence (`checks.<id> = 0`) makes sure a late copy never
- * applies, and tells whether the first one had.
+ * The same write carries the check's id as a write id and keeps its result
+ * under that id, `checkResults<p>.<id> = if_not_exists(code.d, 1)` (-1:
+ * verified, 1: wrong; guards.ts). Neither is erased by a send in between, so a
+ * check whose answer was lost is repeated safely, and the repeat (or the
+ * fence, when the table stays away) reads the first one's result instead of
+ * counting a failure against a code the first one consumed.
  */
 import type { CheckCodeInput, CheckCodeResult } from '../../core/ports';
-import { keyOf, MAX_WRITES, n, NAMES, numberKey, pick, readNumber, TableWriteError, type Item, type Table, type UpdateParams } from './table';
+import { checkResult, checkResultMaps, fence, hasCheckResultMap, hasWriteId, recordedCheckResult, writeGuard } from './guards';
+import {
+  composeUpdate,
+  keyOf,
+  MAX_WRITES,
+  n,
+  NAMES,
+  numberKey,
+  pick,
+  readNumber,
+  RETENTION_MARGIN_MS,
+  TableWriteError,
+  type Item,
+  type Table,
+  type UpdateParams,
+} from './table';
 
 type CheckVariant = 'unlocked' | 'lock-expired';
 const VERIFIED = -1;
 const WRONG = 1;
-const FENCED = 0;
 
 export type NumberCheck =
   | CheckCodeResult
@@ -47,27 +60,16 @@ export async function checkOnNumber(table: Table, input: CheckCodeInput, checkId
       outcome = await table.update(checkCodeUpdate(input, variant, checkId), { returnValues: 'UPDATED_NEW', repeat: 'guarded' });
     } catch (error) {
       if (!(error instanceof TableWriteError) || error.applied === 'no') throw error;
-      return fenceCheck(table, input, checkId);
+      // A fence that creates the item (there was none) keeps it only for as long as a late copy could come.
+      const fenced = await fence(table, numberKey(input.e164), input.now, checkId, input.now + RETENTION_MARGIN_MS);
+      if (!fenced.applied) return { outcome: 'not-checked' };
+      return earlierResult(fenced.item, checkId, input) ?? unknownOutcome();
     }
     const { written, item } = outcome;
     if (written) return resultOf(readNumber(item, NAMES['#failedChecks']) ?? 0, input);
-    const earlier = recordedResult(item, checkId, input);
-    if (earlier) return earlier;
+    if (hasWriteId(item, input.now, checkId)) return earlierResult(item, checkId, input) ?? unknownOutcome();
     if (item === undefined || item[NAMES['#code']]?.M === undefined) return { outcome: 'rejected', why: 'no-code' };
     if ((readNumber(item, NAMES['#codeExpiresAt']) ?? 0) <= input.now) return { outcome: 'rejected', why: 'expired' };
-    if (item[NAMES['#checks']]?.M === undefined) {
-      // A code recorded before checks kept their results: give the item its map, then check.
-      await table.update(
-        {
-          Key: keyOf(numberKey(input.e164)),
-          UpdateExpression: 'SET #checks = if_not_exists(#checks, :noChecks)',
-          ExpressionAttributeNames: pick(['#checks']),
-          ExpressionAttributeValues: { ':noChecks': { M: {} } },
-        },
-        { repeat: 'guarded' },
-      );
-      continue;
-    }
     const failedChecks = readNumber(item, NAMES['#failedChecks']) ?? 0;
     if (failedChecks >= input.maxFailedChecks) {
       const lockedUntil = (readNumber(item, NAMES['#lastCheckAt']) ?? 0) + input.lockMs;
@@ -76,38 +78,32 @@ export async function checkOnNumber(table: Table, input: CheckCodeInput, checkId
     } else {
       variant = 'unlocked'; // another check changed the item between our writes; evaluate again
     }
+    if (!hasCheckResultMap(item, input.now)) await addCheckResultMaps(table, input);
   }
   return { outcome: 'contended' };
 }
 
-/** Makes sure a check whose answer was lost never applies later, and finds out whether it already had. */
-async function fenceCheck(table: Table, input: CheckCodeInput, checkId: string): Promise<NumberCheck> {
-  let fence;
-  try {
-    fence = await table.update(
-      {
-        Key: keyOf(numberKey(input.e164)),
-        UpdateExpression: 'SET #checks.#checkId = :fenced',
-        ConditionExpression: 'attribute_exists(#checks) AND attribute_not_exists(#checks.#checkId)',
-        ExpressionAttributeNames: pick(['#checks'], { '#checkId': checkId }),
-        ExpressionAttributeValues: { ':fenced': n(FENCED) },
-      },
-      { repeat: 'guarded' },
-    );
-  } catch (error) {
-    throw error instanceof TableWriteError ? new TableWriteError('unknown', { cause: error }) : error;
-  }
-  if (fence.written) return { outcome: 'not-checked' };
-  // No map of checks (no code, or a new send reset it) leaves nothing a late copy could apply to.
-  return recordedResult(fence.item, checkId, input) ?? { outcome: 'not-checked' };
+/**
+ * A code recorded by version 0.2 has no maps for check results (its sends made a single `checks` map): the first
+ * check makes them, as a send of this version does.
+ */
+async function addCheckResultMaps(table: Table, input: CheckCodeInput): Promise<void> {
+  await table.update(composeUpdate(keyOf(numberKey(input.e164)), checkResultMaps(input.now), { conditions: ['attribute_exists(#code)'], names: pick(['#code']) }), {
+    repeat: 'guarded',
+  });
 }
 
-/** The result an earlier attempt of this check recorded, if one did. */
-function recordedResult(item: Item | undefined, checkId: string, input: CheckCodeInput): CheckCodeResult | undefined {
-  const recorded = item?.[NAMES['#checks']]?.M?.[checkId]?.N;
-  if (recorded === undefined || Number(recorded) === FENCED) return undefined;
-  if (Number(recorded) === VERIFIED) return { outcome: 'verified' };
+/** The result an earlier attempt of this check recorded beside its write id. */
+function earlierResult(item: Item | undefined, checkId: string, input: CheckCodeInput): CheckCodeResult | undefined {
+  const recorded = recordedCheckResult(item, input.now, checkId);
+  if (recorded === undefined) return undefined;
+  if (recorded === VERIFIED) return { outcome: 'verified' };
   return { outcome: 'rejected', why: 'wrong-code', lockedNow: (readNumber(item, NAMES['#failedChecks']) ?? 0) >= input.maxFailedChecks };
+}
+
+/** The check applied, but its result is not where it must be: say so rather than guess. */
+function unknownOutcome(): never {
+  throw new TableWriteError('unknown', { cause: new Error('An applied check left no result') });
 }
 
 function resultOf(failedChecks: number, input: CheckCodeInput): CheckCodeResult {
@@ -121,24 +117,22 @@ function checkCodeUpdate(input: CheckCodeInput, variant: CheckVariant, checkId: 
   const base = variant === 'unlocked' ? '#failedChecks' : ':zero';
   const lock =
     variant === 'unlocked' ? '#failedChecks < :max' : '#failedChecks >= :max AND #lastCheckAt <= :lockCutoff';
-  return {
-    Key: keyOf(numberKey(input.e164)),
-    UpdateExpression:
-      `SET #failedChecks = if_not_exists(#code.#digest, ${base}) + :one, #lastCheckAt = :now, ` +
-      '#checks.#checkId = if_not_exists(#code.#digest, :wrong) REMOVE #code.#digest',
-    ConditionExpression:
-      `attribute_exists(#code) AND #codeExpiresAt > :now AND ${lock} ` +
-      'AND attribute_exists(#checks) AND attribute_not_exists(#checks.#checkId)',
-    ExpressionAttributeNames: pick(['#failedChecks', '#code', '#codeExpiresAt', '#lastCheckAt', '#checks'], {
-      '#digest': input.codeDigest,
-      '#checkId': checkId,
-    }),
-    ExpressionAttributeValues: {
-      ':one': n(1),
-      ':wrong': n(WRONG),
-      ':now': n(input.now),
-      ':max': n(input.maxFailedChecks),
-      ...(variant === 'lock-expired' ? { ':zero': n(0), ':lockCutoff': n(input.now - input.lockMs) } : {}),
+  return composeUpdate(
+    keyOf(numberKey(input.e164)),
+    {
+      set: [`#failedChecks = if_not_exists(#code.#digest, ${base}) + :one`, '#lastCheckAt = :now'],
+      remove: ['#code.#digest'],
+      conditions: ['attribute_exists(#code)', '#codeExpiresAt > :now', lock],
+      names: pick(['#failedChecks', '#code', '#codeExpiresAt', '#lastCheckAt'], { '#digest': input.codeDigest }),
+      values: {
+        ':one': n(1),
+        ':now': n(input.now),
+        ':max': n(input.maxFailedChecks),
+        ...(variant === 'lock-expired' ? { ':zero': n(0), ':lockCutoff': n(input.now - input.lockMs) } : {}),
+      },
     },
-  };
+    checkResult(input.now, checkId, 'if_not_exists(#code.#digest, :wrong)'),
+    { values: { ':wrong': n(WRONG) } },
+    writeGuard(input.now, [checkId]),
+  );
 }

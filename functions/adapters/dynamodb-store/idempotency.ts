@@ -5,13 +5,22 @@
  * Item key `idempotency#<digest of caller and key>`:
  *   status (in-progress | completed), requestDigest, until, inProgressUntil (ms),
  *   sealedAnswer (the first answer, AES-GCM sealed: it may carry the code), expiresAt,
- *   claimId (the send that holds the claim: its own repeated claim is recognised, and only it completes or releases),
- *   retiredClaimId (a send that gave its claim up, or fenced it off: a late copy of its claim never applies)
+ *   claimId (the send that holds the claim: only it completes or releases),
+ *   writeIds0..3 (the claims' write ids, guards.ts: a claim's repeat is recognised, and a fenced claim never applies late)
  */
 import type { IdempotencyClaim, IdempotencyRecord } from '../../core/ports';
-import { keyOf, n, NAMES, pick, readNumber, RETENTION_MARGIN_MS, secondsOf, type Item, type Table } from './table';
+import { FUNCTION_TIMEOUT_SECONDS } from '../client-options';
+import { fence, hasWriteId, writeGuard } from './guards';
+import { composeUpdate, keyOf, n, NAMES, pick, readNumber, RETENTION_MARGIN_MS, secondsOf, type Item, type Table } from './table';
 
 const idempotencyKeyOf = (key: string): Item => keyOf(`idempotency#${key}`);
+const partitionKeyOf = (key: string): string => `idempotency#${key}`;
+
+/**
+ * A claim in progress for longer than this belongs to a request that died (Lambda ended it at its timeout), and a
+ * repeat may run again. Longer than the function's timeout, so a live request is never taken over.
+ */
+export const IN_PROGRESS_MS = (FUNCTION_TIMEOUT_SECONDS + 10) * 1000;
 
 /**
  * Claims a key unless a live claim holds it: a claim lives until `until`, or,
@@ -25,38 +34,36 @@ export async function claim(
   now: number,
 ): Promise<IdempotencyRecord | undefined> {
   const { written, item } = await table.update(
-    {
-      Key: idempotencyKeyOf(claim.key),
-      UpdateExpression:
-        'SET #status = :inProgress, #requestDigest = :requestDigest, #until = :until, ' +
-        '#inProgressUntil = :inProgressUntil, #expiresAt = :expiresAt, #claimId = :claimId REMOVE #sealedAnswer',
-      ConditionExpression:
-        '(attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now)) ' +
-        'AND (attribute_not_exists(#retiredClaimId) OR #retiredClaimId <> :claimId)',
-      ExpressionAttributeNames: pick([
-        '#status',
-        '#requestDigest',
-        '#until',
-        '#inProgressUntil',
-        '#expiresAt',
-        '#sealedAnswer',
-        '#claimId',
-        '#retiredClaimId',
-      ]),
-      ExpressionAttributeValues: {
-        ':inProgress': { S: 'in-progress' },
-        ':requestDigest': { S: claim.requestDigest },
-        ':until': n(claim.until),
-        ':inProgressUntil': n(claim.inProgressUntil),
-        ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS),
-        ':claimId': { S: claimId },
-        ':now': n(now),
+    composeUpdate(
+      idempotencyKeyOf(claim.key),
+      {
+        set: [
+          '#status = :inProgress',
+          '#requestDigest = :requestDigest',
+          '#until = :until',
+          '#inProgressUntil = :inProgressUntil',
+          '#expiresAt = :expiresAt',
+          '#claimId = :claimId',
+        ],
+        remove: ['#sealedAnswer'],
+        conditions: ['(attribute_not_exists(#status) OR #until <= :now OR (#status = :inProgress AND #inProgressUntil <= :now))'],
+        names: pick(['#status', '#requestDigest', '#until', '#inProgressUntil', '#expiresAt', '#sealedAnswer', '#claimId']),
+        values: {
+          ':inProgress': { S: 'in-progress' },
+          ':requestDigest': { S: claim.requestDigest },
+          ':until': n(claim.until),
+          ':inProgressUntil': n(now + IN_PROGRESS_MS),
+          ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS),
+          ':claimId': { S: claimId },
+          ':now': n(now),
+        },
       },
-    },
+      writeGuard(now, [claimId]),
+    ),
     { repeat: 'guarded' },
   );
-  // A live claim that is this send's own is an earlier attempt of this write whose answer was lost.
-  return written || item?.[NAMES['#claimId']]?.S === claimId ? undefined : recordOf(item);
+  // A claim refused because it carries this send's own write id is an earlier attempt of this write whose answer was lost.
+  return written || hasWriteId(item, now, claimId) ? undefined : recordOf(item);
 }
 
 export async function complete(table: Table, key: string, claimId: string, sealedAnswer: string): Promise<void> {
@@ -77,9 +84,9 @@ export async function release(table: Table, key: string, claimId: string): Promi
   await table.update(
     {
       Key: idempotencyKeyOf(key),
-      UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero, #retiredClaimId = :claimId',
+      UpdateExpression: 'SET #until = :zero, #inProgressUntil = :zero',
       ConditionExpression: '#claimId = :claimId',
-      ExpressionAttributeNames: pick(['#until', '#inProgressUntil', '#claimId', '#retiredClaimId']),
+      ExpressionAttributeNames: pick(['#until', '#inProgressUntil', '#claimId']),
       ExpressionAttributeValues: { ':zero': n(0), ':claimId': { S: claimId } },
     },
     { repeat: 'guarded' },
@@ -90,18 +97,9 @@ export async function release(table: Table, key: string, claimId: string): Promi
  * Gives up a claim whose outcome is not known: fences it off, so that a late
  * copy of it never applies, or, if it had applied, releases it.
  */
-export async function retire(table: Table, claim: IdempotencyClaim, claimId: string): Promise<void> {
-  const fence = await table.update(
-    {
-      Key: idempotencyKeyOf(claim.key),
-      UpdateExpression: 'SET #retiredClaimId = :claimId, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
-      ConditionExpression: 'attribute_not_exists(#claimId) OR #claimId <> :claimId',
-      ExpressionAttributeNames: pick(['#retiredClaimId', '#claimId', '#expiresAt']),
-      ExpressionAttributeValues: { ':claimId': { S: claimId }, ':expiresAt': secondsOf(claim.until + RETENTION_MARGIN_MS) },
-    },
-    { repeat: 'guarded' },
-  );
-  if (!fence.written) await release(table, claim.key, claimId);
+export async function retire(table: Table, claim: IdempotencyClaim, claimId: string, now: number): Promise<void> {
+  const fenced = await fence(table, partitionKeyOf(claim.key), now, claimId, claim.until + RETENTION_MARGIN_MS);
+  if (fenced.applied) await release(table, claim.key, claimId);
 }
 
 export async function read(table: Table, key: string, now: number): Promise<IdempotencyRecord | undefined> {

@@ -6,14 +6,14 @@
  *   codeExpiresAt    ms  the code is refused from then on (TTL deletion lags, so it is never relied on)
  *   previousCode, previousCodeExpiresAt   the code the latest send replaced, kept until that send is
  *                    settled: if no route delivers the new code, the previous one comes back
- *   checks           map { <check id>: -1 verified | 1 wrong | 0 fenced } of the current code's checks (checks.ts)
  *   failedChecks     n   failed checks since the last success or lock expiry
  *   lastCheckAt      ms  time of the last counted check (the lock runs from the check that locked)
  *   sendCount        n   sends in the current limit window
  *   limitWindowStartedAt ms  first send of the current limit window
  *   lastSentAt       ms  previous send, for the route-switch window
  *   routeStreak      n   repeats within the route-switch window (0 for the first send)
- *   lastSendId, fencedSendId, revokedSendId, refundedSendId   the ids of the sends whose writes these were
+ *   writeIds0..3     string sets: the ids of recent writes (guards.ts)
+ *   checkResults0..3 maps { <check id>: -1 verified | 1 wrong } of recent checks (guards.ts, checks.ts)
  *   expiresAt        s   TTL: the item may be deleted after every window it serves has ended
  *
  * An update expression cannot branch, so the write assumes the number's state
@@ -23,15 +23,16 @@
  * ended limit window) the failed condition returns the item and the second
  * write is exact.
  *
- * A write whose answer was lost must be settled before the send goes on:
- * the write carries its send's id and its condition refuses that id a second
- * time, so repeating it is safe and a refused repeat names the first. If the
- * table stays unreachable, a fence (the send's id as `fencedSendId`, which the
- * write's condition also refuses) makes sure a late copy can never apply, and
- * tells whether the first one had.
+ * A write whose answer was lost must be settled before the send goes on: the
+ * write carries its send's id as a write id (guards.ts), so repeating it is
+ * safe and a refused repeat proves the first applied. If the table stays
+ * unreachable, a fence makes sure a late copy can never apply and tells
+ * whether the first one had, whatever other sends wrote meanwhile.
  */
 import type { RecordCodeInput, SendRecord } from '../../core/ports';
+import { checkResultMaps, fence, hasWriteId, writeGuard } from './guards';
 import {
+  composeUpdate,
   keyOf,
   MAX_WRITES,
   n,
@@ -39,11 +40,13 @@ import {
   numberKey,
   pick,
   readNumber,
+  RETENTION_MARGIN_MS,
   secondsOf,
   TableWriteError,
   type Item,
   type Table,
   type UpdateParams,
+  type UpdateParts,
 } from './table';
 
 /** What a send must assume about the number's state; a wrong guess fails the condition and is corrected. */
@@ -61,6 +64,15 @@ export type NumberWrite =
   /** Too many concurrent sends changed the number under every write. */
   | { outcome: 'contended' };
 
+/** The write ids of one send's steps on the number: the record itself, its revocation, and its refund. */
+const revokeIdOf = (sendId: string) => `${sendId}/revoke`;
+const refundIdOf = (sendId: string) => `${sendId}/refund`;
+
+/** Until when the number's item must be kept: every window this send opens or extends, and a lock its code may cause. */
+export function retainUntil(input: Pick<RecordCodeInput, 'now' | 'codeExpiresAt' | 'limitWindowMs' | 'lockMs'>): number {
+  return Math.max(input.now + input.limitWindowMs, input.codeExpiresAt + input.lockMs) + RETENTION_MARGIN_MS;
+}
+
 /**
  * Records the code on the number's item.
  * @throws TableWriteError `unknown` when neither the write nor its fence could be confirmed.
@@ -73,10 +85,15 @@ export async function recordOnNumber(table: Table, input: RecordCodeInput, sendI
       outcome = await table.update(recordCodeUpdate(input, state, sendId), { repeat: 'guarded' });
     } catch (error) {
       if (!(error instanceof TableWriteError) || error.applied === 'no') throw error;
-      return fenceSend(table, input, sendId, error);
+      const fenced = await fence(table, numberKey(input.e164), input.now, sendId, retainUntil(input));
+      // The streak is read back from the item as the fence found it; a later send may have moved it on, which only
+      // changes the route this send starts with.
+      return fenced.applied
+        ? { outcome: 'recorded', routeStreak: readNumber(fenced.item, NAMES['#routeStreak']) ?? 0 }
+        : { outcome: 'not-recorded' };
     }
     if (outcome.written) return { outcome: 'recorded', routeStreak: routeStreakOf(state) };
-    if (outcome.item?.[NAMES['#lastSendId']]?.S === sendId) {
+    if (hasWriteId(outcome.item, input.now, sendId)) {
       // An earlier attempt of this write applied; its answer was lost.
       return { outcome: 'recorded', routeStreak: readNumber(outcome.item, NAMES['#routeStreak']) ?? 0 };
     }
@@ -87,32 +104,16 @@ export async function recordOnNumber(table: Table, input: RecordCodeInput, sendI
   return { outcome: 'contended' };
 }
 
-/** Makes sure a write whose answer was lost never applies later, and finds out whether it already had. */
-async function fenceSend(table: Table, input: RecordCodeInput, sendId: string, lost: TableWriteError): Promise<NumberWrite> {
-  const fence = await table
-    .update(
-      {
-        Key: keyOf(numberKey(input.e164)),
-        UpdateExpression: 'SET #fencedSendId = :sendId, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
-        ConditionExpression: 'attribute_not_exists(#lastSendId) OR #lastSendId <> :sendId',
-        ExpressionAttributeNames: pick(['#fencedSendId', '#lastSendId', '#expiresAt']),
-        ExpressionAttributeValues: { ':sendId': { S: sendId }, ':expiresAt': secondsOf(input.retainUntil) },
-      },
-      { repeat: 'guarded' },
-    )
-    .catch((error: unknown) => {
-      throw error instanceof TableWriteError ? new TableWriteError('unknown', { cause: lost }) : error;
-    });
-  if (fence.written) return { outcome: 'not-recorded' };
-  return { outcome: 'recorded', routeStreak: readNumber(fence.item, NAMES['#routeStreak']) ?? 0 };
-}
-
 /**
  * Undoes a send no route delivered: its code stops being valid, the code it
  * replaced (if still there) is valid again with its own expiry, and the send
  * is given back to the number's limit, once. If a later send has replaced the
  * code meanwhile, the undelivered code is only struck from where that send
  * kept it, so that no path can make it valid again.
+ *
+ * Each step carries its own write id (the send's id with `/revoke` or
+ * `/refund`), so a repeated step is refused and recognised, also when the code
+ * it puts back is the same as the one it removes.
  */
 export async function revokeOnNumber(table: Table, send: SendRecord): Promise<'revoked' | 'contended'> {
   const key = keyOf(numberKey(send.e164));
@@ -121,22 +122,20 @@ export async function revokeOnNumber(table: Table, send: SendRecord): Promise<'r
     const restored = await table.update(restoreUpdate(send, !refunded), { repeat: 'guarded' });
     if (restored.written) return 'revoked';
     const item = restored.item;
-    if (item?.[NAMES['#revokedSendId']]?.S === send.sendId) return 'revoked'; // an earlier attempt restored it
-    if (item?.[NAMES['#refundedSendId']]?.S === send.sendId) refunded = true;
+    if (hasWriteId(item, send.sentAt, revokeIdOf(send.sendId))) return 'revoked'; // an earlier attempt restored it
+    refunded ||= hasWriteId(item, send.sentAt, refundIdOf(send.sendId));
     if (!refunded && (readNumber(item, NAMES['#windowStart']) ?? Infinity) <= send.sentAt && (readNumber(item, NAMES['#sendCount']) ?? 0) > 0) {
       // A later send replaced the code in the same limit window: the count is still ours to give back.
       const refund = await table.update(
-        {
-          Key: key,
-          UpdateExpression: 'SET #sendCount = #sendCount - :one, #refundedSendId = :sendId',
-          ConditionExpression:
-            '#windowStart <= :sentAt AND #sendCount > :zero AND (attribute_not_exists(#refundedSendId) OR #refundedSendId <> :sendId)',
-          ExpressionAttributeNames: pick(['#sendCount', '#windowStart', '#refundedSendId']),
-          ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ':sentAt': n(send.sentAt), ':sendId': { S: send.sendId } },
-        },
+        composeUpdate(key, writeGuard(send.sentAt, [refundIdOf(send.sendId)]), {
+          set: ['#sendCount = #sendCount - :one'],
+          conditions: ['#windowStart <= :sentAt', '#sendCount > :zero'],
+          names: pick(['#sendCount', '#windowStart']),
+          values: { ':one': n(1), ':zero': n(0), ':sentAt': n(send.sentAt) },
+        }),
         { repeat: 'guarded' },
       );
-      refunded = refund.written || refund.item?.[NAMES['#refundedSendId']]?.S === send.sendId;
+      refunded = refund.written || hasWriteId(refund.item, send.sentAt, refundIdOf(send.sendId));
     }
     if (item?.[NAMES['#previousCode']]?.M?.[send.codeDigest] === undefined) return 'revoked';
     const struck = await table.update(
@@ -156,94 +155,83 @@ export async function revokeOnNumber(table: Table, send: SendRecord): Promise<'r
 
 /** The number's update for a send, on conditions that hold the state the store expects. */
 function recordCodeUpdate(input: RecordCodeInput, state: SendState, sendId: string): UpdateParams {
-  const set = [
-    '#previousCode = if_not_exists(#code, :noCode)',
-    '#previousCodeExpiresAt = if_not_exists(#codeExpiresAt, :zero)',
-    '#code = :code',
-    '#codeExpiresAt = :codeExpiresAt',
-    '#checks = :noChecks',
-    '#lastSentAt = :now',
-    '#lastSendId = :sendId',
-    '#failedChecks = if_not_exists(#failedChecks, :zero)',
-    '#expiresAt = :expiresAt',
-  ];
-  // Never twice for one send: a repeat after a lost answer, or a late copy after the send was fenced.
-  const conditions = [
-    '(attribute_not_exists(#lastSendId) OR #lastSendId <> :sendId)',
-    '(attribute_not_exists(#fencedSendId) OR #fencedSendId <> :sendId)',
-  ];
-  const values: Item = {
-    ':noCode': { M: {} },
-    ':noChecks': { M: {} },
-    ':code': { M: { [input.codeDigest]: n(-1) } },
-    ':codeExpiresAt': n(input.codeExpiresAt),
-    ':now': n(input.now),
-    ':sendId': { S: sendId },
-    ':zero': n(0),
-    ':one': n(1),
-    ':expiresAt': secondsOf(input.retainUntil),
-    ':windowCutoff': n(input.now - input.limitWindowMs),
-    ':switchCutoff': n(input.now - input.routeSwitchWindowMs),
+  const record: UpdateParts = {
+    set: [
+      '#previousCode = if_not_exists(#code, :noCode)',
+      '#previousCodeExpiresAt = if_not_exists(#codeExpiresAt, :zero)',
+      '#code = :code',
+      '#codeExpiresAt = :codeExpiresAt',
+      '#lastSentAt = :now',
+      '#failedChecks = if_not_exists(#failedChecks, :zero)',
+      '#expiresAt = :expiresAt',
+    ],
+    names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', '#lastSentAt', '#failedChecks', '#expiresAt']),
+    values: {
+      ':noCode': { M: {} },
+      ':code': { M: { [input.codeDigest]: n(-1) } },
+      ':codeExpiresAt': n(input.codeExpiresAt),
+      ':now': n(input.now),
+      ':zero': n(0),
+      ':expiresAt': secondsOf(retainUntil(input)),
+    },
   };
-
-  if (state.limitWindow === 'open') {
-    conditions.push('(attribute_not_exists(#windowStart) OR (#windowStart > :windowCutoff AND #sendCount < :limit))');
-    set.push('#sendCount = if_not_exists(#sendCount, :zero) + :one', '#windowStart = if_not_exists(#windowStart, :now)');
-    values[':limit'] = n(input.limit);
-  } else {
-    conditions.push('#windowStart <= :windowCutoff');
-    set.push('#sendCount = :one', '#windowStart = :now');
-  }
-
-  if (state.streak.kind === 'fresh') {
-    conditions.push('(attribute_not_exists(#lastSentAt) OR #lastSentAt <= :switchCutoff)');
-    set.push('#routeStreak = :zero');
-  } else {
-    conditions.push('#lastSentAt > :switchCutoff AND #routeStreak = :previousStreak');
-    set.push('#routeStreak = :streak');
-    values[':previousStreak'] = n(state.streak.previous);
-    values[':streak'] = n(state.streak.previous + 1);
-  }
-
-  return {
-    Key: keyOf(numberKey(input.e164)),
-    UpdateExpression: `SET ${set.join(', ')}`,
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: pick([
-      '#code',
-      '#codeExpiresAt',
-      '#previousCode',
-      '#previousCodeExpiresAt',
-      '#checks',
-      '#lastSentAt',
-      '#lastSendId',
-      '#fencedSendId',
-      '#failedChecks',
-      '#expiresAt',
-      '#windowStart',
-      '#sendCount',
-      '#routeStreak',
-    ]),
-    ExpressionAttributeValues: values,
-  };
+  const window: UpdateParts =
+    state.limitWindow === 'open'
+      ? {
+          conditions: ['(attribute_not_exists(#windowStart) OR (#windowStart > :windowCutoff AND #sendCount < :limit))'],
+          set: ['#sendCount = if_not_exists(#sendCount, :zero) + :one', '#windowStart = if_not_exists(#windowStart, :now)'],
+          values: { ':limit': n(input.limit), ':one': n(1), ':windowCutoff': n(input.now - input.limitWindowMs) },
+        }
+      : {
+          conditions: ['#windowStart <= :windowCutoff'],
+          set: ['#sendCount = :one', '#windowStart = :now'],
+          values: { ':one': n(1), ':windowCutoff': n(input.now - input.limitWindowMs) },
+        };
+  const streak: UpdateParts =
+    state.streak.kind === 'fresh'
+      ? {
+          conditions: ['(attribute_not_exists(#lastSentAt) OR #lastSentAt <= :switchCutoff)'],
+          set: ['#routeStreak = :zero'],
+          values: { ':switchCutoff': n(input.now - input.routeSwitchWindowMs) },
+        }
+      : {
+          conditions: ['#lastSentAt > :switchCutoff AND #routeStreak = :previousStreak'],
+          set: ['#routeStreak = :streak'],
+          values: {
+            ':switchCutoff': n(input.now - input.routeSwitchWindowMs),
+            ':previousStreak': n(state.streak.previous),
+            ':streak': n(state.streak.previous + 1),
+          },
+        };
+  return composeUpdate(
+    keyOf(numberKey(input.e164)),
+    record,
+    { ...window, names: pick(['#windowStart', '#sendCount']) },
+    { ...streak, names: pick(['#routeStreak', '#lastSentAt']) },
+    // Never twice for one send: a repeat after a lost answer, or a late copy after the send was fenced.
+    writeGuard(input.now, [sendId]),
+    checkResultMaps(input.now),
+  );
 }
 
-/** Puts the replaced code back, if the undelivered one is still the current code. */
+/** Puts the replaced code back, if the undelivered one is still the current code, and gives the count back unless done. */
 function restoreUpdate(send: SendRecord, refund: boolean): UpdateParams {
-  return {
-    Key: keyOf(numberKey(send.e164)),
-    UpdateExpression:
-      'SET #code = if_not_exists(#previousCode, :noCode), #codeExpiresAt = if_not_exists(#previousCodeExpiresAt, :zero), ' +
-      `#previousCode = :noCode, #previousCodeExpiresAt = :zero, #revokedSendId = :sendId${refund ? ', #sendCount = #sendCount - :one' : ''}`,
-    // The code is still the current one, so no send came after it: the count it took is in this window, and is
-    // given back here unless an earlier write of this revocation already did.
-    ConditionExpression: `attribute_exists(#code.#digest)${refund ? ' AND (attribute_not_exists(#refundedSendId) OR #refundedSendId <> :sendId)' : ''}`,
-    ExpressionAttributeNames: pick(
-      ['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', '#revokedSendId', ...(refund ? (['#sendCount', '#refundedSendId'] as const) : [])],
-      { '#digest': send.codeDigest },
-    ),
-    ExpressionAttributeValues: { ':noCode': { M: {} }, ':zero': n(0), ':sendId': { S: send.sendId }, ...(refund ? { ':one': n(1) } : {}) },
-  };
+  // The code is still the current one, so no send came after it: the count it took is in this window.
+  const ids = refund ? [revokeIdOf(send.sendId), refundIdOf(send.sendId)] : [revokeIdOf(send.sendId)];
+  return composeUpdate(keyOf(numberKey(send.e164)), writeGuard(send.sentAt, ids), {
+    set: [
+      '#code = if_not_exists(#previousCode, :noCode)',
+      '#codeExpiresAt = if_not_exists(#previousCodeExpiresAt, :zero)',
+      '#previousCode = :noCode',
+      '#previousCodeExpiresAt = :zero',
+      ...(refund ? ['#sendCount = #sendCount - :one'] : []),
+    ],
+    conditions: ['attribute_exists(#code.#digest)'],
+    names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', ...(refund ? (['#sendCount'] as const) : [])], {
+      '#digest': send.codeDigest,
+    }),
+    values: { ':noCode': { M: {} }, ':zero': n(0), ...(refund ? { ':one': n(1) } : {}) },
+  });
 }
 
 function routeStreakOf(state: SendState): number {

@@ -11,7 +11,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asTableFailure } from '../dynamodb-errors';
+import { asTableFailure, LOAD_REFUSALS } from '../dynamodb-errors';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../table-schema';
 
 export type Item = Record<string, AttributeValue>;
@@ -25,10 +25,47 @@ export interface UpdateParams {
   ExpressionAttributeValues?: Item;
 }
 
+/**
+ * Pieces of one update, merged by {@link composeUpdate}: a rule (the guard of a request id, a send's state) is
+ * written once as its parts and joined to whatever write carries it.
+ */
+export interface UpdateParts {
+  set?: readonly string[];
+  add?: readonly string[];
+  remove?: readonly string[];
+  /** Joined with AND. */
+  conditions?: readonly string[];
+  names?: Readonly<Record<string, string>>;
+  values?: Readonly<Item>;
+}
+
+export function composeUpdate(key: Item, ...parts: UpdateParts[]): UpdateParams {
+  const all = <K extends 'set' | 'add' | 'remove' | 'conditions'>(field: K) => parts.flatMap((part) => part[field] ?? []);
+  const clauses = [
+    ['SET', all('set').join(', ')],
+    ['ADD', all('add').join(', ')],
+    ['REMOVE', all('remove').join(', ')],
+  ].filter(([, body]) => body !== '');
+  const conditions = all('conditions');
+  const values = Object.assign({}, ...parts.map((part) => part.values ?? {})) as Item;
+  return {
+    Key: key,
+    UpdateExpression: clauses.map(([verb, body]) => `${verb} ${body}`).join(' '),
+    ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+    ExpressionAttributeNames: Object.assign({}, ...parts.map((part) => part.names ?? {})) as Record<string, string>,
+    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
 export interface WriteOutcome {
   written: boolean;
   /** After a write, what `returnValues` asked for; after a failed condition, the whole item as it was. */
   item: Item | undefined;
+  /**
+   * A `conservative` write that was repeated after an attempt whose outcome is unknown: it may have applied twice.
+   * The request must carry this, so that it never answers "nothing changed" after giving one application back.
+   */
+  mayHaveAppliedTwice?: boolean;
 }
 
 /**
@@ -38,7 +75,7 @@ export interface WriteOutcome {
  */
 export const MAX_WRITES = 8;
 
-/** Counter and claim items outlive their window by this much, so TTL deletion never removes a live one. */
+/** Items outlive every window they serve by this much, so TTL deletion (which lags) never removes a live one. */
 export const RETENTION_MARGIN_MS = 3_600_000;
 
 export const NAMES = {
@@ -60,12 +97,6 @@ export const NAMES = {
   '#inProgressUntil': 'inProgressUntil',
   '#sealedAnswer': 'sealedAnswer',
   '#claimId': 'claimId',
-  '#retiredClaimId': 'retiredClaimId',
-  '#lastSendId': 'lastSendId',
-  '#fencedSendId': 'fencedSendId',
-  '#revokedSendId': 'revokedSendId',
-  '#refundedSendId': 'refundedSendId',
-  '#checks': 'checks',
 } as const;
 
 export type NameKey = keyof typeof NAMES;
@@ -111,7 +142,7 @@ export class TableWriteError extends Error {
   }
 }
 
-/** Attempts per request: the SDK's own retries are off (maxAttempts 1), because it would repeat any write. */
+/** Attempts per request: the SDK's own retries are off (maxAttempts 1), because it would repeat any write blindly. */
 const ATTEMPTS = 2;
 const BACKOFF_MS = [0, 40];
 
@@ -138,7 +169,7 @@ export class Table {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return { written: true, item: result.Attributes };
+        return { written: true, item: result.Attributes, ...(unknown && repeat === 'conservative' ? { mayHaveAppliedTwice: true } : {}) };
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return { written: false, item: error.Item };
         const failure = classifyWriteFailure(error);
@@ -179,11 +210,7 @@ export function classifyWriteFailure(error: unknown): 'not-applied' | 'unknown' 
   const name = error.name;
   const code = (error as { code?: string }).code;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (
-    ['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TransactionConflictException'].includes(name)
-  ) {
-    return 'not-applied';
-  }
+  if (LOAD_REFUSALS.includes(name)) return 'not-applied';
   if (code === 'ECONNREFUSED' || /did not establish a connection/.test(error.message)) return 'not-applied';
   // Any other 4xx (a missing table, a request we built wrong) applied nothing, and repeating it cannot help.
   if (status !== undefined && status >= 400 && status < 500) return 'fatal';
