@@ -45,9 +45,42 @@ interface BooleanSpec {
   readonly description: string;
 }
 
+interface ChoiceSpec {
+  readonly type: 'choice';
+  readonly values: readonly string[];
+  readonly default: string;
+  readonly description: string;
+}
+
+/**
+ * `stack`: a setting of the deployment itself (how the API authorizes, what the stack creates), read by the
+ * construct and never passed to a function. Every other setting also reaches the functions as an environment variable.
+ */
+type Scope = { readonly scope?: 'stack' };
+
 const COUNTRY = /^[A-Z]{2}$/;
 
 export const SETTING_SPECS = {
+  auth: {
+    type: 'choice',
+    values: ['iam', 'api-key'],
+    default: 'iam',
+    scope: 'stack',
+    description:
+      'How the HTTP API authorizes callers: iam (SigV4, execute-api:Invoke) or api-key (NeutrinoAPI\'s User-ID and ' +
+      'API-Key headers, checked by a Lambda authorizer against keys kept as digests in the table).',
+  },
+  authorizerCacheSeconds: {
+    type: 'integer',
+    default: 300,
+    min: 0,
+    // API Gateway takes up to 3 600; a revoked key must stop working within five minutes at most.
+    max: 300,
+    scope: 'stack',
+    description:
+      'API-key mode: how long API Gateway keeps the authorizer\'s answer per pair of headers. A revoked key works ' +
+      'until then; 0 checks every request (one table read and one authorizer invocation each).',
+  },
   smsRoutes: {
     type: 'list',
     item: /^(sns|pinpoint|sms-voice-v2)$/,
@@ -258,7 +291,7 @@ export const SETTING_SPECS = {
     default: true,
     description: 'Whether a send answer carries a generated code in `security-code` (false: "" instead).',
   },
-} as const satisfies Record<string, IntegerSpec | TextSpec | ListSpec | BooleanSpec>;
+} as const satisfies Record<string, (IntegerSpec | TextSpec | ListSpec | BooleanSpec | ChoiceSpec) & Scope>;
 
 export type SettingName = keyof typeof SETTING_SPECS;
 type Specs = typeof SETTING_SPECS;
@@ -267,9 +300,12 @@ type IntegerName = NamesOf<IntegerSpec>;
 type TextName = NamesOf<TextSpec>;
 type ListName = NamesOf<ListSpec>;
 type BooleanName = NamesOf<BooleanSpec>;
+type ChoiceName = NamesOf<ChoiceSpec>;
 
 /** Settings after validation, with defaults applied. */
 export type DeploymentSettings = { [K in IntegerName]: number } & { [K in BooleanName]: boolean } & {
+  [K in ChoiceName]: Specs[K]['values'][number];
+} & {
   [K in TextName]?: string;
 } & {
   smsRoutes: RouteName[];
@@ -334,6 +370,14 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     if (typeof value !== 'boolean') throw new InvalidSettingError(name, `must be true or false, got ${String(value)}`);
     return value;
   };
+  const choice = <K extends ChoiceName>(name: K): DeploymentSettings[K] => {
+    const spec: ChoiceSpec = SETTING_SPECS[name];
+    const value: unknown = input[name] ?? spec.default;
+    if (typeof value !== 'string' || !spec.values.includes(value)) {
+      throw new InvalidSettingError(name, `must be one of ${spec.values.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return value as DeploymentSettings[K];
+  };
 
   const pinpointApplicationId = text('pinpointApplicationId');
   const originationIdentity = text('originationIdentity');
@@ -352,6 +396,8 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   }
 
   return {
+    auth: choice('auth'),
+    authorizerCacheSeconds: integer('authorizerCacheSeconds'),
     smsRoutes,
     pinpointApplicationId,
     originationIdentity,
@@ -402,6 +448,7 @@ export function settingFromText(name: SettingName, raw: string): unknown {
       if (raw !== 'true' && raw !== 'false') throw new InvalidSettingError(name, `must be true or false, got "${raw}"`);
       return raw === 'true';
     case 'text':
+    case 'choice':
       return raw;
   }
 }
@@ -417,10 +464,11 @@ export function readSettingsFromEnvironment(env: Readonly<Record<string, string 
   return resolveSettings(input as DeploymentSettingsInput);
 }
 
-/** The environment variables that carry resolved settings to a function. */
+/** The environment variables that carry resolved settings to a function (a stack's own settings stay with it). */
 export function settingsToEnvironment(settings: DeploymentSettings): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of Object.keys(SETTING_SPECS) as SettingName[]) {
+    if ((SETTING_SPECS[name] as Scope).scope === 'stack') continue;
     const value = settings[name];
     if (value === undefined) continue;
     env[environmentName(name)] = Array.isArray(value) ? value.join(',') : String(value);

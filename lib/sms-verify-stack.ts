@@ -13,9 +13,7 @@ export class SmsVerifyStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SmsVerifyStackProps = {}) {
     super(scope, id, props);
-    const auth: unknown = this.node.tryGetContext('auth');
     this.service = new SmsVerify(this, 'SmsVerify', {
-      ...(auth === undefined ? {} : { auth: auth as SmsVerifyProps['auth'] }),
       ...settingsFromContext(this),
       ...props.service,
     });

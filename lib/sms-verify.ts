@@ -18,19 +18,20 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
+import { AUTHORIZER_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { API_KEY_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
 import { SmsVerifyMonitoring } from './monitoring';
 import {
   resolveSettings,
+  SETTING_SPECS,
   settingsToEnvironment,
   type DeploymentSettings,
   type DeploymentSettingsInput,
 } from '../functions/settings';
 
 /** How the HTTP API authorizes its callers. */
-export type ApiAuth = 'iam' | 'api-key';
-export const API_AUTH_MODES: readonly ApiAuth[] = ['iam', 'api-key'];
+export type ApiAuth = DeploymentSettings['auth'];
+export const API_AUTH_MODES: readonly ApiAuth[] = SETTING_SPECS.auth.values;
 
 export interface SmsVerifyProps extends DeploymentSettingsInput {
   /**
@@ -40,7 +41,7 @@ export interface SmsVerifyProps extends DeploymentSettingsInput {
    *    kept (as digests) in the table, made with `npm run keys -- create <user-id>`; the key's user id is the caller
    *    of the per-caller limits. For NeutrinoAPI's clients, which cannot sign requests.
    * One API has one authorizer per route, so a deployment picks one; a direct invocation of the functions is IAM's
-   * either way. Also CDK context `auth`.
+   * either way. Also CDK context `auth`; `authorizerCacheSeconds` sets how long API Gateway keeps an answer.
    * @default 'iam'
    */
   readonly auth?: ApiAuth;
@@ -106,14 +107,14 @@ export const PREBUILT_FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'assets')
 
 /**
  * A REQUEST authorizer with simple responses on the two credential headers. API Gateway answers a request without
- * them 401 and a refused one 403 (its own `{"message": …}`), and caches an answer for five minutes per pair of
- * headers: a key costs one table read per five minutes, and a revoked key stops working within that time.
+ * them 401 and a refused one 403, and caches an answer for `cacheSeconds` per pair of headers (300 by default): a
+ * key then costs one table read per five minutes, and a revoked key stops working within that time.
  */
-function keyAuthorizer(fn: LambdaFunction): HttpLambdaAuthorizer {
+function keyAuthorizer(fn: LambdaFunction, cacheSeconds: number): HttpLambdaAuthorizer {
   return new HttpLambdaAuthorizer('ApiKeyAuthorizer', fn, {
     responseTypes: [HttpLambdaResponseType.SIMPLE],
     identitySource: ['$request.header.User-ID', '$request.header.API-Key'],
-    resultsCacheTtl: Duration.minutes(5),
+    resultsCacheTtl: Duration.seconds(cacheSeconds),
   });
 }
 
@@ -183,13 +184,11 @@ export class SmsVerify extends Construct {
     Grant.addToPrincipal({ grantee: this.sendFunction, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
     this.grantSmsRoutes(this.sendFunction);
 
-    const auth = props.auth ?? 'iam';
-    if (!API_AUTH_MODES.includes(auth)) {
-      throw new Error(`SmsVerify: "auth" must be one of ${API_AUTH_MODES.join(', ')}, not ${JSON.stringify(auth)}`);
-    }
-    this.auth = auth;
-    if (auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
-    const authorizer = this.authorizerFunction ? keyAuthorizer(this.authorizerFunction) : new HttpIamAuthorizer();
+    this.auth = this.settings.auth;
+    if (this.auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
+    const authorizer = this.authorizerFunction
+      ? keyAuthorizer(this.authorizerFunction, this.settings.authorizerCacheSeconds)
+      : new HttpIamAuthorizer();
     this.api = new HttpApi(this, 'Api', {
       description: 'SMS verification: send and check one-time codes',
       createDefaultStage: false,
@@ -281,7 +280,7 @@ export class SmsVerify extends Construct {
 
   /** API-key mode's authorizer function: it may read the key items of the table and nothing else. */
   private createAuthorizerFunction(logRetention: RetentionDays): LambdaFunction {
-    const fn = this.createFunction('AuthorizerFunction', 'authorize.ts', { TABLE_NAME: this.table.tableName }, logRetention);
+    const fn = this.createFunction('AuthorizerFunction', 'authorize.ts', { TABLE_NAME: this.table.tableName }, logRetention, AUTHORIZER_TIMEOUT_SECONDS);
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem'],
@@ -297,6 +296,7 @@ export class SmsVerify extends Construct {
     entryFile: string,
     environment: Record<string, string>,
     retention: RetentionDays,
+    timeoutSeconds = FUNCTION_TIMEOUT_SECONDS,
   ): LambdaFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
     // An own role instead of the default one with AWSLambdaBasicExecutionRole: it may write to this function's
@@ -328,7 +328,7 @@ export class SmsVerify extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 512,
       // The slowest send (counts, table, every route, table) is bounded at ~20 s; see functions/adapters/client-options.ts.
-      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
+      timeout: Duration.seconds(timeoutSeconds),
       environment,
       logGroup,
     };

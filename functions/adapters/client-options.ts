@@ -41,3 +41,9 @@ export const SECRET_CLIENT_OPTIONS = {
 
 /** The functions' timeout: inside API Gateway's 30 s integration timeout, above the slowest bounded send. */
 export const FUNCTION_TIMEOUT_SECONDS = 20;
+
+/**
+ * The API-key authorizer's timeout. An HTTP API waits 10 s for a Lambda authorizer (API Gateway quotas); its one
+ * table read, three attempts of at most 0.5 s connect + 1 s request with two short pauses, fits in ≈ 4.7 s.
+ */
+export const AUTHORIZER_TIMEOUT_SECONDS = 6;

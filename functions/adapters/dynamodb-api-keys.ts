@@ -2,17 +2,21 @@
  * API keys on the service's table, one item per user: key `apikey#<user id>`,
  * `keyDigest` (SHA-256 of the key), `createdAt` (ms). Never the key itself.
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyStore, StoredApiKey } from '../core/api-keys';
-import { asTableFailure } from './dynamodb-errors';
+import { KEY_READ_ATTEMPTS, Table } from './dynamodb-store/table';
 import { API_KEY_PREFIX, TABLE_PARTITION_KEY } from './table-schema';
 const keyOf = (userId: string) => ({ [TABLE_PARTITION_KEY]: { S: `${API_KEY_PREFIX}${userId}` } });
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
+  private readonly table: Table;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.table = new Table(client, tableName);
+  }
 
   async put(key: StoredApiKey): Promise<void> {
     await this.client.send(
@@ -23,13 +27,10 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     );
   }
 
+  /** A strongly consistent read, repeated on a transient failure within the authorizer's time (client-options.ts). */
   async get(userId: string): Promise<StoredApiKey | undefined> {
-    try {
-      const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(userId), ConsistentRead: true }));
-      return item?.keyDigest?.S ? { userId, keyDigest: item.keyDigest.S, createdAt: Number(item.createdAt?.N ?? 0) } : undefined;
-    } catch (error) {
-      throw asTableFailure(error);
-    }
+    const item = await this.table.read(keyOf(userId), { attempts: KEY_READ_ATTEMPTS });
+    return item?.keyDigest?.S ? { userId, keyDigest: item.keyDigest.S, createdAt: Number(item.createdAt?.N ?? 0) } : undefined;
   }
 
   /** A scan of the whole table: for the occasional administrator, never on a request's path. */

@@ -50,18 +50,24 @@ export interface ApiKeyStore {
   revoke(userId: string): Promise<boolean>;
 }
 
+/** Why credentials were refused: for the operator's logs, never for the caller. */
+export type Refusal = 'missing' | 'malformed' | 'unknown-user' | 'wrong-key';
+
+export type Authorization =
+  | { authorized: true; userId: string }
+  /** `userId` only when it names an existing user: a value a caller sent that named none may be anything, a key too. */
+  | { authorized: false; why: Refusal; userId?: string };
+
 /**
  * Whether a request's credentials are a live key. Both headers must be there;
  * an unknown user and a wrong key take the same path and answer the same.
  */
-export async function authorize(
-  userId: string | undefined,
-  key: string | undefined,
-  store: Pick<ApiKeyStore, 'get'>,
-): Promise<{ authorized: true; userId: string } | { authorized: false }> {
-  if (!userId || !key || !USER_ID.test(userId) || !key.startsWith(KEY_PREFIX) || key.length > 100) return { authorized: false };
+export async function authorize(userId: string | undefined, key: string | undefined, store: Pick<ApiKeyStore, 'get'>): Promise<Authorization> {
+  if (!userId || !key) return { authorized: false, why: 'missing' };
+  if (!USER_ID.test(userId) || !key.startsWith(KEY_PREFIX) || key.length > 100) return { authorized: false, why: 'malformed' };
   const stored = await store.get(userId);
   // Compare against a digest even for an unknown user, so that timing does not tell which user ids exist.
   const matches = matchesDigest(key, stored?.keyDigest ?? apiKeyDigest(`${KEY_PREFIX}unknown`));
-  return stored && matches ? { authorized: true, userId } : { authorized: false };
+  if (!stored) return { authorized: false, why: 'unknown-user' };
+  return matches ? { authorized: true, userId } : { authorized: false, why: 'wrong-key', userId };
 }

@@ -26,8 +26,8 @@ export function createAuthorizerHandler(store: Pick<ApiKeyStore, 'get'>, logger:
       Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
     const result = await authorize(header('user-id'), header('api-key'), store);
     if (!result.authorized) {
-      // Never the key; the user id is the caller's own claim, kept short.
-      logger.info('Credentials refused', { userId: header('user-id')?.slice(0, 64) });
+      // Only a user id the table knows: callers swap the two headers, and a key fits the user-id pattern.
+      logger.info('Credentials refused', { why: result.why, userId: result.userId });
       return { isAuthorized: false };
     }
     return { isAuthorized: true, context: { userId: result.userId } };

@@ -233,7 +233,17 @@ describe('API-key mode (auth: api-key)', () => {
   });
 
   it('refuses an unknown mode at synth, naming the setting', () => {
-    expect(() => synth({}, { auth: 'basic' })).toThrow('SmsVerify: "auth" must be one of iam, api-key, not "basic"');
+    expect(() => synth({}, { auth: 'basic' })).toThrow('Invalid setting auth (AUTH): must be one of iam, api-key, got "basic"');
+  });
+
+  it('keeps answers for authorizerCacheSeconds; 0 checks every request; the authorizer ends well inside API Gateway\'s 10 s', () => {
+    synth({}, { auth: 'api-key', authorizerCacheSeconds: '0' }).hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    const [authorizer] = Object.entries(keyed.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('SmsVerifyAuthorizerFunction'));
+    expect(authorizer![1].Properties.Timeout).toBeLessThanOrEqual(6);
+    expect(authorizer![1].Properties.Environment.Variables).toEqual({ TABLE_NAME: expect.anything() });
+    expect(() => synth({}, { auth: 'api-key', authorizerCacheSeconds: '301' })).toThrow(/authorizerCacheSeconds .*from 0 to 300/);
   });
 });
 

@@ -37,12 +37,12 @@ describe('keys', () => {
     await store.put({ userId: 'alice', keyDigest: apiKeyDigest(key), createdAt: 1 });
 
     await expect(authorize('alice', key, store)).resolves.toEqual({ authorized: true, userId: 'alice' });
-    await expect(authorize('bob', key, store)).resolves.toEqual({ authorized: false });
-    await expect(authorize('alice', generateApiKey(), store)).resolves.toEqual({ authorized: false });
-    await expect(authorize('alice', undefined, store)).resolves.toEqual({ authorized: false });
-    await expect(authorize(undefined, key, store)).resolves.toEqual({ authorized: false });
-    await expect(authorize('alice', key.slice(4), store)).resolves.toEqual({ authorized: false });
-    await expect(authorize('al ice', key, store)).resolves.toEqual({ authorized: false });
+    await expect(authorize('bob', key, store)).resolves.toEqual({ authorized: false, why: 'unknown-user' });
+    await expect(authorize('alice', generateApiKey(), store)).resolves.toEqual({ authorized: false, why: 'wrong-key', userId: 'alice' });
+    await expect(authorize('alice', undefined, store)).resolves.toEqual({ authorized: false, why: 'missing' });
+    await expect(authorize(undefined, key, store)).resolves.toEqual({ authorized: false, why: 'missing' });
+    await expect(authorize('alice', key.slice(4), store)).resolves.toEqual({ authorized: false, why: 'malformed' });
+    await expect(authorize('al ice', key, store)).resolves.toEqual({ authorized: false, why: 'malformed' });
   });
 
   it('the authorizer answers API Gateway simple responses, with the user id as context, and never logs a key', async () => {
@@ -57,6 +57,42 @@ describe('keys', () => {
     await expect(handler(event({ 'User-ID': 'alice', 'API-Key': key }))).resolves.toMatchObject({ isAuthorized: true });
     await expect(handler(event({ 'user-id': 'alice', 'api-key': `${key}x` }))).resolves.toEqual({ isAuthorized: false });
     expect(JSON.stringify(logger.lines)).not.toContain(key.slice(4, 20));
+  });
+
+  it.each([
+    ['in API-Key, with a wrong user', { 'user-id': 'mallory', 'api-key': 'KEY' }],
+    ['in User-ID (the headers swapped)', { 'user-id': 'KEY', 'api-key': 'alice' }],
+    ['in both', { 'user-id': 'KEY', 'api-key': 'KEY' }],
+    ['in User-ID, beside a wrong key', { 'user-id': 'KEY', 'api-key': 'svk_wrong' }],
+  ])('a real key sent %s reaches no log line, whole or in part', async (_, headers) => {
+    const store = new InMemoryApiKeys();
+    const key = generateApiKey();
+    await store.put({ userId: 'alice', keyDigest: apiKeyDigest(key), createdAt: 1 });
+    const logger = new CapturingLogger();
+    const handler = createAuthorizerHandler(store, logger);
+    const filled = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === 'KEY' ? key : value]));
+
+    await expect(handler({ headers: filled } as unknown as Parameters<typeof handler>[0])).resolves.toEqual({ isAuthorized: false });
+
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines.join('\n')).not.toContain(key.slice(4, 14));
+    expect(logger.lines.join('\n')).not.toContain(key.slice(-10));
+  });
+
+  it('logs the user id of a refused key only when that user exists', async () => {
+    const store = new InMemoryApiKeys();
+    await store.put({ userId: 'alice', keyDigest: apiKeyDigest(generateApiKey()), createdAt: 1 });
+    const logger = new CapturingLogger();
+    const handler = createAuthorizerHandler(store, logger);
+
+    await handler({ headers: { 'user-id': 'alice', 'api-key': generateApiKey() } } as unknown as Parameters<typeof handler>[0]);
+    await handler({ headers: { 'user-id': 'mallory', 'api-key': generateApiKey() } } as unknown as Parameters<typeof handler>[0]);
+
+    expect(logger.entries()).toEqual([
+      expect.objectContaining({ message: 'Credentials refused', why: 'wrong-key', userId: 'alice' }),
+      expect.objectContaining({ message: 'Credentials refused', why: 'unknown-user' }),
+    ]);
+    expect(logger.lines[1]).not.toContain('mallory');
   });
 });
 
@@ -79,7 +115,7 @@ describe('npm run keys', () => {
 
     await expect(run(store, 'list')).resolves.toEqual({ code: 0, printed: ['alice@example.com\tcreated 2026-11-26T00:00:00.000Z'] });
     await expect(run(store, 'revoke', 'alice@example.com')).resolves.toEqual({ code: 0, printed: ['Revoked the key of alice@example.com.'] });
-    await expect(authorize('alice@example.com', key, store)).resolves.toEqual({ authorized: false });
+    await expect(authorize('alice@example.com', key, store)).resolves.toEqual({ authorized: false, why: 'unknown-user' });
     await expect(run(store, 'revoke', 'alice@example.com')).resolves.toEqual({ code: 0, printed: ['alice@example.com has no key.'] });
   });
 

@@ -10,6 +10,8 @@ import { PINPOINT_APPLICATION_ID } from '../support/fixtures';
 describe('deployment settings', () => {
   it('defaults to SNS alone, the documented windows and every defence on', () => {
     expect(resolveSettings({})).toEqual({
+      auth: 'iam',
+      authorizerCacheSeconds: 300,
       smsRoutes: ['sns'],
       pinpointApplicationId: undefined,
       senderId: undefined,

@@ -145,6 +145,8 @@ export class TableWriteError extends Error {
 /** Attempts per request: the SDK's own retries are off (maxAttempts 1), because it would repeat any write blindly. */
 const ATTEMPTS = 2;
 const BACKOFF_MS = [0, 40];
+/** Reads of an API key, which gate every uncached request in API-key mode, ride out two failures (client-options.ts). */
+export const KEY_READ_ATTEMPTS = 3;
 
 /** The store's one table, and the two requests every part of it makes. */
 export class Table {
@@ -184,15 +186,15 @@ export class Table {
     }
   }
 
-  /** One strongly consistent GetItem; a read is always safe to repeat. */
-  async read(key: Item): Promise<Item | undefined> {
+  /** One strongly consistent GetItem; a read is always safe to repeat, `attempts` times in all. */
+  async read(key: Item, { attempts = ATTEMPTS }: { attempts?: number } = {}): Promise<Item | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
         return item;
       } catch (error) {
-        if (classifyWriteFailure(error) === 'fatal' || attempt + 1 >= ATTEMPTS) throw asTableFailure(error);
-        await sleep(BACKOFF_MS[attempt + 1]! + Math.random() * 40);
+        if (classifyWriteFailure(error) === 'fatal' || attempt + 1 >= attempts) throw asTableFailure(error);
+        await sleep(40 * attempt + Math.random() * 40);
       }
     }
   }
