@@ -63,9 +63,12 @@ export class SmsVerifyError extends Error {
     this.name = new.target.name;
   }
 }
-/** 400/1: a parameter is missing, unknown, repeated or invalid; the message names it. */
-export class InvalidParameterError extends SmsVerifyError {}
-/** 400/9 or 415/26: the request could not be read. */
+/** 400/1: a parameter is missing, unknown, repeated or invalid; the message names it, and so does `parameter`. */
+export class InvalidParameterError extends SmsVerifyError {
+  /** The parameter, as the request spelled it (`api-parameter-name`). */
+  parameter?: string;
+}
+/** 400/9 or 415/29: the request could not be read. */
 export class UnreadableRequestError extends SmsVerifyError {}
 /** 413/44. */
 export class RequestTooLargeError extends SmsVerifyError {}
@@ -98,7 +101,7 @@ const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   9: UnreadableRequestError,
   14: RateLimitedError,
   25: IdempotencyConflictError,
-  26: UnreadableRequestError,
+  29: UnreadableRequestError,
   30: OutcomeUnknownError,
   31: RateLimitedError,
   32: RateLimitedError,
@@ -107,9 +110,14 @@ const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   51: InternalServiceError,
 };
 
-export function errorFromAnswer(body: { 'api-error': number; 'api-error-msg': string }, status?: number): SmsVerifyError {
+export function errorFromAnswer(
+  body: { 'api-error': number; 'api-error-msg': string; 'api-parameter-name'?: string },
+  status?: number,
+): SmsVerifyError {
   const ErrorClass = ERROR_CLASSES[body['api-error']] ?? SmsVerifyError;
-  return new ErrorClass(body['api-error'], body['api-error-msg'], status);
+  const error = new ErrorClass(body['api-error'], body['api-error-msg'], status);
+  if (error instanceof InvalidParameterError) error.parameter = body['api-parameter-name'];
+  return error;
 }
 
 interface Credentials {

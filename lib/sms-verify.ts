@@ -400,6 +400,11 @@ export class SmsVerify extends Construct {
 /** Stack outputs for the service's URL and function names. */
 export function addSmsVerifyOutputs(scope: Construct, service: SmsVerify): void {
   new CfnOutput(scope, 'ApiUrl', { value: service.url, description: 'Base URL of the SMS verification API' });
+  // NeutrinoAPI's clients join their base URL and the endpoint with nothing between, except its Node.js client.
+  new CfnOutput(scope, 'NeutrinoApiBaseUrl', {
+    value: `${service.url}/`,
+    description: "Base URL for NeutrinoAPI's Python, Java, Go, Rust, .NET and PHP clients (its Node.js client takes ApiUrl)",
+  });
   new CfnOutput(scope, 'SendFunctionName', { value: service.sendFunction.functionName });
   new CfnOutput(scope, 'VerifyFunctionName', { value: service.verifyFunction.functionName });
 }

@@ -390,6 +390,7 @@ function banner(
     '',
     `sms-verify is running locally at ${url}`,
     `  API        POST ${url}/sms-verify   POST ${url}/verify-security-code`,
+    `             NeutrinoAPI clients: base URL ${url}/ (Node.js client: ${url})`,
     `  Console    ${url}/`,
     `  Outbox     ${url}/local/outbox      Faults ${url}/local/faults`,
     `  DynamoDB   ${where}${contention}`,

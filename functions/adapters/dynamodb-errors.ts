@@ -10,6 +10,8 @@ export const LOAD_REFUSALS: readonly string[] = [
   'RequestLimitExceeded',
   'ThrottlingException',
   'TransactionConflictException',
+  // A global table with multi-Region strong consistency refuses a write that met another in a second Region.
+  'ReplicatedWriteConflictException',
 ];
 
 /**

@@ -3,7 +3,7 @@
  * they arrive in a JSON body, a form body or a direct invocation, are parsed
  * into typed requests here and nowhere else. Every refusal names the parameter.
  */
-import { InvalidParameterError } from './errors';
+import { InvalidParameterError, type ParameterType } from './errors';
 import { LANGUAGE_CODES, type LanguageCode } from './messages';
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './security-code';
 
@@ -46,6 +46,37 @@ export const SEND_PARAMETERS = [
   'limit-ttl',
 ] as const;
 export const VERIFY_PARAMETERS = ['number', 'security-code', 'country-code', 'limit-by'] as const;
+/** What every route reads besides its own parameters, or refuses by name. */
+export const SHARED_PARAMETERS = ['output-case', 'output-format', 'user-id', 'api-key', 'idempotency-key'] as const;
+const KNOWN_NAMES: ReadonlySet<string> = new Set<string>([...SEND_PARAMETERS, ...VERIFY_PARAMETERS, ...SHARED_PARAMETERS]);
+
+/** Parameters under the names this API reads, and how the request spelled each one it spelled another way. */
+export interface NamedParameters {
+  parameters: RawParameters;
+  /** Name → the request's spelling, for names the request spelled otherwise (`code-length` → `code_length`). */
+  spellings: ReadonlyMap<string, string>;
+}
+
+/**
+ * NeutrinoAPI's Python client sends the keys of its own examples as they are, in snake case (`code_length`,
+ * `language_code`, `limit_ttl`): each is read as the parameter it spells. A request that gives one parameter in
+ * both spellings is refused, as a repeated name is.
+ */
+export function withApiNames(given: RawParameters): NamedParameters {
+  const parameters: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const spellings = new Map<string, string>();
+  for (const [spelled, value] of Object.entries(given)) {
+    const kebab = spelled.replace(/_/g, '-');
+    const name = !KNOWN_NAMES.has(spelled) && KNOWN_NAMES.has(kebab) ? kebab : spelled;
+    if (Object.hasOwn(parameters, name)) {
+      const other = spellings.get(name) ?? name;
+      throw new InvalidParameterError(spelled, `Parameter "${name}" is given more than once (as "${printable(other)}" and "${printable(spelled)}")`);
+    }
+    parameters[name] = value;
+    if (name !== spelled) spellings.set(name, spelled);
+  }
+  return { parameters, spellings };
+}
 export const MAX_LIMIT_BY_LENGTH = 128;
 
 export const MAX_NUMBER_LENGTH = 64;
@@ -59,11 +90,13 @@ export function parseSendRequest(given: RawParameters, defaults: SendDefaults, r
   rejectUnknown(given, SEND_PARAMETERS);
   const raw = withoutEmptyOptionals(given, ['number']);
   const codeLength = optionalInteger(raw, 'code-length', MIN_CODE_LENGTH, MAX_CODE_LENGTH);
-  const securityCode = optionalSecurityCode(raw);
+  // NeutrinoAPI types a code to send as an integer, and a code to check as a string.
+  const securityCode = optionalSecurityCode(raw, 'integer');
   if (securityCode !== undefined && codeLength !== undefined && securityCode.length !== codeLength) {
     throw new InvalidParameterError(
       'security-code',
       `Parameter "security-code" has ${securityCode.length} digits but "code-length" is ${codeLength}`,
+      'integer',
     );
   }
   return {
@@ -82,8 +115,8 @@ export function parseVerifyRequest(given: RawParameters, rules: ParameterRules):
   rejectUnknown(given, VERIFY_PARAMETERS);
   const raw = withoutEmptyOptionals(given, ['number', 'security-code']);
   const number = phoneNumberText(raw);
-  const securityCode = optionalSecurityCode(raw);
-  if (securityCode === undefined) throw missing('security-code');
+  const securityCode = optionalSecurityCode(raw, 'string');
+  if (securityCode === undefined) throw missing('security-code', 'string');
   return { number, securityCode, countryCode: optionalCountryCode(raw, rules), limitBy: optionalLimitBy(raw) };
 }
 
@@ -124,8 +157,8 @@ function rejectUnknown(raw: RawParameters, known: readonly string[]): void {
   }
 }
 
-function missing(name: string): InvalidParameterError {
-  return new InvalidParameterError(name, `Missing required parameter "${name}"`);
+function missing(name: string, type: ParameterType = 'string'): InvalidParameterError {
+  return new InvalidParameterError(name, `Missing required parameter "${name}"`, type);
 }
 
 function phoneNumberText(raw: RawParameters): string {
@@ -152,22 +185,22 @@ function optionalInteger(raw: RawParameters, name: string, min: number, max: num
   let parsed: number;
   if (typeof value === 'number') parsed = value;
   else if (typeof value === 'string' && /^[1-9][0-9]{0,5}$/.test(value)) parsed = Number(value);
-  else throw new InvalidParameterError(name, rule);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidParameterError(name, rule);
+  else throw new InvalidParameterError(name, rule, 'integer');
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidParameterError(name, rule, 'integer');
   return parsed;
 }
 
 /** Digits as a string (leading zeros kept) or a non-negative integer. */
-function optionalSecurityCode(raw: RawParameters): string | undefined {
+function optionalSecurityCode(raw: RawParameters, type: ParameterType): string | undefined {
   const value = raw['security-code'];
   if (value === undefined) return undefined;
   const rule = `Parameter "security-code" must be ${MIN_CODE_LENGTH} to ${MAX_CODE_LENGTH} digits`;
   let digits: string;
   if (typeof value === 'string') digits = value;
   else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) digits = String(value);
-  else throw new InvalidParameterError('security-code', rule);
+  else throw new InvalidParameterError('security-code', rule, type);
   const pattern = new RegExp(`^[0-9]{${MIN_CODE_LENGTH},${MAX_CODE_LENGTH}}$`);
-  if (!pattern.test(digits)) throw new InvalidParameterError('security-code', rule);
+  if (!pattern.test(digits)) throw new InvalidParameterError('security-code', rule, type);
   return digits;
 }
 

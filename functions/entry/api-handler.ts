@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Logger } from '../core/ports';
 import { errorResponseFor, httpResponse } from './api-response';
-import { isHttpEvent, readInvocation, type Invocation, type InvocationOptions, type OutputCase } from './invocation';
+import { asSpelled, isHttpEvent, readInvocation, type Invocation, type InvocationOptions, type OutputCase } from './invocation';
 
 export type ApiHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -74,7 +74,9 @@ function apiContract(
     },
     onError: (request) => {
       const { http, outputCase } = shapes.get(request) ?? { http: isHttpEvent(request.event), outputCase: 'kebab' };
-      const { status, body, headers } = errorResponseFor(request.error, logger);
+      const spellings = (request.event as Partial<Invocation> | undefined)?.spellings;
+      const error = spellings ? asSpelled(request.error, spellings) : request.error;
+      const { status, body, headers } = errorResponseFor(error, logger);
       const shaped = withOutputCase(body, outputCase);
       request.response = http ? httpResponse(status, shaped, headers) : shaped;
       finish();

@@ -5,12 +5,15 @@
  * response; a direct invocation gets the body itself.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiError, OutcomeUnknownError, UNEXPECTED_FAILURE } from '../core/errors';
+import { ApiError, InvalidParameterError, OutcomeUnknownError, UNEXPECTED_FAILURE } from '../core/errors';
 import type { Logger } from '../core/ports';
 
 export interface ApiErrorBody {
   'api-error': number;
   'api-error-msg': string;
+  /** With code 1 only: the parameter as the request spelled it, and its type (NeutrinoAPI's Java clients read both). */
+  'api-parameter-name'?: string;
+  'api-parameter-type'?: string;
 }
 
 export function errorResponseFor(
@@ -22,7 +25,12 @@ export function errorResponseFor(
     const fields = { apiError: known.apiError, status: known.httpStatus, error: known.name };
     if (known.httpStatus >= 500) logger.error(known.message, { ...fields, cause: causeName(known) });
     else logger.info('Request refused', fields);
-    return { status: known.httpStatus, body: { 'api-error': known.apiError, 'api-error-msg': known.message }, headers: known.headers };
+    const body: ApiErrorBody = { 'api-error': known.apiError, 'api-error-msg': known.message };
+    if (known instanceof InvalidParameterError) {
+      body['api-parameter-name'] = known.parameter;
+      body['api-parameter-type'] = known.expectedType;
+    }
+    return { status: known.httpStatus, body, headers: known.headers };
   }
   // Only the error's class reaches the log: messages of unexpected errors may quote input.
   logger.error('Unexpected failure', { error: error instanceof Error ? error.name : typeof error });

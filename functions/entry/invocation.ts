@@ -13,7 +13,7 @@ import {
   NoEndpointError,
   UnsupportedContentTypeError,
 } from '../core/errors';
-import type { RawParameters } from '../core/parameters';
+import { withApiNames, type RawParameters } from '../core/parameters';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -23,8 +23,10 @@ const OUTPUT_CASES: readonly OutputCase[] = ['kebab', 'camel', 'snake'];
 
 export interface Invocation {
   kind: 'http' | 'direct';
-  /** The route's own parameters: without `output-case` and `output-format`, which shape the answer. */
+  /** The route's own parameters, under the API's names: without `output-case` and `output-format`, which shape the answer. */
   parameters: RawParameters;
+  /** How the request spelled a parameter it spelled otherwise (`code_length`): its errors name it so. */
+  spellings: ReadonlyMap<string, string>;
   outputCase: OutputCase;
   /**
    * Who is asking, for the per-caller limits: the IAM principal that signed
@@ -73,8 +75,20 @@ export const DEFAULT_ROUTE_KEY = '$default';
 const API_ROUTES = 'POST /sms-verify and POST (or GET) /verify-security-code';
 
 export function readInvocation(event: unknown, options: InvocationOptions = { idempotent: false }): Invocation {
-  const { parameters, ...rest } = readParameters(event, options);
-  return { ...rest, ...presentationOf(parameters) };
+  const { parameters: given, ...rest } = readParameters(event, options);
+  const { parameters, spellings } = withApiNames(given);
+  try {
+    return { ...rest, spellings, ...presentationOf(parameters) };
+  } catch (error) {
+    throw asSpelled(error, spellings);
+  }
+}
+
+/** An error about a parameter, naming it as the request spelled it. */
+export function asSpelled(error: unknown, spellings: ReadonlyMap<string, string>): unknown {
+  if (!(error instanceof InvalidParameterError)) return error;
+  const spelling = spellings.get(error.parameter);
+  return spelling === undefined ? error : error.spelledAs(spelling);
 }
 
 /** Parameters any route takes: they shape the answer, and the route never sees them. */
@@ -104,7 +118,7 @@ function presentationOf(given: RawParameters): { parameters: RawParameters; outp
   return { parameters, outputCase };
 }
 
-function readParameters(event: unknown, options: InvocationOptions): Omit<Invocation, 'outputCase'> {
+function readParameters(event: unknown, options: InvocationOptions): Omit<Invocation, 'outputCase' | 'spellings'> {
   if (isHttpEvent(event)) {
     const method = event.requestContext.http?.method ?? 'POST';
     const path = event.rawPath ?? event.requestContext.http?.path ?? '/';

@@ -6,9 +6,12 @@
  *  - every call carries `User-ID` and `API-Key` headers and `Content-Type: application/json`;
  *  - `smsVerify` POSTs a JSON body of its parameters, every optional one present, "" when unset, numbers as strings;
  *  - `verifySecurityCode` GETs with the parameters in the query string and an empty body;
- *  - the URL is the base URL, "/", then the endpoint;
+ *  - the Node.js client joins base URL, "/" and endpoint; its Python, Java, Go, Rust, C# and PHP clients join base URL
+ *    and endpoint with nothing between (so they need a base URL that ends in "/");
  *  - a 200 with a JSON content type is data; any other status is an error whose `api-error` and `api-error-msg`
- *    the client reads (and names with its APIErrorCode table).
+ *    the client reads (and names with its APIErrorCode table); with `api-error` 1 the Java clients also read
+ *    `api-parameter-name` and `api-parameter-type`, and crash without them;
+ *  - the Python client's examples spell parameters in snake case (`code_length`), and it sends them as they are.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbApiKeyStore } from '../../functions/adapters/dynamodb-api-keys';
@@ -16,6 +19,8 @@ import { LOCAL_AWS_CONFIG } from '../../local/dynamodb-local';
 import { startLocalService, type LocalService } from '../../local/server';
 import { runKeysCommand } from '../../tools/keys';
 import { usFictional } from '../support/fixtures';
+import { API_ERROR_CODES } from '../../functions/core/errors';
+import { NEUTRINO_CLIENT_ERROR_CODES } from '../support/neutrino-codes';
 
 let service: LocalService;
 let client: DynamoDBClient;
@@ -112,7 +117,7 @@ describe('smsVerify and verifySecurityCode, as the client sends them', () => {
     await expect(neutrino('GET', 'verify-security-code', { 'security-code': '123456', 'limit-by': '' })).resolves.toEqual({
       status: 400,
       contentType: expect.stringContaining('application/json'),
-      body: { 'api-error': 1, 'api-error-msg': 'Missing required parameter "number"' },
+      body: { 'api-error': 1, 'api-error-msg': 'Missing required parameter "number"', 'api-parameter-name': 'number', 'api-parameter-type': 'string' },
     });
   });
 });
@@ -172,7 +177,12 @@ describe('output-case and output-format', () => {
     await expect(neutrino('POST', 'sms-verify', { ...smsVerifyExample(usFictional(73)), 'output-format': 'XML' })).resolves.toEqual({
       status: 400,
       contentType: expect.stringContaining('application/json'),
-      body: { 'api-error': 1, 'api-error-msg': 'Parameter "output-format" must be JSON: this service answers in JSON only' },
+      body: {
+        'api-error': 1,
+        'api-error-msg': 'Parameter "output-format" must be JSON: this service answers in JSON only',
+        'api-parameter-name': 'output-format',
+        'api-parameter-type': 'string',
+      },
     });
     await expect(neutrino('POST', 'sms-verify', { ...smsVerifyExample(usFictional(73)), 'output-case': 'pascal' })).resolves.toMatchObject({
       body: { 'api-error': 1 },
@@ -226,5 +236,82 @@ describe('errors, as the client reads them', () => {
       status: 404,
       body: { 'api-error': 45, 'api-error-msg': expect.stringContaining('the base URL ends with "/"') },
     });
+  });
+});
+
+describe('what every official client needs', () => {
+  /** How each of NeutrinoAPI's clients (4.7.1) joins its base URL and an endpoint name. */
+  const JOINS: Record<string, (base: string, endpoint: string) => string> = {
+    node: (base, endpoint) => `${base}/${endpoint}`,
+    ...Object.fromEntries(['python', 'java', 'go', 'rust', 'csharp', 'php'].map((client) => [client, (base: string, endpoint: string) => `${base}${endpoint}`])),
+  };
+  /** The base URLs the docs give: ApiUrl for the Node.js client, NeutrinoApiBaseUrl (ApiUrl and "/") for the others. */
+  const baseUrlFor = (client: string) => (client === 'node' ? service.url : `${service.url}/`);
+
+  it.each(Object.keys(JOINS))('the %s client reaches sms-verify with the base URL the docs give it', async (client) => {
+    const url = JOINS[client]!(baseUrlFor(client), 'sms-verify');
+    expect(new URL(url).pathname).toBe('/sms-verify');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'User-ID': 'neutrino-user', 'API-Key': keys['neutrino-user']!, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(smsVerifyExample(usFictional(80 + Object.keys(JOINS).indexOf(client)))),
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('every code-1 answer names the parameter and its type, as the Java clients read them', async () => {
+    const answers = await Promise.all([
+      neutrino('GET', 'verify-security-code', { 'security-code': '123456', 'limit-by': '' }),
+      neutrino('POST', 'sms-verify', { ...smsVerifyExample(usFictional(88)), 'code-length': '3' }),
+      neutrino('POST', 'sms-verify', { ...smsVerifyExample(usFictional(88)), colour: 'blue' }),
+      neutrino('POST', 'sms-verify', { ...smsVerifyExample(usFictional(88)), 'output-format': 'XML' }),
+    ]);
+
+    expect(answers.map((answer) => answer.body)).toEqual([
+      { 'api-error': 1, 'api-error-msg': 'Missing required parameter "number"', 'api-parameter-name': 'number', 'api-parameter-type': 'string' },
+      expect.objectContaining({ 'api-error': 1, 'api-parameter-name': 'code-length', 'api-parameter-type': 'integer' }),
+      expect.objectContaining({ 'api-error': 1, 'api-parameter-name': 'colour', 'api-parameter-type': 'string' }),
+      expect.objectContaining({ 'api-error': 1, 'api-parameter-name': 'output-format', 'api-parameter-type': 'string' }),
+    ]);
+    expect(service.simulator.outbox()).toEqual([]);
+  });
+
+  it('takes the Python examples\' snake_case keys as the parameters they spell, and names them so in errors', async () => {
+    const number = usFictional(89);
+    const sent = await neutrino('POST', 'sms-verify', {
+      number,
+      country_code: '',
+      security_code: '',
+      language_code: 'fr',
+      code_length: '7',
+      limit: '10',
+      brand_name: 'Acme',
+      limit_ttl: '1',
+    });
+
+    expect(sent).toMatchObject({ status: 200, body: { sent: true, 'security-code': expect.stringMatching(/^\d{7}$/) } });
+    expect(service.simulator.outbox()[0]!.body).toContain('Acme');
+    expect(service.simulator.outbox()[0]!.body).toMatch(/code/i);
+    const code = (sent.body as Record<string, string>)['security-code']!;
+    await expect(neutrino('GET', 'verify-security-code', { security_code: code, limit_by: 'user-7', number })).resolves.toMatchObject({
+      body: { verified: true },
+    });
+    const { 'code-length': _, ...withoutCodeLength } = smsVerifyExample(number);
+    await expect(neutrino('POST', 'sms-verify', { ...withoutCodeLength, code_length: '3' })).resolves.toMatchObject({
+      status: 400,
+      body: { 'api-error': 1, 'api-parameter-name': 'code_length', 'api-error-msg': expect.stringContaining('"code_length"') },
+    });
+    await expect(neutrino('POST', 'sms-verify', { ...smsVerifyExample(number), limit_ttl: '2' })).resolves.toMatchObject({
+      status: 400,
+      body: { 'api-error': 1, 'api-parameter-name': 'limit_ttl', 'api-error-msg': expect.stringContaining('more than once') },
+    });
+  });
+
+  it('every code the service answers is one the clients name the same way, or one no client names', () => {
+    for (const [code, meaning] of Object.entries(API_ERROR_CODES)) {
+      const clients = NEUTRINO_CLIENT_ERROR_CODES[Number(code)];
+      if (meaning.neutrino) expect([code, clients]).toEqual([code, meaning.neutrino]);
+      else expect([code, clients]).toEqual([code, undefined]);
+    }
   });
 });

@@ -178,6 +178,10 @@ describe('SMS verify stack', () => {
     // No trailing slash: a client that appends "/sms-verify" must not ask for "//sms-verify". The API's ApiEndpoint
     // attribute is documented as https://<id>.execute-api.<region>.amazonaws.com; the $default stage's URL adds a "/".
     expect(withPinpoint.findOutputs('ApiUrl').ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] });
+    // NeutrinoAPI's clients but the Node.js one concatenate base URL and endpoint: theirs ends in "/".
+    expect(withPinpoint.findOutputs('NeutrinoApiBaseUrl').NeutrinoApiBaseUrl!.Value).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] }, '/']],
+    });
   });
 
   it('takes settings from CDK context, with props winning', () => {

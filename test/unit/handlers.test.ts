@@ -55,7 +55,7 @@ describe('handlers: HTTP events', () => {
     ['not JSON', '{"number":', 'application/json', 400, 9],
     ['a JSON array', '[1,2]', 'application/json', 400, 9],
     ['JSON null', 'null', 'application/json', 400, 9],
-    ['an unsupported content type', 'number=1', 'text/plain', 415, 26],
+    ['an unsupported content type', 'number=1', 'text/plain', 415, 29],
     ['a repeated form parameter', 'number=1&number=2', 'application/x-www-form-urlencoded', 400, 1],
     ['an oversized body', JSON.stringify({ number: 'x'.repeat(17_000) }), 'application/json', 413, 44],
   ])('refuses %s with the documented status and api-error', async (_, body, contentType, status, apiError) => {
@@ -129,6 +129,8 @@ describe('handlers: direct invocation', () => {
     await expect(send({ number: GB_MOBILE, colour: 'blue' }, lambdaContext())).resolves.toEqual({
       'api-error': 1,
       'api-error-msg': expect.stringContaining('"colour"'),
+      'api-parameter-name': 'colour',
+      'api-parameter-type': 'string',
     });
     await expect(send('just a string', lambdaContext())).resolves.toMatchObject({ 'api-error': 9 });
     await expect(send(null, lambdaContext())).resolves.toMatchObject({ 'api-error': 9 });

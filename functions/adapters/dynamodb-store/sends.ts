@@ -208,7 +208,8 @@ function recordCodeUpdate(input: RecordCodeInput, state: SendState, sendId: stri
     record,
     { ...window, names: pick(['#windowStart', '#sendCount']) },
     { ...streak, names: pick(['#routeStreak', '#lastSentAt']) },
-    // Never twice for one send: a repeat after a lost answer, or a late copy after the send was fenced.
+    // Not twice for one send, whatever other requests write: a repeat after a lost answer, or a late copy after the
+    // send was fenced, finds the send's write id.
     writeGuard(input.now, [sendId]),
     checkResultMaps(input.now),
   );
