@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: what a cold start, a request and a DynamoDB round trip cost.
  * Builds the deployed bundles (cdk synth's esbuild settings) and baselines,
- * measures them, prints a table and writes bench/results/latest.json (and a
- * dated copy). bench/README.md says how to read each figure.
+ * measures them and prints the figures; with `--save` it also writes
+ * bench/results/latest.json (and a dated copy). bench/README.md says how to read each figure.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { npmStart } from '../test/support/npm-start';
 import { startRealService } from '../test/support/real-service';
 import { bundle, type BuiltBundle } from '../tools/bundle';
 import { measureContention } from './contention';
+import { measureRefusals, REFUSAL_TARGET } from './refusals';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -51,8 +52,11 @@ function stats(samples: number[]): Stats {
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 async function main(): Promise<void> {
+  const save = process.argv.includes('--save');
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.LOG_LEVEL = 'SILENT';
+  // The functions' metric records (EMF lines on standard output) would bury the figures.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const started = Date.now();
   rmSync(BUILD_DIR, { recursive: true, force: true });
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -82,6 +86,8 @@ async function main(): Promise<void> {
     const coldStart = await measureColdStarts(bundles, dynamodb);
     console.log('Round trips…');
     const roundTrips = await measureRoundTrips();
+    console.log('Refusals: what a request costs once a limit is used up…');
+    const refusals = await measureRefusals();
     console.log('Warm requests (in-memory fakes, then real adapters)…');
     const warm = { fakes: await measureWarmFakes(), real: await measureWarmReal() };
     console.log('Contention: one caller behind the DynamoDB contention stand-in…');
@@ -101,14 +107,17 @@ async function main(): Promise<void> {
       bundles: Object.fromEntries(Object.values(bundles).map((b) => [b.name, { bytes: b.bytes }])),
       coldStart,
       roundTrips,
+      refusals,
       warm,
       contention,
       load,
       durationSeconds: round((Date.now() - started) / 1000, 1),
     };
-    writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(path.join(RESULTS_DIR, `${results.takenAt.slice(0, 10)}.json`), `${JSON.stringify(results, null, 2)}\n`);
-    printReport(results);
+    if (save) {
+      writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+      writeFileSync(path.join(RESULTS_DIR, `${results.takenAt.slice(0, 10)}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    }
+    printReport(results, save);
   } finally {
     await simulator.stop();
     await dynamodb.stop();
@@ -357,11 +366,12 @@ function printReport(results: {
   bundles: Record<string, { bytes: number }>;
   coldStart: Record<string, { importMs: Stats; importCpuMs: Stats; firstInvocationMs?: Stats; rssMb?: number }>;
   roundTrips: Record<string, Record<string, { dynamodb: number; dynamodbRounds: number; sms: number }>>;
+  refusals: Awaited<ReturnType<typeof measureRefusals>>;
   warm: Record<string, Record<string, Stats>>;
   contention: Awaited<ReturnType<typeof measureContention>>;
   load: Record<string, unknown>;
   durationSeconds: number;
-}): void {
+}, saved: boolean): void {
   const { coldStart, bundles } = results;
   const ms = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(1)} ms`);
   console.log(`\nsms-verify benchmark · ${JSON.stringify(results.machine)}\n`);
@@ -386,6 +396,15 @@ function printReport(results: {
       console.log(`  ${operation.padEnd(45)} DynamoDB ${counts.dynamodb} in ${counts.dynamodbRounds} round(s)   SMS provider ${counts.sms}`);
     }
   }
+  console.log(`\nRefusals once a limit is used up (target: at most ${REFUSAL_TARGET.requests} requests in ${REFUSAL_TARGET.rounds} rounds)`);
+  for (const [limit, cases] of Object.entries(results.refusals)) {
+    console.log(`  ${limit} (${cases.shards} shard${cases.shards === 1 ? '' : 's'})`);
+    for (const [when, cost] of Object.entries(cases)) {
+      if (typeof cost !== 'object') continue;
+      const answer = cost.apiError === undefined ? 'answered 200' : `answered api-error ${cost.apiError}`;
+      console.log(`    ${when.padEnd(24)} DynamoDB ${cost.requests} in ${cost.rounds} round(s), ${cost.writeUnits} write units, ${answer}`);
+    }
+  }
   for (const [variant, operations] of Object.entries(results.warm)) {
     console.log(`\nWarm requests (${variant})`);
     for (const [operation, s] of Object.entries(operations)) {
@@ -402,7 +421,7 @@ function printReport(results: {
     console.log(`  ${ratio.operation.padEnd(6)} at ${ratio.concurrency}: ${ratio.ratio}× with ${ratio.errors} errors ${ratio.met ? 'meets' : 'MISSES'} the target`);
   }
   console.log(`\nLoad against npm start: ${JSON.stringify(results.load)}`);
-  console.log(`\nDone in ${results.durationSeconds} s; results in bench/results/latest.json`);
+  console.log(`\nDone in ${results.durationSeconds} s${saved ? '; results in bench/results/latest.json' : '; npm run bench -- --save writes them to bench/results/'}`);
 }
 
 main().catch((error: unknown) => {

@@ -25,9 +25,8 @@ const instances: errors.ApiError[] = [
 ];
 
 it('covers every error class the core exports', () => {
-  const classes = Object.values(errors).filter(
-    (value): value is abstract new (...args: never[]) => errors.ApiError =>
-      typeof value === 'function' && value.prototype instanceof errors.ApiError,
+  const classes = Object.values(errors as Record<string, unknown>).filter(
+    (value) => typeof value === 'function' && (value as { prototype: unknown }).prototype instanceof errors.ApiError,
   );
   expect(new Set(instances.map((error) => error.constructor))).toEqual(new Set(classes));
 });
