@@ -101,7 +101,7 @@ $('#clear-outbox').addEventListener('click', async () => {
   refreshOutbox();
 });
 
-const FAULT_MODES = ['ok', 'throttle', 'error', 'reject', 'timeout'];
+const FAULT_MODES = ['ok', 'throttle', 'error', 'error-after-accept', 'reject', 'timeout'];
 async function loadFaults() {
   const faults = await (await fetch('/local/faults')).json();
   const form = $('#faults-form');

@@ -61,6 +61,8 @@ describe('test console', () => {
     expect(JSON.parse((await page.textContent('#response-body'))!)).toEqual({
       'api-error': 1,
       'api-error-msg': 'Parameter "code-length" must be an integer from 4 to 12',
+      'api-parameter-name': 'code-length',
+      'api-parameter-type': 'integer',
     });
   });
 

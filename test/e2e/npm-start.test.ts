@@ -89,7 +89,7 @@ describe('npm start', () => {
   });
 
   it('answers delivery-failed when every route fails, and nothing reaches the outbox', async () => {
-    await put('/local/faults', { sns: 'error', pinpoint: 'reject', 'sms-voice-v2': 'throttle' });
+    await put('/local/faults', { sns: 'throttle', pinpoint: 'reject', 'sms-voice-v2': 'throttle' });
 
     const sent = await post('/sms-verify', { number: usFictional(4) });
 

@@ -94,7 +94,7 @@ describe('a burst of 200 sends from one caller to 200 numbers in 200 prefixes', 
 describe('refunds under contention', () => {
   it('sends no route delivers give every count back, exactly: the full limit is there afterwards', async () => {
     service = await startRealService({ ...ROOMY, callerSendLimit: 60 });
-    service.simulator.setFaults({ sns: 'error', pinpoint: 'reject' });
+    service.simulator.setFaults({ sns: 'throttle', pinpoint: 'reject' });
 
     const failed = await withInFlight(NUMBERS.slice(0, 100), IN_FLIGHT, (number) => send({ number }));
     // Each is refunded; while 50 are in flight none can find the limit of 60 used up.

@@ -105,7 +105,7 @@ describe('limits and routes', () => {
   });
 
   it('when every route fails: delivery-failed, nothing valid stored, limit untouched', async () => {
-    service.simulator.setFaults({ sns: 'error', pinpoint: 'reject' });
+    service.simulator.setFaults({ sns: 'throttle', pinpoint: 'reject' });
 
     const failed = await send({ number: GB_MOBILE, 'security-code': '24680', limit: 1 });
 
@@ -119,7 +119,7 @@ describe('limits and routes', () => {
 describe('a resend that no route delivers', () => {
   it('leaves the delivered code valid, with its own expiry, and counts nothing', async () => {
     await expect(send({ number: GB_MOBILE, 'security-code': '909090', limit: 2 })).resolves.toMatchObject({ sent: true });
-    service.simulator.setFaults({ sns: 'error', pinpoint: 'error' });
+    service.simulator.setFaults({ sns: 'reject', pinpoint: 'throttle' });
 
     await expect(send({ number: GB_MOBILE, 'security-code': '111111', limit: 2 })).resolves.toMatchObject({
       sent: false,
@@ -134,7 +134,7 @@ describe('a resend that no route delivers', () => {
   it('does not stretch the delivered code past its own expiry', async () => {
     await send({ number: GB_MOBILE, 'security-code': '909090' });
     service.clock.advance(9 * MINUTE);
-    service.simulator.setFaults({ sns: 'error', pinpoint: 'error' });
+    service.simulator.setFaults({ sns: 'reject', pinpoint: 'throttle' });
     await send({ number: GB_MOBILE, 'security-code': '111111' });
     service.clock.advance(2 * MINUTE);
 

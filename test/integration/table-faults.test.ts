@@ -158,7 +158,7 @@ describe('a revocation whose write loses its answer', () => {
   it.each(MODES)('%s: the send is given back exactly once and the earlier code is valid again', async (mode) => {
     const number = usFictional(cell++);
     await expect(send({ number, 'security-code': '909090', limit: 2 })).resolves.toMatchObject({ sent: true });
-    service.simulator.setFaults({ sns: 'error', pinpoint: 'error', 'sms-voice-v2': 'error' });
+    service.simulator.setFaults({ sns: 'reject', pinpoint: 'reject', 'sms-voice-v2': 'reject' });
     // The resend's record goes through; the revocation's first write loses its answer.
     proxy.injectFault({ mode, operation: 'UpdateItem', keyPrefix: 'number#', after: 1, delayMs: DELAY_MS });
 
