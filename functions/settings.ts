@@ -1,3 +1,5 @@
+import countryCodes from './phone-metadata/countries.json';
+
 /**
  * Deployment settings: one definition shared by the CDK stack (typed props and
  * context), the Lambda functions (environment variables) and the local runtime.
@@ -58,7 +60,20 @@ interface ChoiceSpec {
  */
 type Scope = { readonly scope?: 'stack' };
 
+/** The ISO 3166-1 alpha-2 codes libphonenumber-js knows (generated: tools/generate-phone-metadata.ts). */
+const COUNTRIES: ReadonlySet<string> = new Set(countryCodes);
 const COUNTRY = /^[A-Z]{2}$/;
+/** Codes people write for a country that ISO 3166-1 names otherwise. */
+const COUNTRY_ALIASES: Readonly<Record<string, string>> = { UK: 'GB', EL: 'GR', EN: 'GB' };
+
+/** What a country setting's entry should have been, when it is not a code libphonenumber-js knows. */
+function countryMistake(entry: string): string | undefined {
+  if (COUNTRIES.has(entry)) return undefined;
+  const upper = entry.toUpperCase();
+  const meant = COUNTRY_ALIASES[upper] ?? (COUNTRIES.has(upper) ? upper : undefined);
+  if (meant) return `"${entry}" is not a country code; did you mean ${meant}?`;
+  return `"${entry}" is not an ISO 3166-1 alpha-2 country code (two capital letters, such as GB or US)`;
+}
 
 export const SETTING_SPECS = {
   auth: {
@@ -328,6 +343,35 @@ export class InvalidSettingError extends Error {
   }
 }
 
+/** A name given as a setting that is none, but close to one: a typo that would otherwise be ignored. */
+export class UnknownSettingError extends Error {
+  constructor(
+    readonly given: string,
+    readonly meant: SettingName,
+  ) {
+    super(`Unknown setting ${given}: did you mean ${meant}?`);
+    this.name = 'UnknownSettingError';
+  }
+}
+
+/** The setting a name was probably meant to be (two edits away at most, any case), if any. */
+export function settingMeantBy(name: string): SettingName | undefined {
+  if (Object.hasOwn(SETTING_SPECS, name)) return undefined;
+  return (Object.keys(SETTING_SPECS) as SettingName[]).find((setting) => editDistance(setting.toLowerCase(), name.toLowerCase()) <= 2);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 /** `codeTtlSeconds` → `CODE_TTL_SECONDS`. */
 export function environmentName(setting: SettingName): string {
   return setting.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
@@ -358,9 +402,13 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   };
   const list = <T extends string>(name: ListName, fallback: readonly T[]): T[] => {
     const value: unknown = input[name] ?? fallback;
-    const spec = SETTING_SPECS[name];
-    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && spec.item.test(item))) {
+    const spec: ListSpec = SETTING_SPECS[name];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
       throw new InvalidSettingError(name, `must be a list of ${spec.rule}, got ${JSON.stringify(value)}`);
+    }
+    for (const item of value as string[]) {
+      const mistake = spec.item === COUNTRY ? countryMistake(item) : spec.item.test(item) ? undefined : `"${item}" is not one`;
+      if (mistake) throw new InvalidSettingError(name, `must be a list of ${spec.rule}: ${mistake}`);
     }
     if (new Set(value).size !== value.length) throw new InvalidSettingError(name, 'names an entry more than once');
     return [...(value as T[])];

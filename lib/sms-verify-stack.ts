@@ -1,6 +1,13 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { SETTING_SPECS, settingFromText, type DeploymentSettingsInput, type SettingName } from '../functions/settings';
+import {
+  SETTING_SPECS,
+  settingFromText,
+  settingMeantBy,
+  UnknownSettingError,
+  type DeploymentSettingsInput,
+  type SettingName,
+} from '../functions/settings';
 import { addSmsVerifyOutputs, SmsVerify, type SmsVerifyProps } from './sms-verify';
 
 export interface SmsVerifyStackProps extends StackProps {
@@ -21,8 +28,15 @@ export class SmsVerifyStack extends Stack {
   }
 }
 
-/** Settings given as context: from cdk.json (typed values) or `-c name=value` (strings). */
+/**
+ * Settings given as context: from cdk.json (typed values) or `-c name=value` (strings). A context key two edits from a
+ * setting's name (`-c alowedCountries=GB`) is a typo that would silently deploy without it: it stops the synth.
+ */
 export function settingsFromContext(scope: Construct): DeploymentSettingsInput {
+  for (const key of Object.keys(scope.node.getAllContext())) {
+    const meant = /[@:]/.test(key) ? undefined : settingMeantBy(key);
+    if (meant) throw new UnknownSettingError(key, meant);
+  }
   const input: Record<string, unknown> = {};
   for (const name of Object.keys(SETTING_SPECS) as SettingName[]) {
     const value: unknown = scope.node.tryGetContext(name);

@@ -1,6 +1,7 @@
 /**
  * Writes functions/phone-metadata/{min,max}.json: libphonenumber-js's "min"
- * and "max" metadata without the national formatting rules. The service only
+ * and "max" metadata without the national formatting rules, and countries.json,
+ * the ISO 3166-1 codes it knows. The service only
  * parses numbers into E.164 and reads their type; it never formats one, and the
  * formats are about half of the metadata a Lambda parses at every cold start.
  * Run after upgrading libphonenumber-js: `npx tsx tools/generate-phone-metadata.ts`
@@ -37,10 +38,12 @@ export function withoutFormats<T extends { countries: Entries; nonGeographic?: E
 
 export const PARSE_METADATA_DIRECTORY = path.join(__dirname, '..', 'functions', 'phone-metadata');
 
-export function generatedMetadata(): Record<'min' | 'max', string> {
+export function generatedMetadata(): Record<'min' | 'max' | 'countries', string> {
   return {
     min: `${JSON.stringify(withoutFormats(minMetadata as unknown as { countries: Entries }))}\n`,
     max: `${JSON.stringify(withoutFormats(maxMetadata as unknown as { countries: Entries }))}\n`,
+    // The countries libphonenumber-js knows: the codes a country setting may name (functions/settings.ts).
+    countries: `${JSON.stringify(Object.keys((minMetadata as unknown as { countries: Entries }).countries).sort())}\n`,
   };
 }
 

@@ -2,6 +2,10 @@
  * The deployed infrastructure, as CloudFormation: who may do what, and how
  * the table and API are set up. Bundling is skipped here (it has its own test).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SmsVerifyStack, type SmsVerifyStackProps } from '../../lib/sms-verify-stack';
@@ -198,6 +202,25 @@ describe('SMS verify stack', () => {
   it('refuses an invalid setting at synth time, naming it', () => {
     expect(() => synth({ service: { codeTtlSeconds: 5 } })).toThrow(/codeTtlSeconds \(CODE_TTL_SECONDS\)/);
     expect(() => synth({ service: { smsRoutes: ['pinpoint'] } })).toThrow(/needs pinpointApplicationId/);
+  });
+});
+
+describe('a typo in a setting', () => {
+  it('stops the synth: a context key two edits from a setting is refused, naming the setting meant', () => {
+    expect(() => synth({}, { alowedCountries: 'GB' })).toThrow('Unknown setting alowedCountries: did you mean allowedCountries?');
+    expect(() => synth({}, { teamFlag: 'on' })).not.toThrow();
+  });
+
+  it('is one line from the CLI, naming the setting and what it takes, never a stack trace', () => {
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../bin/sms-verify.ts')], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ allowedCountries: 'UK', 'aws:cdk:bundling-stacks': [] }), CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'synth-')) },
+      encoding: 'utf8',
+    });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'sms-verify: Invalid setting allowedCountries (ALLOWED_COUNTRIES): must be a list of ISO 3166-1 alpha-2 country codes such as GB: "UK" is not a country code; did you mean GB?',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import {
   environmentName,
   InvalidSettingError,
+  settingMeantBy,
   readSettingsFromEnvironment,
   resolveSettings,
   settingsToEnvironment,
@@ -73,6 +74,11 @@ describe('deployment settings', () => {
     [{ MAX_FAILED_CHECKS: 'five' }, /MAX_FAILED_CHECKS.*integer/],
     [{ SMS_ROUTES: 'sns,carrier-pigeon' }, /SMS_ROUTES.*route names/],
     [{ ALLOWED_COUNTRIES: 'GB,gbr' }, /ALLOWED_COUNTRIES.*ISO 3166-1/],
+    [{ ALLOWED_COUNTRIES: 'UK' }, /allowedCountries \(ALLOWED_COUNTRIES\).*"UK" is not a country code; did you mean GB\?/],
+    [{ DENIED_COUNTRIES: 'ZZ' }, /deniedCountries \(DENIED_COUNTRIES\).*"ZZ" is not an ISO 3166-1 alpha-2 country code/],
+    [{ ALLOWED_COUNTRIES: 'gb' }, /did you mean GB\?/],
+    [{ ALLOWED_COUNTRIES: 'EL' }, /did you mean GR\?/],
+    [{ AUTH: 'basic' }, /auth \(AUTH\): must be one of iam, api-key, got "basic"/],
     [{ ALLOWED_NUMBER_TYPES: 'MOBILE,PREMIUM_RATE' }, /ALLOWED_NUMBER_TYPES/],
     [{ RETURN_SECURITY_CODE: 'no' }, /RETURN_SECURITY_CODE.*true or false/],
     [{ GLOBAL_SEND_LIMIT: '-1' }, /GLOBAL_SEND_LIMIT/],
@@ -101,4 +107,15 @@ describe('deployment settings', () => {
 
 it.each(['0.05', '.5', '10.5', '0.00645'])('takes a maxPrice both SNS and End User Messaging take: %s', (maxPrice) => {
   expect(resolveSettings({ maxPrice }).maxPrice).toBe(maxPrice);
+});
+
+it('takes every country code libphonenumber-js knows, Kosovo and Ascension included', () => {
+  expect(resolveSettings({ allowedCountries: ['GB', 'US', 'XK', 'AC'] }).allowedCountries).toEqual(['GB', 'US', 'XK', 'AC']);
+});
+
+it('names the setting a near-miss name was meant to be, and nothing for names far from every setting', () => {
+  expect(settingMeantBy('alowedCountries')).toBe('allowedCountries');
+  expect(settingMeantBy('CodeTTLSeconds')).toBe('codeTtlSeconds');
+  expect(settingMeantBy('allowedCountries')).toBeUndefined();
+  expect(settingMeantBy('myOwnFlag')).toBeUndefined();
 });
