@@ -40,6 +40,8 @@ export interface SendResponse {
   'number-valid': boolean;
   'security-code': string;
   reason?: SendFailureReason;
+  /** What to change, where the service can tell (a national number sent without `country-code`). */
+  hint?: string;
 }
 
 export interface VerifyRequest {

@@ -11,10 +11,12 @@ import {
   type CountryCode,
   type MetadataJson,
   type NumberType,
+  type PhoneNumber,
 } from 'libphonenumber-js/core';
 
 export type PhoneNumberReading =
-  | { valid: false }
+  /** `national`: written without an international prefix and read without a country, so perhaps a national number. */
+  | { valid: false; national?: true }
   | {
       valid: true;
       /** The number in E.164, e.g. +447400123456. */
@@ -59,16 +61,22 @@ export function createPhoneNumberReader(metadata: MetadataJson): PhoneNumberRead
       const international = country === undefined && !trimmed.startsWith('+');
       const candidate = international ? `+${trimmed.replace(/^00/, '')}` : trimmed;
       const parsed = parsePhoneNumberFromString(candidate, country ?? {}, metadata);
-      if (!parsed?.isValid()) return { valid: false };
-      return {
-        valid: true,
-        e164: parsed.number,
-        country: parsed.country,
-        type: parsed.getType(),
-        countryCallingCode: parsed.countryCallingCode,
-        nationalNumber: parsed.nationalNumber,
-      };
+      if (parsed?.isValid()) return reading(parsed);
+      // Enough digits for a number, but no way to write an international one: perhaps a national number.
+      const mayBeNational = international && !trimmed.startsWith('00') && trimmed.replace(/[^0-9]/g, '').length >= 6;
+      return mayBeNational ? { valid: false, national: true } : { valid: false };
     },
+  };
+}
+
+function reading(parsed: PhoneNumber): PhoneNumberReading {
+  return {
+    valid: true,
+    e164: parsed.number,
+    country: parsed.country,
+    type: parsed.getType(),
+    countryCallingCode: parsed.countryCallingCode,
+    nationalNumber: parsed.nationalNumber,
   };
 }
 

@@ -39,7 +39,14 @@ export type SendFailureReason =
 export type SendOutcome =
   /** `route` is absent for a test number, which is never texted. */
   | { sent: true; numberValid: true; securityCode: string; route?: SmsReceipt['route'] }
-  | { sent: false; numberValid: boolean; securityCode: ''; reason: Exclude<SendFailureReason, 'delivery-unconfirmed'> }
+  | {
+      sent: false;
+      numberValid: boolean;
+      securityCode: '';
+      reason: Exclude<SendFailureReason, 'delivery-unconfirmed'>;
+      /** What to change, where the service can tell (a national number sent without `country-code`). */
+      hint?: string;
+    }
   /** No route confirmed, and at least one may have taken the message (a timeout, a 5xx): its code stays valid. */
   | { sent: false; numberValid: true; securityCode: string; reason: 'delivery-unconfirmed' };
 
@@ -107,6 +114,9 @@ export interface SendDependencies {
 }
 
 const DAY_MS = 86_400_000;
+export const NATIONAL_NUMBER_HINT =
+  'This is not a valid number in international format: add "country-code" (such as GB) for a national number, ' +
+  'or write it with its country calling code, such as +447400123456';
 /** A repeat within this long of an idempotent request gets its first answer. */
 export const IDEMPOTENCY_WINDOW_MS = 10 * 60_000;
 /**
@@ -139,7 +149,7 @@ export async function sendSecurityCode(
   const reading = deps.phoneNumbers.read(request.number, request.countryCode);
   if (!reading.valid) {
     logger.info('Refused: not a valid phone number', { outcome: 'invalid-number' });
-    return { sent: false, numberValid: false, securityCode: '', reason: 'invalid-number' };
+    return { sent: false, numberValid: false, securityCode: '', reason: 'invalid-number', ...(reading.national ? { hint: NATIONAL_NUMBER_HINT } : {}) };
   }
   const { e164 } = reading;
   const masked = maskNumber(e164);

@@ -187,7 +187,15 @@ function readHttpParameters(event: APIGatewayProxyEventV2): RawParameters {
 
   const body = decodeBody(event);
   const contentType = (headerOf(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (contentType === 'application/x-www-form-urlencoded') return readForm(body);
+  if (contentType === 'application/x-www-form-urlencoded') {
+    // curl -d sends form encoding unless told otherwise: a JSON object under it would read as one odd parameter.
+    if (isJsonObject(body)) {
+      throw new UnsupportedContentTypeError(
+        'The body is JSON but its Content-Type is application/x-www-form-urlencoded (curl\'s default for -d): send the header "Content-Type: application/json"',
+      );
+    }
+    return readForm(body);
+  }
   // A missing Content-Type is read as JSON: that is what API clients mean when they forget it.
   if (contentType === 'application/json' || contentType === '') return readJson(body);
   throw new UnsupportedContentTypeError(
@@ -212,6 +220,16 @@ function decodeBody(event: APIGatewayProxyEventV2): string {
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
   return bytes.toString('utf8');
+}
+
+function isJsonObject(body: string): boolean {
+  if (!body.trimStart().startsWith('{')) return false;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null;
+  } catch {
+    return false;
+  }
 }
 
 function readJson(body: string): RawParameters {

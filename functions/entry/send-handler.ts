@@ -10,6 +10,7 @@ export interface SendResponseBody {
   'number-valid': boolean;
   'security-code': string;
   reason?: string;
+  hint?: string;
 }
 
 export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
@@ -19,6 +20,7 @@ export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
     'security-code': outcome.securityCode,
   };
   if (!outcome.sent) body.reason = outcome.reason;
+  if ('hint' in outcome && outcome.hint) body.hint = outcome.hint;
   return body;
 }
 

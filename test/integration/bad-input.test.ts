@@ -15,7 +15,7 @@ import { scanTable } from '../support/tables';
 type Route = 'send' | 'verify';
 
 type Expected =
-  | { status: 400 | 413 | 415; apiError: number; names?: string }
+  | { status: 400 | 413 | 415; apiError: number; names?: string; says?: string }
   | { status: 200; body: Record<string, unknown> };
 
 interface BadParameters {
@@ -29,6 +29,11 @@ interface BadParameters {
 const invalid = (names: string): Expected => ({ status: 400, apiError: 1, names });
 const notANumber: Expected = { status: 200, body: { sent: false, 'number-valid': false, 'security-code': '', reason: 'invalid-number' } };
 const notVerified: Expected = { status: 200, body: { verified: false } };
+/** A send's answer says what to change; a check's answer keeps its one shape. */
+const nationalNumber: Expected = {
+  status: 200,
+  body: { ...notANumber.body, hint: expect.stringContaining('add "country-code"') },
+};
 
 const BAD_PARAMETERS: BadParameters[] = [
   // number
@@ -52,7 +57,7 @@ const BAD_PARAMETERS: BadParameters[] = [
     { route, name: 'number as SQL injection', parameters: { number: "'; DROP TABLE codes; --" }, expected: route === 'send' ? notANumber : notVerified },
     { route, name: 'number as NoSQL injection text', parameters: { number: '{"$gt": ""}' }, expected: route === 'send' ? notANumber : notVerified },
     { route, name: 'number as NaN', parameters: { number: 'NaN' }, expected: route === 'send' ? notANumber : notVerified },
-    { route, name: 'national number without country', parameters: { number: '07400123456' }, expected: route === 'send' ? notANumber : notVerified },
+    { route, name: 'national number without country', parameters: { number: '07400123456' }, expected: route === 'send' ? nationalNumber : notVerified },
     { route, name: 'country-code unknown', parameters: { 'country-code': 'XX' }, expected: invalid('country-code') },
     { route, name: 'country-code alpha-3', parameters: { 'country-code': 'GBR' }, expected: invalid('country-code') },
     { route, name: 'country-code blank', parameters: { 'country-code': '  ' }, expected: invalid('country-code') },
@@ -142,6 +147,7 @@ const BAD_BODIES: BadBody[] = (['send', 'verify'] as const).flatMap((route): Bad
   { route, name: 'text/plain', body: `number=${GB_MOBILE}`, contentType: 'text/plain', expected: { status: 415, apiError: 29 } },
   { route, name: 'XML', body: `<number>${GB_MOBILE}</number>`, contentType: 'application/xml', expected: { status: 415, apiError: 29 } },
   { route, name: 'multipart', body: '--b\r\ncontent-disposition: form-data; name="number"\r\n\r\n1\r\n--b--', contentType: 'multipart/form-data; boundary=b', expected: { status: 415, apiError: 29 } },
+  { route, name: 'JSON sent as a form (curl -d without a Content-Type)', body: JSON.stringify({ number: GB_MOBILE }), contentType: 'application/x-www-form-urlencoded', expected: { status: 415, apiError: 29, says: 'Content-Type: application/json' } },
   { route, name: 'a form with a repeated parameter', body: `number=${encodeURIComponent(GB_MOBILE)}&number=1`, contentType: 'application/x-www-form-urlencoded', expected: invalid('number') },
   { route, name: 'a form with an unknown parameter', body: `number=${encodeURIComponent(GB_MOBILE)}&pin=1`, contentType: 'application/x-www-form-urlencoded', expected: invalid('pin') },
   { route, name: 'parameters in the query string', body: '{}', query: `number=${encodeURIComponent(GB_MOBILE)}`, expected: invalid('number') },
@@ -215,6 +221,7 @@ function expectAnswer(status: number | undefined, body: Record<string, unknown>,
     expect(body).toEqual({ 'api-error': expected.apiError, 'api-error-msg': expect.any(String) });
   }
   if (expected.names) expect(body['api-error-msg']).toContain(`"${expected.names}"`);
+  if (expected.says) expect(body['api-error-msg']).toContain(expected.says);
 }
 
 describe('bad input corpus', () => {

@@ -35,12 +35,17 @@ describe('reading phone numbers', () => {
     ['an extension', '+447400123456 ext 12'],
     ['too many digits', '+4474001234567'],
     ['an unassigned range', '+447700900123'],
-    ['a national number without a country', '07400123456'],
     ['emoji', '+44 7400 123456 📱'],
     ['injection text', "' OR 1=1 --"],
     ['only punctuation', '()-.'],
   ])('refuses %s', (_, text) => {
     expect(full.read(text)).toEqual({ valid: false });
+  });
+
+  it('refuses a national number without a country, saying it may be one', () => {
+    expect(full.read('07400123456')).toEqual({ valid: false, national: true });
+    expect(full.read('020 7946 0000')).toEqual({ valid: false, national: true });
+    expect(full.read('0044 7400 12345')).toEqual({ valid: false });
   });
 
   it('refuses a country it does not know', () => {
