@@ -85,6 +85,8 @@ export const CONCURRENT_WRITER_AGENT = 'sms-verify-concurrent-writer';
 type Key = Record<string, unknown>;
 
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
+/** The longest a request waits for a `meanwhile` to finish. */
+const MAX_HOLD_MS = 5_000;
 const SINGLE_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 export class DynamoDbContentionProxy {
@@ -238,7 +240,10 @@ export class DynamoDbContentionProxy {
 
   private async waitForHolds(body: Buffer): Promise<void> {
     const keys = partitionKeysOf(JSON.parse(body.toString('utf8') || '{}') as Json);
-    for (const hold of [...this.holds]) if (hold.keys.some((key) => keys.includes(key))) await hold.done;
+    for (const hold of [...this.holds]) {
+      // Bounded, so that a `meanwhile` that waits on a held item itself fails its test instead of hanging it.
+      if (hold.keys.some((key) => keys.includes(key))) await Promise.race([hold.done, sleep(MAX_HOLD_MS)]);
+    }
   }
 
   /** Runs a fault's `meanwhile` request, holding every other request on the faulted items until it is done. */

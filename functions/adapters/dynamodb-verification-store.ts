@@ -26,7 +26,6 @@
  * and its undoing), checks, counters (sharded velocity limits), idempotency,
  * and guards (write ids).
  */
-import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DependencyUnavailableError, OutcomeUnknownError, type UnknownOutcome } from '../core/errors';
 import type {
@@ -41,14 +40,13 @@ import type {
 } from '../core/ports';
 import { checkOnNumber, type NumberCheck } from './dynamodb-store/checks';
 import { countEach, refundEach, type CountedSlot } from './dynamodb-store/counters';
+import { newWriteId } from './dynamodb-store/guards';
 import * as idempotency from './dynamodb-store/idempotency';
 import { recordOnNumber, revokeOnNumber, type NumberWrite } from './dynamodb-store/sends';
 import { Table, TableWriteError } from './dynamodb-store/table';
 
 export { numberKey } from './dynamodb-store/table';
 
-/** A request's own id for its writes: 128 random bits, short, so the write-id sets stay small. */
-const newWriteId = (): string => randomBytes(16).toString('base64url');
 
 /** What this request took before its code was recorded, and whether a count of it may stand twice. */
 interface Taken {
@@ -99,7 +97,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
 
     let written: NumberWrite;
     try {
-      written = await recordOnNumber(this.table, input, sendId);
+      written = await recordOnNumber(this.table, input);
     } catch (error) {
       const clean = await this.undo(taken);
       if (isUnknown(error)) throw new OutcomeUnknownError('send-recorded');
@@ -119,6 +117,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
         codeDigest: input.codeDigest,
         sentAt: input.now,
         sendId,
+        recordWriteId: written.writeId,
         counted: taken.counted,
         countsMayBeDoubled: taken.mayBeDoubled,
         idempotencyKey: claim?.key,
@@ -154,7 +153,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
 
     let checked: NumberCheck;
     try {
-      checked = await checkOnNumber(this.table, input, newWriteId());
+      checked = await checkOnNumber(this.table, input);
     } catch (error) {
       if (isUnknown(error)) throw new OutcomeUnknownError('check-used');
       return refusedUnchecked(notApplied(error));

@@ -106,8 +106,10 @@ export interface SendRecord {
   readonly codeDigest: string;
   /** The `now` of the send: it identifies the number's limit window to refund. */
   readonly sentAt: number;
-  /** Unique to this send: its writes carry it, so a write repeated after a lost answer is recognised, never applied twice. */
+  /** Unique to this send: its idempotency claim carries it, so only this send completes or releases the claim. */
   readonly sendId: string;
+  /** The write id its code was recorded under: its revocation's writes carry it too, so none applies twice. */
+  readonly recordWriteId: string;
   /** Where the send was counted against the velocity limits, in the store's own notation. */
   readonly counted: readonly string[];
   /** A count was repeated after its answer was lost and may stand twice: giving one back cannot undo it all. */

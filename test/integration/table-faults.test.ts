@@ -13,6 +13,7 @@
  *  - a right code is never answered `{"verified": false}`, and a 503 check leaves it unconsumed and uncounted.
  * Stalled writes are waited for before the table is read: a write applied late must not change anything either.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbContentionProxy, type TableFaultMode } from '../../local/dynamodb-contention';
 import { lambdaContext } from '../support/fake-service';
 import { usFictional } from '../support/fixtures';
@@ -346,5 +347,77 @@ describe('a write that loses its answer while another request writes the same nu
     expect(other).toEqual({ verified: false });
     await expect(service.numberAttribute(number, 'failedChecks')).resolves.toBe(2);
     await expect(verify({ number, 'security-code': '135790' })).resolves.toEqual({ verified: true });
+  });
+});
+
+/**
+ * Found in review: each was a failing test before its fix. A fence whose own answer is lost; a count that applied
+ * but lost its answer and was then refused; a revocation's refund into a window another send started.
+ */
+describe('a write whose settling meets a lost answer of its own', () => {
+  const counters = async (kind: string) =>
+    (await scanTable(service.client, service.tableName)).filter((item) => new RegExp(`^velocity#${kind}#.*#\\d+$`).test(item.pk?.S ?? ''));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('a fence whose answer is lost is told apart from the write it fences: nothing recorded, no SMS, 503/5', async () => {
+    const number = usFictional(cell++);
+    service.simulator.clearOutbox();
+    // Both attempts of the number's write fail before reaching the table; the fence applies and loses its answer.
+    proxy.injectFault({ mode: 'fail-before-commit', times: 2, operation: 'UpdateItem', keyPrefix: 'number#' });
+    proxy.injectFault({ mode: 'lose-answer', operation: 'UpdateItem', keyPrefix: 'number#', delayMs: DELAY_MS });
+
+    const answer = await send({ number, 'security-code': '246810', limit: 1 });
+    await proxy.settled();
+
+    expect(answer).toEqual({ 'api-error': 5, 'api-error-msg': expect.any(String) });
+    expect(service.simulator.outbox()).toEqual([]);
+    await expect(send({ number, 'security-code': '246810', limit: 1 })).resolves.toMatchObject({ sent: true });
+    await expect(verify({ number, 'security-code': '246810' })).resolves.toEqual({ verified: true });
+  });
+
+  it('a count that applied, lost its answer and was refused on its repeat (the shard is full): 503/30, not 503/5', async () => {
+    await expect(send({ number: usFictional(cell++), 'security-code': '111111' })).resolves.toMatchObject({ sent: true });
+    const pk = (await counters('caller-send'))[0]!.pk!.S!;
+    const window = pk.slice(0, pk.lastIndexOf('#'));
+    // callerSendLimit 1 000: two shards of 500; the first one place short of full.
+    for (const [shard, count] of [[0, '499'], [1, '0']] as const) {
+      await service.client.send(new PutItemCommand({ TableName: service.tableName, Item: { pk: { S: `${window}#${shard}` }, count: { N: count } } }));
+    }
+    jest.spyOn(Math, 'random').mockReturnValue(0); // the first shard first
+    proxy.injectFault({ mode: 'lose-answer', operation: 'UpdateItem', keyPrefix: `${window}#0`, delayMs: DELAY_MS });
+    proxy.injectFault({ mode: 'throttle', times: 2, operation: 'UpdateItem', keyPrefix: 'number#' }); // surely not applied
+
+    const answer = await send({ number: usFictional(cell++), 'security-code': '246810' });
+    await proxy.settled();
+
+    // The count on the full shard may be this request's: "nothing changed" would be untrue.
+    expect(answer).toEqual({ 'api-error': 30, 'api-error-msg': expect.stringContaining('may count against a rate limit') });
+  });
+
+  it('a revocation that meets a window another, undone send started gives nothing back to that window', async () => {
+    const number = usFictional(cell++);
+    service.simulator.setFaults({ sns: 'reject', pinpoint: 'reject', 'sms-voice-v2': 'reject' });
+    let other: Body | undefined;
+    // The first send's revocation fails before reaching the table; meanwhile a send a day later (a new limit window)
+    // is recorded, refused by every route and undone; then the first revocation is repeated.
+    proxy.injectFault({
+      mode: 'fail-before-commit',
+      operation: 'UpdateItem',
+      keyPrefix: 'number#',
+      bodyIncludes: '/revoke',
+      meanwhile: async () => {
+        service.clock.advance(86_400_000 + 1);
+        other = await service.concurrent.send({ number, 'security-code': '222222', limit: 1 }, lambdaContext());
+      },
+    });
+
+    const first = await send({ number, 'security-code': '111111', limit: 1 });
+    await proxy.settled();
+    service.simulator.setFaults({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+
+    expect([first, other]).toMatchObject([{ reason: 'delivery-failed' }, { reason: 'delivery-failed' }]);
+    await expect(service.numberAttribute(number, 'sendCount')).resolves.toBe(0);
+    await expect(send({ number, 'security-code': '333333', limit: 1 })).resolves.toMatchObject({ sent: true });
+    await expect(send({ number, 'security-code': '444444', limit: 1 })).resolves.toMatchObject({ 'api-error': 14 });
   });
 });

@@ -86,7 +86,7 @@ export class InMemoryVerificationStore implements VerificationStore {
     return {
       outcome: 'recorded',
       routeStreak: record.routeStreak,
-      record: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, sendId, counted, idempotencyKey: claim?.key },
+      record: { e164: input.e164, codeDigest: input.codeDigest, sentAt: input.now, sendId, recordWriteId: sendId, counted, idempotencyKey: claim?.key },
     };
   }
 

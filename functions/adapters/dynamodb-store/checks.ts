@@ -20,7 +20,7 @@
  * counting a failure against a code the first one consumed.
  */
 import type { CheckCodeInput, CheckCodeResult } from '../../core/ports';
-import { checkResult, checkResultMaps, fence, hasCheckResultMap, hasWriteId, recordedCheckResult, writeGuard } from './guards';
+import { checkResult, checkResultMaps, fence, hasCheckResultMap, hasWriteId, newWriteId, recordedCheckResult, writeGuard } from './guards';
 import {
   composeUpdate,
   keyOf,
@@ -52,22 +52,31 @@ export type NumberCheck =
  * Checks a code against the number's item.
  * @throws TableWriteError `unknown` when neither the check nor its fence could be confirmed.
  */
-export async function checkOnNumber(table: Table, input: CheckCodeInput, checkId: string): Promise<NumberCheck> {
+export async function checkOnNumber(table: Table, input: CheckCodeInput): Promise<NumberCheck> {
   let variant: CheckVariant = 'unlocked';
+  let checkId = newWriteId();
+  // A fence that creates the item (there was none) keeps it only for as long as a late copy could come.
+  const fenceCheck = () => fence(table, numberKey(input.e164), input.now, checkId, input.now + RETENTION_MARGIN_MS);
   for (let write = 0; write < MAX_WRITES; write++) {
     let outcome;
     try {
       outcome = await table.update(checkCodeUpdate(input, variant, checkId), { returnValues: 'UPDATED_NEW', repeat: 'guarded' });
     } catch (error) {
       if (!(error instanceof TableWriteError) || error.applied === 'no') throw error;
-      // A fence that creates the item (there was none) keeps it only for as long as a late copy could come.
-      const fenced = await fence(table, numberKey(input.e164), input.now, checkId, input.now + RETENTION_MARGIN_MS);
+      const fenced = await fenceCheck();
       if (!fenced.applied) return { outcome: 'not-checked' };
       return earlierResult(fenced.item, checkId, input) ?? unknownOutcome();
     }
     const { written, item } = outcome;
     if (written) return resultOf(readNumber(item, NAMES['#failedChecks']) ?? 0, input);
     if (hasWriteId(item, input.now, checkId)) return earlierResult(item, checkId, input) ?? unknownOutcome();
+    if (outcome.afterUnknown) {
+      // Refused on the state, after an attempt whose answer was lost: that attempt may still apply, late, once the
+      // state comes back to what it expects. Fence it before deciding anything; then go on under a new id.
+      const fenced = await fenceCheck();
+      if (fenced.applied) return earlierResult(fenced.item, checkId, input) ?? unknownOutcome();
+      checkId = newWriteId();
+    }
     if (item === undefined || item[NAMES['#code']]?.M === undefined) return { outcome: 'rejected', why: 'no-code' };
     if ((readNumber(item, NAMES['#codeExpiresAt']) ?? 0) <= input.now) return { outcome: 'rejected', why: 'expired' };
     const failedChecks = readNumber(item, NAMES['#failedChecks']) ?? 0;
@@ -85,12 +94,22 @@ export async function checkOnNumber(table: Table, input: CheckCodeInput, checkId
 
 /**
  * A code recorded by version 0.2 has no maps for check results (its sends made a single `checks` map): the first
- * check makes them, as a send of this version does.
+ * check makes them, as a send of this version does, and drops the old map. It checks nothing, so whatever becomes
+ * of it, the check has not applied.
  */
 async function addCheckResultMaps(table: Table, input: CheckCodeInput): Promise<void> {
-  await table.update(composeUpdate(keyOf(numberKey(input.e164)), checkResultMaps(input.now), { conditions: ['attribute_exists(#code)'], names: pick(['#code']) }), {
-    repeat: 'guarded',
-  });
+  await table
+    .update(
+      composeUpdate(keyOf(numberKey(input.e164)), checkResultMaps(input.now), {
+        remove: ['#legacyChecks'],
+        conditions: ['attribute_exists(#code)'],
+        names: { ...pick(['#code']), '#legacyChecks': 'checks' },
+      }),
+      { repeat: 'guarded' },
+    )
+    .catch((error: unknown) => {
+      throw error instanceof TableWriteError ? new TableWriteError('no', { cause: error.cause }) : error;
+    });
 }
 
 /** The result an earlier attempt of this check recorded beside its write id. */

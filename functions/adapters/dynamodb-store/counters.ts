@@ -106,6 +106,7 @@ export async function countEach(table: Table, limits: readonly VelocityLimit[], 
     throw failure.reason;
   }
   if (exhausted) {
+    for (const [key, until] of memo) if (until <= now) memo.delete(key); // a container lives long; its memo must not grow
     memo.set(windowKey(exhausted, now), Math.min(now + EXHAUSTED_MEMO_MS, windowEnd(exhausted, now)));
     await refundEach(table, counted).catch(() => undefined); // a refusal; a count left taken is only stricter
     return { exhausted: exhausted.kind, counted: [], mayBeDoubled: false };
@@ -133,6 +134,8 @@ async function countOne(
 ): Promise<{ slot: CountedSlot; mayBeDoubled: boolean } | 'exhausted'> {
   const shards = shardCount(limit.limit);
   const open = new Set(Array.from({ length: shards }, (_, shard) => shard).filter((shard) => shardQuota(limit.limit, shards, shard) > 0));
+  // An attempt whose answer was lost may have counted this event already, on a shard that then refused the repeat.
+  let uncertain = false;
   while (open.size > 0) {
     const shard = [...open][Math.floor(Math.random() * open.size)]!;
     const slot = `${windowKey(limit, now)}#${shard}`;
@@ -144,13 +147,15 @@ async function countOne(
         // the refused write of a later event, which then records it itself.
         await markFull(table, limit, now, shard).catch(() => undefined);
       }
-      return { slot, mayBeDoubled: outcome.mayHaveAppliedTwice ?? false };
+      return { slot, mayBeDoubled: uncertain || (outcome.afterUnknown ?? false) };
     }
+    uncertain ||= outcome.afterUnknown ?? false;
+    // A refusal, even one that may leave a count of this event behind: that only makes the limit stricter.
     if (outcome.item?.exhausted?.BOOL === true || shards === 1) return 'exhausted';
     open.delete(shard);
     const full = await markFull(table, limit, now, shard).catch((error: unknown) => {
-      // Recording a full shard changes no count: whatever became of it, this event was counted nowhere.
-      throw error instanceof TableWriteError ? new TableWriteError('no', { cause: error.cause }) : error;
+      // Recording a full shard changes no count: this event was counted nowhere, unless a lost answer did it.
+      throw error instanceof TableWriteError ? new TableWriteError(uncertain ? 'unknown' : 'no', { cause: error.cause }) : error;
     });
     for (const fullShard of full) open.delete(fullShard);
   }

@@ -29,6 +29,7 @@
  * send creates the four maps (keeping those of the current and last period,
  * emptying the two stale ones), and every check empties the stale ones too.
  */
+import { randomBytes } from 'node:crypto';
 import {
   composeUpdate,
   keyOf,
@@ -39,6 +40,9 @@ import {
   type Table,
   type UpdateParts,
 } from './table';
+
+/** A new write id: 128 random bits, short, so the sets stay small. */
+export const newWriteId = (): string => randomBytes(16).toString('base64url');
 
 /** How long a write id is kept at least: far beyond a request's life (20 s) and the table's own request timeouts. */
 export const GUARD_PERIOD_MS = 10 * 60_000;
@@ -158,11 +162,15 @@ export async function fence(table: Table, partitionKey: string, now: number, wri
     names: pick(['#expiresAt']),
     values: { ':expiresAt': secondsOf(retainUntil) },
   };
+  // The fence marks itself too: when its own answer is lost and its repeat is refused, the refusal must be told
+  // apart from one by the write it fences, which carries the bare id.
+  const fenceId = `${writeId}/fence`;
   try {
-    const { written, item } = await table.update(composeUpdate(keyOf(partitionKey), writeGuard(now, [writeId]), expiry), {
+    const { written, item } = await table.update(composeUpdate(keyOf(partitionKey), writeGuard(now, [writeId, fenceId]), expiry), {
       repeat: 'guarded',
     });
-    return written ? { applied: false } : { applied: true, item };
+    if (written || hasWriteId(item, now, fenceId)) return { applied: false };
+    return { applied: true, item };
   } catch (error) {
     throw error instanceof TableWriteError ? new TableWriteError('unknown', { cause: error }) : error;
   }

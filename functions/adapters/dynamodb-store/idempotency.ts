@@ -33,7 +33,7 @@ export async function claim(
   claimId: string,
   now: number,
 ): Promise<IdempotencyRecord | undefined> {
-  const { written, item } = await table.update(
+  const { written, item, afterUnknown } = await table.update(
     composeUpdate(
       idempotencyKeyOf(claim.key),
       {
@@ -63,7 +63,14 @@ export async function claim(
     { repeat: 'guarded' },
   );
   // A claim refused because it carries this send's own write id is an earlier attempt of this write whose answer was lost.
-  return written || hasWriteId(item, now, claimId) ? undefined : recordOf(item);
+  if (written || hasWriteId(item, now, claimId)) return undefined;
+  if (afterUnknown) {
+    // Refused after an attempt whose answer was lost: that attempt may still apply, late. Fence it; if it had
+    // applied meanwhile, the claim is this send's after all.
+    const fenced = await fence(table, partitionKeyOf(claim.key), now, claimId, claim.until + RETENTION_MARGIN_MS);
+    if (fenced.applied) return undefined;
+  }
+  return recordOf(item);
 }
 
 export async function complete(table: Table, key: string, claimId: string, sealedAnswer: string): Promise<void> {

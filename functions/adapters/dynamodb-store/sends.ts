@@ -30,7 +30,7 @@
  * whether the first one had, whatever other sends wrote meanwhile.
  */
 import type { RecordCodeInput, SendRecord } from '../../core/ports';
-import { checkResultMaps, fence, hasWriteId, writeGuard } from './guards';
+import { checkResultMaps, fence, hasWriteId, newWriteId, writeGuard } from './guards';
 import {
   composeUpdate,
   keyOf,
@@ -57,7 +57,8 @@ interface SendState {
 }
 
 export type NumberWrite =
-  | { outcome: 'recorded'; routeStreak: number }
+  /** `writeId`: the id the record was written under (a fenced attempt's id can never write again). */
+  | { outcome: 'recorded'; routeStreak: number; writeId: string }
   | { outcome: 'limit-reached' }
   /** The table did not answer; the fence proved the write never applied and never will. */
   | { outcome: 'not-recorded' }
@@ -65,8 +66,8 @@ export type NumberWrite =
   | { outcome: 'contended' };
 
 /** The write ids of one send's steps on the number: the record itself, its revocation, and its refund. */
-const revokeIdOf = (sendId: string) => `${sendId}/revoke`;
-const refundIdOf = (sendId: string) => `${sendId}/refund`;
+const revokeIdOf = (send: SendRecord) => `${send.recordWriteId}/revoke`;
+const refundIdOf = (send: SendRecord) => `${send.recordWriteId}/refund`;
 
 /** Until when the number's item must be kept: every window this send opens or extends, and a lock its code may cause. */
 export function retainUntil(input: Pick<RecordCodeInput, 'now' | 'codeExpiresAt' | 'limitWindowMs' | 'lockMs'>): number {
@@ -77,25 +78,34 @@ export function retainUntil(input: Pick<RecordCodeInput, 'now' | 'codeExpiresAt'
  * Records the code on the number's item.
  * @throws TableWriteError `unknown` when neither the write nor its fence could be confirmed.
  */
-export async function recordOnNumber(table: Table, input: RecordCodeInput, sendId: string): Promise<NumberWrite> {
+export async function recordOnNumber(table: Table, input: RecordCodeInput): Promise<NumberWrite> {
   let state: SendState = { limitWindow: 'open', streak: { kind: 'fresh' } };
+  let writeId = newWriteId();
+  // The streak of a write whose answer was lost is read back from the item; a later send may have moved it on, which
+  // only changes the route this send starts with.
+  const recordedEarlier = (item: Item | undefined): NumberWrite => ({
+    outcome: 'recorded',
+    routeStreak: readNumber(item, NAMES['#routeStreak']) ?? 0,
+    writeId,
+  });
   for (let write = 0; write < MAX_WRITES; write++) {
     let outcome;
     try {
-      outcome = await table.update(recordCodeUpdate(input, state, sendId), { repeat: 'guarded' });
+      outcome = await table.update(recordCodeUpdate(input, state, writeId), { repeat: 'guarded' });
     } catch (error) {
       if (!(error instanceof TableWriteError) || error.applied === 'no') throw error;
-      const fenced = await fence(table, numberKey(input.e164), input.now, sendId, retainUntil(input));
-      // The streak is read back from the item as the fence found it; a later send may have moved it on, which only
-      // changes the route this send starts with.
-      return fenced.applied
-        ? { outcome: 'recorded', routeStreak: readNumber(fenced.item, NAMES['#routeStreak']) ?? 0 }
-        : { outcome: 'not-recorded' };
+      const fenced = await fence(table, numberKey(input.e164), input.now, writeId, retainUntil(input));
+      return fenced.applied ? recordedEarlier(fenced.item) : { outcome: 'not-recorded' };
     }
-    if (outcome.written) return { outcome: 'recorded', routeStreak: routeStreakOf(state) };
-    if (hasWriteId(outcome.item, input.now, sendId)) {
-      // An earlier attempt of this write applied; its answer was lost.
-      return { outcome: 'recorded', routeStreak: readNumber(outcome.item, NAMES['#routeStreak']) ?? 0 };
+    if (outcome.written) return { outcome: 'recorded', routeStreak: routeStreakOf(state), writeId };
+    // An earlier attempt of this write applied; its answer was lost.
+    if (hasWriteId(outcome.item, input.now, writeId)) return recordedEarlier(outcome.item);
+    if (outcome.afterUnknown) {
+      // Refused on the state, after an attempt whose answer was lost: that attempt may still apply, late, once the
+      // state comes back to what it expects. Fence it before deciding anything; then go on under a new id.
+      const fenced = await fence(table, numberKey(input.e164), input.now, writeId, retainUntil(input));
+      if (fenced.applied) return recordedEarlier(fenced.item);
+      writeId = newWriteId();
     }
     const actual = sendStateOf(outcome.item, input);
     if (actual === 'limit-reached') return { outcome: 'limit-reached' };
@@ -122,20 +132,17 @@ export async function revokeOnNumber(table: Table, send: SendRecord): Promise<'r
     const restored = await table.update(restoreUpdate(send, !refunded), { repeat: 'guarded' });
     if (restored.written) return 'revoked';
     const item = restored.item;
-    if (hasWriteId(item, send.sentAt, revokeIdOf(send.sendId))) return 'revoked'; // an earlier attempt restored it
-    refunded ||= hasWriteId(item, send.sentAt, refundIdOf(send.sendId));
-    if (!refunded && (readNumber(item, NAMES['#windowStart']) ?? Infinity) <= send.sentAt && (readNumber(item, NAMES['#sendCount']) ?? 0) > 0) {
+    if (hasWriteId(item, send.sentAt, revokeIdOf(send))) return 'revoked'; // an earlier attempt restored it
+    // The send's count is there to give back only while the window it was counted in goes on: a later send may have
+    // started a new one (and been undone, so that this code is current again).
+    refunded ||= hasWriteId(item, send.sentAt, refundIdOf(send)) || !countStillInWindow(item, send);
+    if (item?.[NAMES['#code']]?.M?.[send.codeDigest] !== undefined) continue; // still current: restore, without the count
+    if (!refunded) {
       // A later send replaced the code in the same limit window: the count is still ours to give back.
-      const refund = await table.update(
-        composeUpdate(key, writeGuard(send.sentAt, [refundIdOf(send.sendId)]), {
-          set: ['#sendCount = #sendCount - :one'],
-          conditions: ['#windowStart <= :sentAt', '#sendCount > :zero'],
-          names: pick(['#sendCount', '#windowStart']),
-          values: { ':one': n(1), ':zero': n(0), ':sentAt': n(send.sentAt) },
-        }),
-        { repeat: 'guarded' },
-      );
-      refunded = refund.written || hasWriteId(refund.item, send.sentAt, refundIdOf(send.sendId));
+      const refund = await table.update(composeUpdate(key, writeGuard(send.sentAt, [refundIdOf(send)]), refundInWindow(send)), {
+        repeat: 'guarded',
+      });
+      refunded = refund.written || hasWriteId(refund.item, send.sentAt, refundIdOf(send));
     }
     if (item?.[NAMES['#previousCode']]?.M?.[send.codeDigest] === undefined) return 'revoked';
     const struck = await table.update(
@@ -153,8 +160,22 @@ export async function revokeOnNumber(table: Table, send: SendRecord): Promise<'r
   return 'contended';
 }
 
+function countStillInWindow(item: Item | undefined, send: SendRecord): boolean {
+  return (readNumber(item, NAMES['#windowStart']) ?? Infinity) <= send.sentAt && (readNumber(item, NAMES['#sendCount']) ?? 0) > 0;
+}
+
+/** Gives the send's count back, only within the window it was counted in. */
+function refundInWindow(send: SendRecord): UpdateParts {
+  return {
+    set: ['#sendCount = #sendCount - :one'],
+    conditions: ['#windowStart <= :sentAt', '#sendCount > :zero'],
+    names: pick(['#sendCount', '#windowStart']),
+    values: { ':one': n(1), ':zero': n(0), ':sentAt': n(send.sentAt) },
+  };
+}
+
 /** The number's update for a send, on conditions that hold the state the store expects. */
-function recordCodeUpdate(input: RecordCodeInput, state: SendState, sendId: string): UpdateParams {
+function recordCodeUpdate(input: RecordCodeInput, state: SendState, writeId: string): UpdateParams {
   const record: UpdateParts = {
     set: [
       '#previousCode = if_not_exists(#code, :noCode)',
@@ -210,29 +231,33 @@ function recordCodeUpdate(input: RecordCodeInput, state: SendState, sendId: stri
     { ...streak, names: pick(['#routeStreak', '#lastSentAt']) },
     // Not twice for one send, whatever other requests write: a repeat after a lost answer, or a late copy after the
     // send was fenced, finds the send's write id.
-    writeGuard(input.now, [sendId]),
+    writeGuard(input.now, [writeId]),
     checkResultMaps(input.now),
   );
 }
 
-/** Puts the replaced code back, if the undelivered one is still the current code, and gives the count back unless done. */
+/**
+ * Puts the replaced code back, if the undelivered one is still the current code, and gives the count back unless
+ * that is done or no longer in its window (a later send that started a new window may have been undone since).
+ */
 function restoreUpdate(send: SendRecord, refund: boolean): UpdateParams {
-  // The code is still the current one, so no send came after it: the count it took is in this window.
-  const ids = refund ? [revokeIdOf(send.sendId), refundIdOf(send.sendId)] : [revokeIdOf(send.sendId)];
-  return composeUpdate(keyOf(numberKey(send.e164)), writeGuard(send.sentAt, ids), {
-    set: [
-      '#code = if_not_exists(#previousCode, :noCode)',
-      '#codeExpiresAt = if_not_exists(#previousCodeExpiresAt, :zero)',
-      '#previousCode = :noCode',
-      '#previousCodeExpiresAt = :zero',
-      ...(refund ? ['#sendCount = #sendCount - :one'] : []),
-    ],
-    conditions: ['attribute_exists(#code.#digest)'],
-    names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', ...(refund ? (['#sendCount'] as const) : [])], {
-      '#digest': send.codeDigest,
-    }),
-    values: { ':noCode': { M: {} }, ':zero': n(0), ...(refund ? { ':one': n(1) } : {}) },
-  });
+  const ids = refund ? [revokeIdOf(send), refundIdOf(send)] : [revokeIdOf(send)];
+  return composeUpdate(
+    keyOf(numberKey(send.e164)),
+    writeGuard(send.sentAt, ids),
+    {
+      set: [
+        '#code = if_not_exists(#previousCode, :noCode)',
+        '#codeExpiresAt = if_not_exists(#previousCodeExpiresAt, :zero)',
+        '#previousCode = :noCode',
+        '#previousCodeExpiresAt = :zero',
+      ],
+      conditions: ['attribute_exists(#code.#digest)'],
+      names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt'], { '#digest': send.codeDigest }),
+      values: { ':noCode': { M: {} }, ':zero': n(0) },
+    },
+    ...(refund ? [refundInWindow(send)] : []),
+  );
 }
 
 function routeStreakOf(state: SendState): number {

@@ -62,10 +62,11 @@ export interface WriteOutcome {
   /** After a write, what `returnValues` asked for; after a failed condition, the whole item as it was. */
   item: Item | undefined;
   /**
-   * A `conservative` write that was repeated after an attempt whose outcome is unknown: it may have applied twice.
+   * An earlier attempt's outcome is unknown: it may have applied (once more, for a `conservative` write that was
+   * then written again), or may still apply late (when this attempt was refused for a reason other than its own id).
    * The request must carry this, so that it never answers "nothing changed" after giving one application back.
    */
-  mayHaveAppliedTwice?: boolean;
+  afterUnknown?: boolean;
 }
 
 /**
@@ -171,9 +172,9 @@ export class Table {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return { written: true, item: result.Attributes, ...(unknown && repeat === 'conservative' ? { mayHaveAppliedTwice: true } : {}) };
+        return { written: true, item: result.Attributes, ...(unknown ? { afterUnknown: true } : {}) };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { written: false, item: error.Item };
+        if (error instanceof ConditionalCheckFailedException) return { written: false, item: error.Item, ...(unknown ? { afterUnknown: true } : {}) };
         const failure = classifyWriteFailure(error);
         if (failure === 'fatal') throw asTableFailure(error);
         unknown ||= failure === 'unknown';
