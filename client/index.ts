@@ -1,8 +1,10 @@
 /**
  * SmsVerifyClient: a typed client for Node.js and TypeScript callers of an
- * sms-verify deployment, over direct Lambda invocation or the HTTPS API signed
- * with SigV4. Field names and types are the API contract's; every `api-error`
- * answer becomes a typed error.
+ * sms-verify deployment, over direct Lambda invocation or the HTTPS API (signed
+ * with SigV4, or with the `User-ID` and `API-Key` headers of API-key mode, or
+ * with nothing, for `npm start`). Field names and types are the API contract's;
+ * every `api-error` answer becomes a typed error, and so does a service that
+ * cannot be reached.
  *
  *   const sms = new SmsVerifyClient({ transport: 'lambda', sendFunctionName, verifyFunctionName });
  *   const { sent } = await sms.send({ number: '+447400123456', 'brand-name': 'Acme' });
@@ -48,6 +50,8 @@ export interface VerifyRequest {
   number: string;
   'security-code': string;
   'country-code'?: string;
+  /** A value (a user id, an IP address) whose failed checks, across numbers, are limited as well (429/33). */
+  'limit-by'?: string;
 }
 
 export interface VerifyResponse {
@@ -93,6 +97,10 @@ export class ServiceUnavailableError extends SmsVerifyError {}
 export class OutcomeUnknownError extends SmsVerifyError {}
 /** 500/51, or a function error of a direct invocation. */
 export class InternalServiceError extends SmsVerifyError {}
+/** 401/43 or 403/43 (API-key mode): the `User-ID` and `API-Key` headers are missing, or name no live key. */
+export class AccessDeniedError extends SmsVerifyError {}
+/** No answer came: the URL is wrong, the service is down, or the network failed. `apiError` is 0. */
+export class ServiceUnreachableError extends SmsVerifyError {}
 
 const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   1: InvalidParameterError,
@@ -108,6 +116,7 @@ const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   31: RateLimitedError,
   32: RateLimitedError,
   33: RateLimitedError,
+  43: AccessDeniedError,
   44: RequestTooLargeError,
   51: InternalServiceError,
 };
@@ -142,9 +151,23 @@ export type SmsVerifyClientOptions =
       transport: 'https';
       /** The stack's ApiUrl output, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com */
       url: string;
+      /** A deployment with IAM authorization (the default): requests are signed with SigV4. */
+      auth?: 'sigv4';
       region: string;
       /** Default: the SDK's default credential chain. */
       credentials?: Credentials | (() => Promise<Credentials>);
+    }
+  | {
+      transport: 'https';
+      url: string;
+      /** A deployment in API-key mode: a key made with `sms-verify keys create <user-id>`. */
+      auth: { userId: string; apiKey: string };
+    }
+  | {
+      transport: 'https';
+      /** `npm start`'s URL, e.g. http://127.0.0.1:3000; it checks no credentials unless started in API-key mode. */
+      url: string;
+      auth: 'none';
     };
 
 type Route = 'send' | 'verify';
@@ -176,12 +199,13 @@ function viaLambda(options: Extract<SmsVerifyClientOptions, { transport: 'lambda
   return async (route: Route, request: object) => {
     const functionName = route === 'send' ? options.sendFunctionName : options.verifyFunctionName;
     if (!functionName) throw new Error(`SmsVerifyClient: no ${route} function name was given`);
-    const result = await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        Payload: new TextEncoder().encode(JSON.stringify(request)),
-      }),
-    );
+    const result = await lambda
+      .send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }))
+      .catch((error: unknown) => {
+        // An SDK error without an HTTP status never reached Lambda (a network failure, a wrong endpoint).
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) throw error;
+        throw new ServiceUnreachableError(0, `Could not reach Lambda to invoke ${functionName}: ${(error as Error).message}`);
+      });
     const body: unknown = result.Payload ? JSON.parse(new TextDecoder().decode(result.Payload)) : undefined;
     if (result.FunctionError) {
       throw new InternalServiceError(51, `The ${route} function failed: ${result.FunctionError}`);
@@ -191,33 +215,55 @@ function viaLambda(options: Extract<SmsVerifyClientOptions, { transport: 'lambda
   };
 }
 
-function viaHttps(options: Extract<SmsVerifyClientOptions, { transport: 'https' }>) {
+type HttpsOptions = Extract<SmsVerifyClientOptions, { transport: 'https' }>;
+type Authenticate = (url: URL, headers: Record<string, string>, body: string) => Promise<Record<string, string>>;
+
+function viaHttps(options: HttpsOptions) {
   const base = new URL(options.url);
-  const credentials =
-    options.credentials ??
-    (async () => (await import('@aws-sdk/credential-provider-node')).defaultProvider()());
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials, sha256: Hash.bind(null, 'sha256') });
+  const authenticate = authenticator(options);
   return async (route: Route, request: object) => {
     const { 'idempotency-key': idempotencyKey, ...parameters } = request as Record<string, unknown>;
     const url = new URL(route === 'send' ? 'sms-verify' : 'verify-security-code', base.href.endsWith('/') ? base : `${base.href}/`);
     const body = JSON.stringify(parameters);
     const headers: Record<string, string> = { host: url.host, 'content-type': 'application/json' };
     if (typeof idempotencyKey === 'string') headers['idempotency-key'] = idempotencyKey;
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      headers,
-      body,
-    });
     // fetch sets Host itself (to the value signed); it refuses to be given one.
-    const { host: _host, ...sent } = signed.headers;
-    const response = await fetch(url, { method: 'POST', headers: sent, body });
+    const { host: _host, ...sent } = await authenticate(url, headers, body);
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: sent, body });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new ServiceUnreachableError(0, `Could not reach ${url.origin}: ${cause?.code ?? cause?.message ?? String(error)}`);
+    }
     const answer: unknown = await response.json().catch(() => undefined);
     if (isApiError(answer)) throw errorFromAnswer(answer, response.status);
     if (!response.ok) throw new SmsVerifyError(0, `HTTP ${response.status} from ${url.pathname}`, response.status);
     return answer;
   };
+}
+
+/** How each kind of deployment wants its requests: signed with SigV4, with an API key's headers, or as they are. */
+function authenticator(options: HttpsOptions): Authenticate {
+  if (options.auth === 'none') return async (_url, headers) => headers;
+  if (typeof options.auth === 'object') {
+    const { userId, apiKey } = options.auth;
+    return async (_url, headers) => ({ ...headers, 'user-id': userId, 'api-key': apiKey });
+  }
+  const credentials =
+    options.credentials ??
+    (async () => (await import('@aws-sdk/credential-provider-node')).defaultProvider()());
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials, sha256: Hash.bind(null, 'sha256') });
+  return async (url, headers, body) =>
+    (
+      await signer.sign({
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        headers,
+        body,
+      })
+    ).headers;
 }

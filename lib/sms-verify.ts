@@ -106,15 +106,17 @@ export const FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'functions');
 export const PREBUILT_FUNCTIONS_DIRECTORY = path.join(__dirname, '..', 'assets');
 
 /**
- * A REQUEST authorizer with simple responses on the two credential headers. API Gateway answers a request without
- * them 401 and a refused one 403, and caches an answer for `cacheSeconds` per pair of headers (300 by default): a
- * key then costs one table read per five minutes, and a revoked key stops working within that time.
+ * A REQUEST authorizer with simple responses. It has no identity sources and API Gateway caches nothing: with them,
+ * an HTTP API answers missing headers 401 `{"message":"Unauthorized"}` itself (it has no gateway responses to change
+ * that), and a refusal 403 `{"message":"Forbidden"}`. Instead the authorizer runs for every request, remembers keys
+ * for `authorizerCacheSeconds` itself, and passes a refusal on to the route's function, which answers it first, in
+ * the API's envelope (functions/entry/authorize-handler.ts).
  */
-function keyAuthorizer(fn: LambdaFunction, cacheSeconds: number): HttpLambdaAuthorizer {
+function keyAuthorizer(fn: LambdaFunction): HttpLambdaAuthorizer {
   return new HttpLambdaAuthorizer('ApiKeyAuthorizer', fn, {
     responseTypes: [HttpLambdaResponseType.SIMPLE],
-    identitySource: ['$request.header.User-ID', '$request.header.API-Key'],
-    resultsCacheTtl: Duration.seconds(cacheSeconds),
+    identitySource: [],
+    resultsCacheTtl: Duration.seconds(0),
   });
 }
 
@@ -186,9 +188,7 @@ export class SmsVerify extends Construct {
 
     this.auth = this.settings.auth;
     if (this.auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
-    const authorizer = this.authorizerFunction
-      ? keyAuthorizer(this.authorizerFunction, this.settings.authorizerCacheSeconds)
-      : new HttpIamAuthorizer();
+    const authorizer = this.authorizerFunction ? keyAuthorizer(this.authorizerFunction) : new HttpIamAuthorizer();
     this.api = new HttpApi(this, 'Api', {
       description: 'SMS verification: send and check one-time codes',
       createDefaultStage: false,
@@ -280,7 +280,13 @@ export class SmsVerify extends Construct {
 
   /** API-key mode's authorizer function: it may read the key items of the table and nothing else. */
   private createAuthorizerFunction(logRetention: RetentionDays): LambdaFunction {
-    const fn = this.createFunction('AuthorizerFunction', 'authorize.ts', { TABLE_NAME: this.table.tableName }, logRetention, AUTHORIZER_TIMEOUT_SECONDS);
+    const fn = this.createFunction(
+      'AuthorizerFunction',
+      'authorize.ts',
+      { TABLE_NAME: this.table.tableName, AUTHORIZER_CACHE_SECONDS: String(this.settings.authorizerCacheSeconds) },
+      logRetention,
+      AUTHORIZER_TIMEOUT_SECONDS,
+    );
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem'],
@@ -407,4 +413,12 @@ export function addSmsVerifyOutputs(scope: Construct, service: SmsVerify): void 
   });
   new CfnOutput(scope, 'SendFunctionName', { value: service.sendFunction.functionName });
   new CfnOutput(scope, 'VerifyFunctionName', { value: service.verifyFunction.functionName });
+  // `sms-verify keys … --stack <name>` (and the doctor) find the table here.
+  new CfnOutput(scope, 'TableName', { value: service.table.tableName, description: 'The service\'s table (codes as digests, limits, API keys)' });
+  if (service.auth === 'api-key') {
+    new CfnOutput(scope, 'KeysCommand', {
+      value: `npx sms-verify keys create <user-id> --stack ${Stack.of(scope).stackName}`,
+      description: 'Makes an API key for a caller (shown once)',
+    });
+  }
 }

@@ -15,7 +15,9 @@ import { maskNumber } from '../functions/core/phone-number';
 import { lambdaContext, toApiGatewayEvent, writeLambdaResult } from './api-gateway-event';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbApiKeyStore } from '../functions/adapters/dynamodb-api-keys';
+import { apiKeyDigest, generateApiKey, parseUserId, type ApiKeyStore } from '../functions/core/api-keys';
 import { createAuthorizerHandler, type AuthorizerHandler } from '../functions/entry/authorize-handler';
+import type { LocalConfig } from '../tools/deployment';
 import { DynamoDbContentionProxy } from './dynamodb-contention';
 import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
 import { SmsSimulator, type OutboxMessage } from './sms-simulator';
@@ -56,7 +58,15 @@ type Route = { functionName: string; handler: ApiHandler };
  * The API's paths and their functions, as the stack routes them (POST, then ANY for the other methods), and
  * `$default`; in API-key mode, the authorizer in front of them.
  */
-type Routes = { paths: Record<string, Route>; default: Route; authorizer?: AuthorizerHandler };
+type Routes = {
+  paths: Record<string, Route>;
+  default: Route;
+  authorizer?: AuthorizerHandler;
+  /** What GET /local/config answers: where this server's parts are, for `sms-verify --local` and the console. */
+  config: LocalConfig;
+  /** API-key mode: the key store, for POST /local/keys. */
+  keys?: ApiKeyStore;
+};
 
 /** SMS_VERIFY_AUTH: `api-key` checks User-ID and API-Key as the deployed authorizer does; unset, any or no credentials pass. */
 function localAuthMode(): 'none' | 'api-key' {
@@ -103,17 +113,15 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       import('../functions/verify'),
     ]);
     const verifyRoute = { functionName: 'sms-verify-verify', handler: verify };
+    // Locally a new or revoked key takes effect at once: nothing is remembered.
+    const keys = authMode === 'api-key' ? new DynamoDbApiKeyStore(new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint }), tableName) : undefined;
     routes = {
       paths: { '/sms-verify': { functionName: 'sms-verify-send', handler: send }, '/verify-security-code': verifyRoute },
       default: verifyRoute,
       // The deployed authorizer's own handler, on the local table.
-      authorizer:
-        authMode === 'api-key'
-          ? createAuthorizerHandler(
-              new DynamoDbApiKeyStore(new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint }), tableName),
-              { info: () => undefined, warn: () => undefined, error: () => undefined },
-            )
-          : undefined,
+      authorizer: keys && createAuthorizerHandler(keys, { info: () => undefined, warn: () => undefined, error: () => undefined }),
+      config: { auth: authMode, table: { endpoint: table.endpoint, name: tableName }, simulator: { url: simulator.url } },
+      keys,
     };
 
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
@@ -251,7 +259,7 @@ async function handleRequest(
   const method = request.method ?? 'GET';
 
   if (url.pathname.startsWith('/local/') || isConsoleFile(method, url.pathname)) {
-    return handleLocalRoute(request, response, method, url.pathname, simulator);
+    return handleLocalRoute(request, response, method, url.pathname, simulator, routes);
   }
   if (!routes) return sendJson(response, 503, { message: 'Service is starting' });
   // As the stack routes: POST /path (and GET /verify-security-code), then ANY /path (its function answers 405), then
@@ -262,15 +270,10 @@ async function handleRequest(
   const routeKey = pathRoute ? `${declared ? method : 'ANY'} ${url.pathname}` : '$default';
   let authorizerContext: Record<string, string> | undefined;
   if (routes.authorizer) {
-    // As API Gateway answers for a REQUEST authorizer: 401 without its identity sources, 403 when it refuses.
-    const userId = request.headers['user-id'];
-    const apiKey = request.headers['api-key'];
-    if (typeof userId !== 'string' || typeof apiKey !== 'string' || userId === '' || apiKey === '') {
-      return sendJson(response, 401, { message: 'Unauthorized' });
-    }
-    const verdict = await routes.authorizer({
-      headers: { 'user-id': userId, 'api-key': apiKey },
-    } as unknown as Parameters<AuthorizerHandler>[0]);
+    // As the deployed REQUEST authorizer runs: for every request (no identity sources, nothing cached by API
+    // Gateway), its context handed to the route, whose function answers a refusal.
+    const headers = Object.fromEntries(Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    const verdict = await routes.authorizer({ type: 'REQUEST', headers } as unknown as Parameters<AuthorizerHandler>[0]);
     if (!verdict.isAuthorized) return sendJson(response, 403, { message: 'Forbidden' });
     authorizerContext = { ...verdict.context };
   }
@@ -300,6 +303,7 @@ async function handleLocalRoute(
   method: string,
   pathname: string,
   simulator: SmsSimulator | undefined,
+  routes: Routes | undefined,
 ): Promise<void> {
   const staticFile = STATIC_FILES[pathname];
   if (method === 'GET' && staticFile) {
@@ -311,7 +315,9 @@ async function handleLocalRoute(
     response.writeHead(204).end();
     return;
   }
-  if (!simulator) return sendJson(response, 503, { message: 'Service is starting' });
+  if (!simulator || !routes) return sendJson(response, 503, { message: 'Service is starting' });
+  if (pathname === '/local/config' && method === 'GET') return sendJson(response, 200, routes.config);
+  if (pathname === '/local/keys' && method === 'POST') return createLocalKey(request, response, routes.keys);
   if (pathname === '/local/outbox' && method === 'GET') return sendJson(response, 200, simulator.outbox());
   if (pathname === '/local/outbox' && method === 'DELETE') {
     simulator.clearOutbox();
@@ -337,6 +343,21 @@ async function handleLocalRoute(
     }
   }
   sendJson(response, 404, { message: 'Not Found' });
+}
+
+/** POST /local/keys {"user-id": …}: a key for the console's and tests' callers, as `sms-verify keys create` makes one. */
+async function createLocalKey(request: IncomingMessage, response: ServerResponse, keys: ApiKeyStore | undefined): Promise<void> {
+  if (!keys) return sendJson(response, 409, { message: 'This server checks no credentials; start it with SMS_VERIFY_AUTH=api-key' });
+  let userId: string;
+  try {
+    const body = JSON.parse((await readBody(request))?.toString('utf8') ?? '') as { 'user-id'?: unknown };
+    userId = parseUserId(String(body['user-id'] ?? ''));
+  } catch (error) {
+    return sendJson(response, 400, { message: error instanceof Error && error.name !== 'SyntaxError' ? error.message : 'Body must be {"user-id": "…"}' });
+  }
+  const apiKey = generateApiKey();
+  await keys.put({ userId, keyDigest: apiKeyDigest(apiKey), createdAt: Date.now() });
+  sendJson(response, 201, { 'user-id': userId, 'api-key': apiKey });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -396,7 +417,7 @@ function banner(
     `  DynamoDB   ${where}${contention}`,
     `  SMS        simulator at ${simulator.url}, routes ${process.env.SMS_ROUTES}`,
     authMode === 'api-key'
-      ? `  Auth       User-ID and API-Key headers required; make a key with: AWS_ENDPOINT_URL_DYNAMODB=${table.endpoint} TABLE_NAME=${process.env.TABLE_NAME} npm run keys -- create <user-id>`
+      ? '  Auth       User-ID and API-Key headers required; make a key with: npm run keys -- create <user-id> --local (or in the console)'
       : '  Auth       none (any or no credentials); SMS_VERIFY_AUTH=api-key checks User-ID and API-Key',
 
     'Press Ctrl-C to stop.',

@@ -1,22 +1,23 @@
 #!/usr/bin/env node
 /**
- * `npx sms-verify-keys <command>` (in this repository `npm run keys -- <command>`):
- * API keys for a deployment in API-key mode (and for `SMS_VERIFY_AUTH=api-key
- * npm start`). The table is `--table <name>` or
- * TABLE_NAME; AWS credentials, region and endpoint come from the environment
- * as for any AWS tool (AWS_ENDPOINT_URL_DYNAMODB reaches a local table).
+ * `npx sms-verify keys <command>` (in this repository `npm run keys -- <command>`; the older `sms-verify-keys` name
+ * works too): API keys for a deployment in API-key mode, or for `SMS_VERIFY_AUTH=api-key npm start`.
  *
  *   create <user-id>   make a key for the user (replacing any they had) and print it, once
  *   list               the users that have a key, with when it was made
- *   revoke <user-id>   delete the user's key (API Gateway may serve its cached answer a few minutes longer)
+ *   revoke <user-id>   delete the user's key (the authorizer may remember it up to authorizerCacheSeconds longer)
  *
+ * Which deployment: `--stack <name>` (its TableName output), `--local` (npm start on this machine), or
+ * `--table <name>` (or TABLE_NAME). AWS credentials and region come as for any AWS tool, or `--profile`, `--region`.
  * Keys are kept only as SHA-256 digests: a lost key cannot be shown again, only replaced.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbApiKeyStore } from '../functions/adapters/dynamodb-api-keys';
 import { apiKeyDigest, generateApiKey, parseUserId, type ApiKeyStore } from '../functions/core/api-keys';
+import { parseOptions, resolveTarget, TargetError } from './deployment';
 
-const USAGE = 'usage: sms-verify-keys create <user-id> | list | revoke <user-id>   [--table <name>]';
+export const KEYS_USAGE =
+  'usage: sms-verify keys create <user-id> | list | revoke <user-id>   --stack <name> | --local | --table <name>   [--region <r>] [--profile <p>]';
 
 export async function runKeysCommand(
   args: readonly string[],
@@ -45,35 +46,33 @@ export async function runKeysCommand(
         return 0;
       }
       default:
-        deps.print(USAGE);
+        deps.print(KEYS_USAGE);
         return 2;
     }
   } catch (error) {
-    deps.print(`sms-verify-keys: ${(error as Error).message}`);
+    deps.print(`sms-verify keys: ${(error as Error).message}`);
     return 1;
   }
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const tableFlag = args.indexOf('--table');
-  const tableName = tableFlag >= 0 ? args[tableFlag + 1] : process.env.TABLE_NAME;
-  const positional = tableFlag >= 0 ? args.filter((_, i) => i !== tableFlag && i !== tableFlag + 1) : args;
-  if (!tableName) {
-    console.error(`sms-verify-keys: name the table with --table <name> or TABLE_NAME (the stack's Table resource)\n${USAGE}`);
-    process.exit(2);
+/** The keys command from the command line: finds the deployment's table, then runs the command on it. */
+export async function keysMain(args: readonly string[], print: (line: string) => void = console.log): Promise<number> {
+  let target;
+  let positional: string[];
+  try {
+    ({ positional } = parseOptions(args));
+    target = await resolveTarget(parseOptions(args).options);
+  } catch (error) {
+    if (!(error instanceof TargetError)) throw error;
+    print(`sms-verify keys: ${error.message}\n${KEYS_USAGE}`);
+    return 2;
   }
-  // A DynamoDB on this machine (npm start's) takes any credentials; give it some when the shell has none.
-  const local = /^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
-  const localConfig = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-  const client = new DynamoDBClient(local && !process.env.AWS_ACCESS_KEY_ID ? localConfig : {});
-  const code = await runKeysCommand(positional, {
-    store: new DynamoDbApiKeyStore(client, tableName),
-    print: (line) => console.log(line),
-    now: Date.now,
-  });
-  client.destroy();
-  process.exit(code);
+  const client = new DynamoDBClient({ ...target.aws, ...(target.tableEndpoint ? { endpoint: target.tableEndpoint } : {}) });
+  try {
+    return await runKeysCommand(positional, { store: new DynamoDbApiKeyStore(client, target.tableName), print, now: Date.now });
+  } finally {
+    client.destroy();
+  }
 }
 
-if (require.main === module) void main();
+if (require.main === module) void keysMain(process.argv.slice(2)).then((code) => process.exit(code));

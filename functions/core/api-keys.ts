@@ -50,6 +50,27 @@ export interface ApiKeyStore {
   revoke(userId: string): Promise<boolean>;
 }
 
+/**
+ * A key store that remembers what it read for `ttlMs` (a user's key, or that there is none): a busy caller costs one
+ * table read per `ttlMs` per container, and a revoked or new key takes effect within `ttlMs`. 0 remembers nothing.
+ */
+export function rememberingKeys(store: Pick<ApiKeyStore, 'get'>, ttlMs: number, now: () => number = Date.now): Pick<ApiKeyStore, 'get'> {
+  if (ttlMs <= 0) return store;
+  const remembered = new Map<string, { key: StoredApiKey | undefined; until: number }>();
+  return {
+    async get(userId) {
+      const hit = remembered.get(userId);
+      if (hit && hit.until > now()) return hit.key;
+      const key = await store.get(userId);
+      // Bounded: a stream of made-up user ids must not grow a container's memory without end.
+      if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+      remembered.set(userId, { key, until: now() + ttlMs });
+      return key;
+    },
+  };
+}
+const MAX_REMEMBERED = 10_000;
+
 /** Why credentials were refused: for the operator's logs, never for the caller. */
 export type Refusal = 'missing' | 'malformed' | 'unknown-user' | 'wrong-key';
 

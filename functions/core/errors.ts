@@ -60,6 +60,24 @@ export class UnsupportedContentTypeError extends ApiError {
   readonly httpStatus = 415;
 }
 
+/**
+ * 401/43 or 403/43 (API-key mode): the `User-ID` and `API-Key` headers are missing (401), or name no live key (403).
+ * NeutrinoAPI's clients name 43 ACCESS_FORBIDDEN ("user id or API key invalid").
+ */
+export class AccessDeniedError extends ApiError {
+  readonly apiError = 43;
+  readonly httpStatus: 401 | 403;
+
+  constructor(readonly why: 'missing' | 'invalid') {
+    super(
+      why === 'missing'
+        ? 'Send your credentials in the User-ID and API-Key headers'
+        : 'Access denied: the User-ID and API-Key headers name no live key',
+    );
+    this.httpStatus = why === 'missing' ? 401 : 403;
+  }
+}
+
 /** 413/44: the body is larger than the API reads. */
 export class BodyTooLargeError extends ApiError {
   readonly apiError = 44;
@@ -158,7 +176,7 @@ export const OUTCOME_UNKNOWN_MESSAGES = {
   'send-counted':
     'The verification store did not confirm this send: no SMS was sent and no code recorded, but the request may count against a rate limit; it is safe to try again',
   'send-recorded':
-    "The verification store did not confirm this send: no SMS was sent, but the request may count against this number's limit; it is safe to try again",
+    "The verification store did not confirm this send: no SMS was sent, but the request may count against this number's limit and the rate limits, and the code it was to replace may no longer be accepted; it is safe to try again",
   'send-not-undone':
     "No route delivered the SMS, and the verification store did not confirm that the send was undone: the request may count against this number's limit and the rate limits, and the code it was to replace may no longer be accepted; it is safe to try again",
   'check-counted':
@@ -206,6 +224,7 @@ export const API_ERROR_CODES: Readonly<Record<number, { neutrino?: string; meani
   31: { neutrino: 'USER_DEFINED_DAILY_LIMIT', meaning: 'the caller made too many sends' },
   32: { meaning: 'the caller made too many checks' },
   33: { meaning: 'too many failed checks under one limit-by value' },
+  43: { neutrino: 'ACCESS_FORBIDDEN', meaning: 'API-key mode: the User-ID and API-Key headers are missing or name no live key' },
   44: { neutrino: 'REQUEST_TOO_LARGE', meaning: 'the body is too large' },
   45: { neutrino: 'NO_ENDPOINT', meaning: 'no endpoint at this path' },
   46: { meaning: 'the path takes another method' },

@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import {
+  AccessDeniedError,
   BodyTooLargeError,
   InvalidParameterError,
   MalformedBodyError,
@@ -120,6 +121,8 @@ function presentationOf(given: RawParameters): { parameters: RawParameters; outp
 
 function readParameters(event: unknown, options: InvocationOptions): Omit<Invocation, 'outputCase' | 'spellings'> {
   if (isHttpEvent(event)) {
+    // Credentials first: a caller the authorizer refused learns nothing else of the API.
+    const caller = callerOf(event);
     const method = event.requestContext.http?.method ?? 'POST';
     const path = event.rawPath ?? event.requestContext.http?.path ?? '/';
     if (event.routeKey === DEFAULT_ROUTE_KEY) {
@@ -135,7 +138,7 @@ function readParameters(event: unknown, options: InvocationOptions): Omit<Invoca
     return {
       kind: 'http',
       parameters: method === 'GET' ? readQuery(event) : readHttpParameters(event),
-      caller: callerOf(event),
+      caller,
       idempotencyKey: header === undefined ? undefined : idempotencyKey(header, 'Idempotency-Key'),
     };
   }
@@ -158,9 +161,13 @@ function idempotencyKey(value: unknown, name: string): string {
 }
 
 function callerOf(event: APIGatewayProxyEventV2): string {
-  // API-key mode: the user id the authorizer vouched for (never a header the function reads itself).
-  const keyUser = (event.requestContext as { authorizer?: { lambda?: { userId?: unknown } } }).authorizer?.lambda?.userId;
-  if (typeof keyUser === 'string' && keyUser !== '') return `key:${keyUser}`;
+  // API-key mode: the user id the authorizer vouched for (never a header the function reads itself). The authorizer
+  // lets refused credentials through so that they are answered here, in the envelope; nothing else runs for them.
+  const keyMode = (event.requestContext as { authorizer?: { lambda?: { userId?: unknown; refused?: unknown } } }).authorizer?.lambda;
+  if (keyMode !== undefined) {
+    if (typeof keyMode.userId === 'string' && keyMode.userId !== '') return `key:${keyMode.userId}`;
+    throw new AccessDeniedError(keyMode.refused === 'missing' ? 'missing' : 'invalid');
+  }
   const iam = (event as Partial<APIGatewayProxyEventV2WithIAMAuthorizer>).requestContext?.authorizer?.iam;
   if (iam?.userArn) {
     // A role's sessions are one caller: a session name is the caller's to choose, so it must not split a limit.

@@ -13,12 +13,22 @@ function parametersOf(form) {
   return parameters;
 }
 
+/** In API-key mode, the User-ID and API-Key headers from the credentials panel; none otherwise. */
+function credentialHeaders() {
+  if ($('#credentials').hidden) return {};
+  const form = $('#credentials-form');
+  const headers = {};
+  if (form.elements['user-id'].value) headers['user-id'] = form.elements['user-id'].value;
+  if (form.elements['api-key'].value) headers['api-key'] = form.elements['api-key'].value;
+  return headers;
+}
+
 async function callApi(form) {
   const parameters = parametersOf(form);
   const asForm = form.elements['as-form'].checked;
   const response = await fetch(form.dataset.path, {
     method: 'POST',
-    headers: { 'content-type': asForm ? 'application/x-www-form-urlencoded' : 'application/json' },
+    headers: { 'content-type': asForm ? 'application/x-www-form-urlencoded' : 'application/json', ...credentialHeaders() },
     body: asForm ? new URLSearchParams(parameters).toString() : JSON.stringify(parameters),
   });
   const text = await response.text();
@@ -124,3 +134,25 @@ async function loadFaults() {
 loadFaults();
 refreshOutbox();
 setInterval(refreshOutbox, 1000);
+
+// API-key mode: show the credentials panel, and make keys through the local-only /local/keys.
+(async () => {
+  const config = await (await fetch('/local/config')).json();
+  if (config.auth !== 'api-key') return;
+  $('#credentials').hidden = false;
+})();
+
+$('#make-key').addEventListener('click', async () => {
+  const form = $('#credentials-form');
+  const userId = form.elements['user-id'].value || 'console';
+  const response = await fetch('/local/keys', { method: 'POST', body: JSON.stringify({ 'user-id': userId }) });
+  const answer = await response.json();
+  if (!response.ok) {
+    $('#response-status').textContent = `${response.status} · POST /local/keys`;
+    $('#response-status').className = 'bad';
+    $('#response-body').textContent = JSON.stringify(answer, null, 2);
+    return;
+  }
+  form.elements['user-id'].value = answer['user-id'];
+  form.elements['api-key'].value = answer['api-key'];
+});

@@ -219,15 +219,18 @@ describe('errors, as the client reads them', () => {
     expect(service.simulator.outbox()).toEqual([]);
   });
 
-  it('wrong or missing credentials get API Gateway\'s own 403 and 401, and change nothing', async () => {
+  it('wrong or missing credentials get 403/43 and 401/43 in the envelope, naming the headers, and change nothing', async () => {
     await expect(neutrino('POST', 'sms-verify', smsVerifyExample(usFictional(76)), { headers: { 'API-Key': 'svk_wrong' } })).resolves.toEqual({
       status: 403,
       contentType: expect.stringContaining('application/json'),
-      body: { message: 'Forbidden' },
+      body: { 'api-error': 43, 'api-error-msg': 'Access denied: the User-ID and API-Key headers name no live key' },
     });
     const anonymous = await fetch(`${service.url}/sms-verify`, { method: 'POST', body: JSON.stringify(smsVerifyExample(usFictional(76))) });
     expect(anonymous.status).toBe(401);
-    await expect(anonymous.json()).resolves.toEqual({ message: 'Unauthorized' });
+    await expect(anonymous.json()).resolves.toEqual({ 'api-error': 43, 'api-error-msg': 'Send your credentials in the User-ID and API-Key headers' });
+    // Credentials come first: a refused caller learns nothing of the rest (here, a path that does not exist).
+    const nowhere = await fetch(`${service.url}/nowhere`, { method: 'POST', headers: { 'User-ID': 'neutrino-user', 'API-Key': 'svk_wrong' } });
+    expect(nowhere.status).toBe(403);
     expect(service.simulator.outbox()).toEqual([]);
   });
 

@@ -45,7 +45,7 @@ async function project(name: string, extras: string[] = []): Promise<string> {
 it('holds the built construct, client, keys command and bundled functions, and no sources', async () => {
   const { stdout } = await run('tar', ['-tzf', tarball]);
   const files = stdout.trim().split('\n');
-  for (const file of ['package/dist/lib/index.js', 'package/dist/lib/index.d.ts', 'package/dist/client/index.js', 'package/dist/client/index.d.ts', 'package/dist/tools/keys.js', 'package/CHANGELOG.md', 'package/README.md']) {
+  for (const file of ['package/dist/lib/index.js', 'package/dist/lib/index.d.ts', 'package/dist/client/index.js', 'package/dist/client/index.d.ts', 'package/dist/tools/keys.js', 'package/dist/tools/cli.js', 'package/CHANGELOG.md', 'package/README.md']) {
     expect(files).toContain(file);
   }
   for (const name of ['send', 'verify', 'authorize']) expect(files).toContain(`package/dist/assets/${name}/index.mjs`);
@@ -115,11 +115,34 @@ it('a fresh Node project installs it without any CDK and calls the service with 
   });
 }, 120_000);
 
-it('installs the keys command, which makes a key on a table', async () => {
+it('installs the sms-verify command, whose keys command makes a key for npm start (and the old sms-verify-keys name)', async () => {
   const dir = path.join(work, 'team-service');
-  const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'sms-verify-keys'), ['create', 'signup-service', '--table', service.tableName], {
+  const bin = (name: string) => path.join(dir, 'node_modules', '.bin', name);
+  const { stdout } = await run(bin('sms-verify'), ['keys', 'create', 'signup-service', '--local'], {
+    cwd: dir,
+    env: { ...process.env, PORT: new URL(service.url).port },
+  });
+  expect(stdout).toMatch(/^API key for signup-service .*\nsvk_[A-Za-z0-9_-]{43}\n$/);
+  const { stdout: old } = await run(bin('sms-verify-keys'), ['create', 'other-service', '--table', service.tableName], {
     cwd: dir,
     env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: service.tableEndpoint, AWS_REGION: 'us-east-1' },
   });
-  expect(stdout).toMatch(/^API key for signup-service .*\nsvk_[A-Za-z0-9_-]{43}\n$/);
+  expect(old).toMatch(/^API key for other-service .*\nsvk_[A-Za-z0-9_-]{43}\n$/);
+}, 60_000);
+
+it('the client\'s types resolve under moduleResolution node10 too (typesVersions), and under node16', async () => {
+  const dir = path.join(work, 'team-service');
+  writeFileSync(
+    path.join(dir, 'use.ts'),
+    [
+      `import { SmsVerifyClient, type VerifyRequest } from '${rootPackage.name}/client';`,
+      "const request: VerifyRequest = { number: '+447400123456', 'security-code': '123456', 'limit-by': 'user-1' };",
+      "export const client = new SmsVerifyClient({ transport: 'https', url: 'http://127.0.0.1:3000', auth: 'none' });",
+      'export default request;',
+    ].join('\n'),
+  );
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [module, resolution] of [['commonjs', 'node10'], ['node16', 'node16']]) {
+    await run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--module', module!, '--moduleResolution', resolution!, 'use.ts'], { cwd: dir });
+  }
 }, 60_000);

@@ -177,8 +177,9 @@ describe('SMS verify stack', () => {
     });
   });
 
-  it('outputs the API URL and both function names', () => {
-    for (const output of ['ApiUrl', 'SendFunctionName', 'VerifyFunctionName']) withPinpoint.hasOutput(output, {});
+  it('outputs the API URL, both function names and the table (for sms-verify --stack)', () => {
+    for (const output of ['ApiUrl', 'SendFunctionName', 'VerifyFunctionName', 'TableName']) withPinpoint.hasOutput(output, {});
+    expect(withPinpoint.findOutputs('KeysCommand')).toEqual({});
     // No trailing slash: a client that appends "/sms-verify" must not ask for "//sms-verify". The API's ApiEndpoint
     // attribute is documented as https://<id>.execute-api.<region>.amazonaws.com; the $default stage's URL adds a "/".
     expect(withPinpoint.findOutputs('ApiUrl').ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] });
@@ -227,13 +228,14 @@ describe('a typo in a setting', () => {
 describe('API-key mode (auth: api-key)', () => {
   const keyed = synth({}, { auth: 'api-key' });
 
-  it('puts every route behind a Lambda authorizer on the User-ID and API-Key headers, cached briefly', () => {
+  it('puts every route behind a Lambda authorizer that API Gateway neither short-cuts nor caches', () => {
+    // No identity sources: with them an HTTP API answers missing headers with its own 401, outside the envelope.
     keyed.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
       AuthorizerPayloadFormatVersion: '2.0',
-      IdentitySource: ['$request.header.User-ID', '$request.header.API-Key'],
-      AuthorizerResultTtlInSeconds: 300,
+      IdentitySource: [],
+      AuthorizerResultTtlInSeconds: 0,
     });
     const routes = Object.values(keyed.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes).toHaveLength(6);
@@ -254,6 +256,10 @@ describe('API-key mode (auth: api-key)', () => {
     });
   });
 
+  it('outputs the command that makes a key', () => {
+    expect(keyed.findOutputs('KeysCommand').KeysCommand!.Value).toBe('npx sms-verify keys create <user-id> --stack SmsVerifyTest');
+  });
+
   it('has no authorizer function in IAM mode, the default', () => {
     withPinpointDefault.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     expect(Object.keys(withPinpointDefault.findResources('AWS::Lambda::Function')).some((id) => id.includes('Authorizer'))).toBe(false);
@@ -263,13 +269,14 @@ describe('API-key mode (auth: api-key)', () => {
     expect(() => synth({}, { auth: 'basic' })).toThrow('Invalid setting auth (AUTH): must be one of iam, api-key, got "basic"');
   });
 
-  it('keeps answers for authorizerCacheSeconds; 0 checks every request; the authorizer ends well inside API Gateway\'s 10 s', () => {
-    synth({}, { auth: 'api-key', authorizerCacheSeconds: '0' }).hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerResultTtlInSeconds: 0,
+  it('remembers keys for authorizerCacheSeconds in the authorizer; the authorizer ends well inside API Gateway\'s 10 s', () => {
+    const authorizerOf = (template: Template) =>
+      Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('SmsVerifyAuthorizerFunction'))![1];
+    expect(authorizerOf(keyed).Properties.Timeout).toBeLessThanOrEqual(6);
+    expect(authorizerOf(keyed).Properties.Environment.Variables).toEqual({ TABLE_NAME: expect.anything(), AUTHORIZER_CACHE_SECONDS: '300' });
+    expect(authorizerOf(synth({}, { auth: 'api-key', authorizerCacheSeconds: '0' })).Properties.Environment.Variables).toMatchObject({
+      AUTHORIZER_CACHE_SECONDS: '0',
     });
-    const [authorizer] = Object.entries(keyed.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('SmsVerifyAuthorizerFunction'));
-    expect(authorizer![1].Properties.Timeout).toBeLessThanOrEqual(6);
-    expect(authorizer![1].Properties.Environment.Variables).toEqual({ TABLE_NAME: expect.anything() });
     expect(() => synth({}, { auth: 'api-key', authorizerCacheSeconds: '301' })).toThrow(/authorizerCacheSeconds .*from 0 to 300/);
   });
 });

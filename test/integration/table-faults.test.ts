@@ -407,7 +407,7 @@ describe('a write whose settling meets a lost answer of its own', () => {
       bodyIncludes: '/revoke',
       meanwhile: async () => {
         service.clock.advance(86_400_000 + 1);
-        other = await service.concurrent.send({ number, 'security-code': '222222', limit: 1 }, lambdaContext());
+        other = (await service.concurrent.send({ number, 'security-code': '222222', limit: 1 }, lambdaContext())) as Body;
       },
     });
 

@@ -2,7 +2,7 @@
  * API-key mode's pieces on their own: the credentials check the authorizer
  * runs, and the command that makes, lists and revokes keys.
  */
-import { apiKeyDigest, authorize, generateApiKey, type ApiKeyStore, type StoredApiKey } from '../../functions/core/api-keys';
+import { apiKeyDigest, authorize, generateApiKey, rememberingKeys, type ApiKeyStore, type StoredApiKey } from '../../functions/core/api-keys';
 import { createAuthorizerHandler } from '../../functions/entry/authorize-handler';
 import { runKeysCommand } from '../../tools/keys';
 import { CapturingLogger } from '../support/fakes';
@@ -55,7 +55,9 @@ describe('keys', () => {
 
     await expect(handler(event({ 'user-id': 'alice', 'api-key': key }))).resolves.toEqual({ isAuthorized: true, context: { userId: 'alice' } });
     await expect(handler(event({ 'User-ID': 'alice', 'API-Key': key }))).resolves.toMatchObject({ isAuthorized: true });
-    await expect(handler(event({ 'user-id': 'alice', 'api-key': `${key}x` }))).resolves.toEqual({ isAuthorized: false });
+    // A refusal goes on to the route with its reason, which the route's function answers in the envelope.
+    await expect(handler(event({ 'user-id': 'alice', 'api-key': `${key}x` }))).resolves.toEqual({ isAuthorized: true, context: { refused: 'invalid' } });
+    await expect(handler(event({ 'user-id': 'alice' }))).resolves.toEqual({ isAuthorized: true, context: { refused: 'missing' } });
     expect(JSON.stringify(logger.lines)).not.toContain(key.slice(4, 20));
   });
 
@@ -72,7 +74,10 @@ describe('keys', () => {
     const handler = createAuthorizerHandler(store, logger);
     const filled = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === 'KEY' ? key : value]));
 
-    await expect(handler({ headers: filled } as unknown as Parameters<typeof handler>[0])).resolves.toEqual({ isAuthorized: false });
+    await expect(handler({ headers: filled } as unknown as Parameters<typeof handler>[0])).resolves.toEqual({
+      isAuthorized: true,
+      context: { refused: 'invalid' },
+    });
 
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines.join('\n')).not.toContain(key.slice(4, 14));
@@ -93,6 +98,36 @@ describe('keys', () => {
       expect.objectContaining({ message: 'Credentials refused', why: 'unknown-user' }),
     ]);
     expect(logger.lines[1]).not.toContain('mallory');
+  });
+});
+
+describe('keys remembered by the authorizer', () => {
+  it('reads a user once per time to live, a missing user included, and again after it', async () => {
+    const store = new InMemoryApiKeys();
+    await store.put({ userId: 'alice', keyDigest: 'd', createdAt: 1 });
+    const reads = jest.spyOn(store, 'get');
+    let now = 0;
+    const remembering = rememberingKeys(store, 300_000, () => now);
+
+    await remembering.get('alice');
+    await remembering.get('alice');
+    await remembering.get('mallory');
+    await remembering.get('mallory');
+    expect(reads.mock.calls.map(([user]) => user)).toEqual(['alice', 'mallory']);
+
+    await store.revoke('alice');
+    await expect(remembering.get('alice')).resolves.toMatchObject({ userId: 'alice' });
+    now = 300_000;
+    await expect(remembering.get('alice')).resolves.toBeUndefined();
+  });
+
+  it('remembers nothing at 0', async () => {
+    const store = new InMemoryApiKeys();
+    const reads = jest.spyOn(store, 'get');
+    const remembering = rememberingKeys(store, 0);
+    await remembering.get('alice');
+    await remembering.get('alice');
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 });
 

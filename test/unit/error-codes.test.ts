@@ -11,6 +11,7 @@ import { VELOCITY_KINDS } from '../../functions/core/ports';
 /** One instance of every error class the core exports. */
 const instances: errors.ApiError[] = [
   new errors.InvalidParameterError('number', 'x'),
+  new errors.AccessDeniedError('missing'),
   new errors.MalformedBodyError('x'),
   new errors.UnsupportedContentTypeError('x'),
   new errors.BodyTooLargeError('x'),

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * `npx sms-verify <command>`: what a team runs against its deployment (or `npm start`) from a shell.
+ *
+ *   keys     API keys of a deployment in API-key mode (tools/keys.ts)
+ *
+ * Each command takes `--stack <name>`, `--local` or `--table <name>` to say which deployment (tools/deployment.ts).
+ */
+import { keysMain } from './keys';
+
+const USAGE = ['usage: sms-verify <command> [options]', '', '  keys      create, list and revoke API keys (sms-verify keys --help)'].join('\n');
+
+export async function cliMain(args: readonly string[], print: (line: string) => void = console.log): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'keys':
+      return keysMain(rest, print);
+    case undefined:
+    case '--help':
+    case 'help':
+      print(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      print(`sms-verify: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (require.main === module) void cliMain(process.argv.slice(2)).then((code) => process.exit(code));
