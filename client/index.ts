@@ -20,6 +20,7 @@ export type SendFailureReason =
   | 'invalid-number'
   | 'country-not-allowed'
   | 'unsupported-number-type'
+  | 'number-locked'
   | 'delivery-failed'
   | 'delivery-unconfirmed';
 
@@ -44,6 +45,8 @@ export interface SendResponse {
   reason?: SendFailureReason;
   /** What to change, where the service can tell (a national number sent without `country-code`). */
   hint?: string;
+  /** With `reason: 'number-locked'`: seconds until the number's lock ends. */
+  'retry-after'?: number;
 }
 
 export interface VerifyRequest {

@@ -106,6 +106,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
     if (written.outcome !== 'recorded') {
       const clean = await this.undo(taken);
       if (written.outcome === 'limit-reached') return { outcome: 'limit-reached', limit: 'number' };
+      if (written.outcome === 'locked') return { outcome: 'locked', lockedUntil: written.lockedUntil };
       if (!clean) throw new OutcomeUnknownError('send-counted');
       throw new DependencyUnavailableError(written.outcome === 'contended' ? 'number-contended' : 'store-unavailable');
     }

@@ -82,6 +82,8 @@ export interface RecordCodeInput {
   routeSwitchWindowMs: number;
   /** How long a lock lasts: the store keeps the number's record until a lock its code may cause has run out. */
   lockMs: number;
+  /** Failed checks that lock a number; a locked number gets no new code until its lock runs out. */
+  maxFailedChecks: number;
   /** Counted with the code: if any is exhausted, nothing is recorded and nothing stays counted. */
   velocity: VelocityLimit[];
   /** Claimed with the code, when the request carries an idempotency key; given up if the send is refused. */
@@ -97,6 +99,8 @@ export type RecordCodeResult =
       record: SendRecord;
     }
   | { outcome: 'limit-reached'; limit: 'number' | VelocityKind }
+  /** The number is locked by failed checks: nothing was recorded or counted. */
+  | { outcome: 'locked'; lockedUntil: number }
   /** The idempotency key is already claimed: nothing was recorded or counted. */
   | { outcome: 'duplicate'; record: IdempotencyRecord };
 

@@ -33,6 +33,7 @@ export type SendFailureReason =
   | 'invalid-number'
   | 'country-not-allowed'
   | 'unsupported-number-type'
+  | 'number-locked'
   | 'delivery-failed'
   | 'delivery-unconfirmed';
 
@@ -43,10 +44,12 @@ export type SendOutcome =
       sent: false;
       numberValid: boolean;
       securityCode: '';
-      reason: Exclude<SendFailureReason, 'delivery-unconfirmed'>;
+      reason: Exclude<SendFailureReason, 'delivery-unconfirmed' | 'number-locked'>;
       /** What to change, where the service can tell (a national number sent without `country-code`). */
       hint?: string;
     }
+  /** Failed checks locked the number: no code could verify before the lock ends, in `retryAfterSeconds`. */
+  | { sent: false; numberValid: true; securityCode: ''; reason: 'number-locked'; retryAfterSeconds: number }
   /** No route confirmed, and at least one may have taken the message (a timeout, a 5xx): its code stays valid. */
   | { sent: false; numberValid: true; securityCode: string; reason: 'delivery-unconfirmed' };
 
@@ -64,6 +67,7 @@ interface Window {
 export interface SendPolicy {
   codeTtlMs: number;
   lockMs: number;
+  maxFailedChecks: number;
   routeSwitchWindowMs: number;
   /** Empty: every country that is not denied. */
   allowedCountries: ReadonlySet<string>;
@@ -85,6 +89,7 @@ export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
   return {
     codeTtlMs: settings.codeTtlSeconds * 1000,
     lockMs: settings.lockSeconds * 1000,
+    maxFailedChecks: settings.maxFailedChecks,
     routeSwitchWindowMs: settings.routeSwitchSeconds * 1000,
     allowedCountries: new Set(settings.allowedCountries),
     deniedCountries: new Set(settings.deniedCountries),
@@ -187,6 +192,7 @@ export async function sendSecurityCode(
     deps.metrics.count('LimitReached', { Limit: recorded.limit });
     throw recorded.limit === 'number' ? numberLimitReached(request) : new VelocityLimitError(recorded.limit);
   }
+  if (recorded.outcome === 'locked') return lockedOutcome(recorded.lockedUntil, masked, deps);
 
   let outcome: SendOutcome;
   try {
@@ -276,6 +282,7 @@ async function sendToTestNumber(e164: string, code: string, request: SendRequest
   const codeDigest = await deps.digester.code(e164, code);
   const recorded = await deps.store.recordCode({ ...recordInput(e164, codeDigest, now, request, deps.policy), velocity: [] });
   if (recorded.outcome === 'limit-reached') throw numberLimitReached(request);
+  if (recorded.outcome === 'locked') return lockedOutcome(recorded.lockedUntil, maskNumber(e164), deps);
   deps.logger.info('Test number: code recorded, no SMS sent', { number: maskNumber(e164) });
   deps.metrics.count('TestNumberCodes');
   return { sent: true, numberValid: true, securityCode: deps.policy.returnSecurityCode ? code : '' };
@@ -299,7 +306,19 @@ function recordInput(
     limitWindowMs,
     routeSwitchWindowMs: policy.routeSwitchWindowMs,
     lockMs: policy.lockMs,
+    maxFailedChecks: policy.maxFailedChecks,
   };
+}
+
+/**
+ * A locked number gets no text: its code could not verify before the lock ends, so the SMS would cost money,
+ * confuse the person, and give whoever locked the number a free text per lock.
+ */
+function lockedOutcome(lockedUntil: number, masked: string, deps: SendDependencies): SendOutcome {
+  const retryAfterSeconds = Math.max(1, Math.ceil((lockedUntil - deps.clock.now()) / 1000));
+  deps.logger.info('Refused: number locked by failed checks', { number: masked, retryAfterSeconds });
+  deps.metrics.count('LimitReached', { Limit: 'number-locked' });
+  return { sent: false, numberValid: true, securityCode: '', reason: 'number-locked', retryAfterSeconds };
 }
 
 function numberLimitReached(request: SendRequest): NumberLimitReachedError {

@@ -11,6 +11,8 @@ export interface SendResponseBody {
   'security-code': string;
   reason?: string;
   hint?: string;
+  /** With `number-locked`: seconds until the lock ends. */
+  'retry-after'?: number;
 }
 
 export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
@@ -21,6 +23,7 @@ export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
   };
   if (!outcome.sent) body.reason = outcome.reason;
   if ('hint' in outcome && outcome.hint) body.hint = outcome.hint;
+  if ('retryAfterSeconds' in outcome) body['retry-after'] = outcome.retryAfterSeconds;
   return body;
 }
 

@@ -3,6 +3,7 @@
  * real SNS and Pinpoint adapters and SDK clients, the SMS simulator.
  */
 import { lambdaContext } from '../support/fake-service';
+import { httpEvent } from '../support/http-events';
 import { GB_MOBILE, GB_MOBILE_NATIONAL } from '../support/fixtures';
 import { startRealService, type RealService } from '../support/real-service';
 import { scanTable } from '../support/tables';
@@ -60,17 +61,34 @@ describe('send then verify', () => {
     await expect(verify({ number: GB_MOBILE, 'security-code': lastCodeSent() })).resolves.toEqual({ verified: true });
   });
 
-  it('locks the number after 5 failed checks; a resend does not lift the lock; it lifts after 15 minutes', async () => {
-    await send({ number: GB_MOBILE, 'security-code': '55555' });
-    for (let i = 0; i < 5; i++) await verify({ number: GB_MOBILE, 'security-code': `1000${i}` });
-    service.clock.advance(MINUTE);
-    await send({ number: GB_MOBILE, 'security-code': '66666' });
+  it.each(['direct invocation', 'HTTP'] as const)(
+    'locks the number after 5 failed checks: a send (by %s) sends nothing, counts nothing and says when the lock ends',
+    async (via) => {
+      const sendVia = async (parameters: object) =>
+        via === 'HTTP'
+          ? (JSON.parse(((await service.send(httpEvent('/sms-verify', parameters), lambdaContext())) as { body: string }).body) as Record<string, unknown>)
+          : send(parameters);
+      await sendVia({ number: GB_MOBILE, 'security-code': '55555', limit: 2 });
+      for (let i = 0; i < 5; i++) await verify({ number: GB_MOBILE, 'security-code': `1000${i}` });
+      service.clock.advance(MINUTE);
+      service.simulator.clearOutbox();
 
-    await expect(verify({ number: GB_MOBILE, 'security-code': '66666' })).resolves.toEqual({ verified: false });
-    service.clock.advance(14 * MINUTE);
-    await send({ number: GB_MOBILE, 'security-code': '77777' });
-    await expect(verify({ number: GB_MOBILE, 'security-code': '77777' })).resolves.toEqual({ verified: true });
-  });
+      await expect(sendVia({ number: GB_MOBILE, 'security-code': '66666', limit: 2 })).resolves.toEqual({
+        sent: false,
+        'number-valid': true,
+        'security-code': '',
+        reason: 'number-locked',
+        'retry-after': 14 * 60,
+      });
+      expect(service.simulator.outbox()).toEqual([]);
+      await expect(service.numberAttribute(GB_MOBILE, 'sendCount')).resolves.toBe(1);
+      // The lock survives the refused send, and ends 15 minutes after the check that locked it.
+      await expect(verify({ number: GB_MOBILE, 'security-code': '55555' })).resolves.toEqual({ verified: false });
+      service.clock.advance(14 * MINUTE);
+      await expect(sendVia({ number: GB_MOBILE, 'security-code': '77777', limit: 2 })).resolves.toMatchObject({ sent: true });
+      await expect(verify({ number: GB_MOBILE, 'security-code': '77777' })).resolves.toEqual({ verified: true });
+    },
+  );
 });
 
 describe('limits and routes', () => {

@@ -26,6 +26,7 @@ function recordInput(digest: string, now: number, extra: Partial<RecordCodeInput
     limitWindowMs: DAY,
     routeSwitchWindowMs: 10 * MINUTE,
     lockMs: 15 * MINUTE,
+    maxFailedChecks: 5,
     velocity: [],
     ...extra,
   };
@@ -104,8 +105,8 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     await expect(store.checkCode(checkInput('B', T0 + 2 * MINUTE))).resolves.toEqual({ outcome: 'verified' });
   });
 
-  it('locks after 5 failures, refuses the right code while locked, and a new code does not lift the lock', async () => {
-    await store.recordCode(recordInput('A', T0));
+  it('locks after 5 failures, refuses the right code while locked, and records no new code until the lock ends', async () => {
+    await store.recordCode(recordInput('A', T0, { limit: 2, velocity: [callerSend(2)] }));
     for (let i = 0; i < 5; i++) {
       await expect(store.checkCode(checkInput(`wrong${i}`, T0 + i))).resolves.toEqual({
         outcome: 'rejected',
@@ -115,17 +116,26 @@ describe.each(stores)('verification store contract: %s', (_, make) => {
     }
 
     await expect(store.checkCode(checkInput('A', T0 + MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'locked' });
-    await store.recordCode(recordInput('B', T0 + 2 * MINUTE));
+    // The lock runs from the check that locked it, at T0 + 4 ms.
+    await expect(store.recordCode(recordInput('B', T0 + 2 * MINUTE, { limit: 2, velocity: [callerSend(2)] }))).resolves.toEqual({
+      outcome: 'locked',
+      lockedUntil: T0 + 4 + 15 * MINUTE,
+    });
     await expect(store.checkCode(checkInput('B', T0 + 3 * MINUTE))).resolves.toEqual({ outcome: 'rejected', why: 'locked' });
+    // The refused send counted nothing: after the lock, the number's limit of 2 and the caller's have room for one.
+    const afterLock = T0 + 4 + 15 * MINUTE;
+    await expect(store.recordCode(recordInput('C', afterLock, { limit: 2, velocity: [callerSend(2)] }))).resolves.toMatchObject({
+      outcome: 'recorded',
+    });
   });
 
   it('unlocks when the lock window has passed since the check that locked', async () => {
     await store.recordCode(recordInput('A', T0));
     for (let i = 0; i < 5; i++) await store.checkCode(checkInput(`wrong${i}`, T0));
     const afterLock = T0 + 15 * MINUTE;
-    await store.recordCode(recordInput('B', afterLock - MINUTE));
+    await expect(store.recordCode(recordInput('B', afterLock - 1))).resolves.toMatchObject({ outcome: 'locked' });
+    await store.recordCode(recordInput('B', afterLock));
 
-    await expect(store.checkCode(checkInput('B', afterLock - 1))).resolves.toMatchObject({ why: 'locked' });
     await expect(store.checkCode(checkInput('B', afterLock))).resolves.toEqual({ outcome: 'verified' });
   });
 

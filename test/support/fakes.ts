@@ -60,6 +60,8 @@ export class InMemoryVerificationStore implements VerificationStore {
     const exhausted = input.velocity.find((limit) => this.count(limit, input.now) >= limit.limit);
     if (exhausted) return { outcome: 'limit-reached', limit: exhausted.kind };
     const record = this.records.get(input.e164) ?? { codeExpiresAt: 0, failedChecks: 0, sendCount: 0, routeStreak: 0 };
+    const lockedUntil = (record.lastCheckAt ?? 0) + input.lockMs;
+    if (record.failedChecks >= input.maxFailedChecks && lockedUntil > input.now) return { outcome: 'locked', lockedUntil };
     const windowContinues =
       record.limitWindowStartedAt !== undefined && record.limitWindowStartedAt > input.now - input.limitWindowMs;
     if (windowContinues && record.sendCount >= input.limit) return { outcome: 'limit-reached', limit: 'number' };

@@ -23,6 +23,7 @@ async function setup(callerVerifyLimit = 100) {
       limitWindowMs: 86_400_000,
       routeSwitchWindowMs: 600_000,
       lockMs: 900_000,
+      maxFailedChecks: 5,
       velocity: [],
     });
   const check = (code: string, number = GB_MOBILE, countryCode?: string, caller = 'ip:192.0.2.10') =>

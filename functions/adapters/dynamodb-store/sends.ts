@@ -60,6 +60,7 @@ export type NumberWrite =
   /** `writeId`: the id the record was written under (a fenced attempt's id can never write again). */
   | { outcome: 'recorded'; routeStreak: number; writeId: string }
   | { outcome: 'limit-reached' }
+  | { outcome: 'locked'; lockedUntil: number }
   /** The table did not answer; the fence proved the write never applied and never will. */
   | { outcome: 'not-recorded' }
   /** Too many concurrent sends changed the number under every write. */
@@ -109,6 +110,7 @@ export async function recordOnNumber(table: Table, input: RecordCodeInput): Prom
     }
     const actual = sendStateOf(outcome.item, input);
     if (actual === 'limit-reached') return { outcome: 'limit-reached' };
+    if ('lockedUntil' in actual) return { outcome: 'locked', lockedUntil: actual.lockedUntil };
     state = actual;
   }
   return { outcome: 'contended' };
@@ -177,6 +179,8 @@ function refundInWindow(send: SendRecord): UpdateParts {
 /** The number's update for a send, on conditions that hold the state the store expects. */
 function recordCodeUpdate(input: RecordCodeInput, state: SendState, writeId: string): UpdateParams {
   const record: UpdateParts = {
+    // A locked number gets no new code: it could not be verified before the lock runs out.
+    conditions: ['(attribute_not_exists(#failedChecks) OR #failedChecks < :maxFailedChecks OR #lastCheckAt <= :lockCutoff)'],
     set: [
       '#previousCode = if_not_exists(#code, :noCode)',
       '#previousCodeExpiresAt = if_not_exists(#codeExpiresAt, :zero)',
@@ -186,8 +190,10 @@ function recordCodeUpdate(input: RecordCodeInput, state: SendState, writeId: str
       '#failedChecks = if_not_exists(#failedChecks, :zero)',
       '#expiresAt = :expiresAt',
     ],
-    names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', '#lastSentAt', '#failedChecks', '#expiresAt']),
+    names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', '#lastSentAt', '#failedChecks', '#lastCheckAt', '#expiresAt']),
     values: {
+      ':maxFailedChecks': n(input.maxFailedChecks),
+      ':lockCutoff': n(input.now - input.lockMs),
       ':noCode': { M: {} },
       ':code': { M: { [input.codeDigest]: n(-1) } },
       ':codeExpiresAt': n(input.codeExpiresAt),
@@ -265,7 +271,9 @@ function routeStreakOf(state: SendState): number {
 }
 
 /** The number's real state, from the item a failed condition returned. */
-function sendStateOf(item: Item | undefined, input: RecordCodeInput): SendState | 'limit-reached' {
+function sendStateOf(item: Item | undefined, input: RecordCodeInput): SendState | 'limit-reached' | { lockedUntil: number } {
+  const lockedUntil = (readNumber(item, NAMES['#lastCheckAt']) ?? 0) + input.lockMs;
+  if ((readNumber(item, NAMES['#failedChecks']) ?? 0) >= input.maxFailedChecks && lockedUntil > input.now) return { lockedUntil };
   const windowStart = readNumber(item, NAMES['#windowStart']);
   const windowEnded = windowStart !== undefined && windowStart <= input.now - input.limitWindowMs;
   if (!windowEnded && windowStart !== undefined && (readNumber(item, NAMES['#sendCount']) ?? 0) >= input.limit) {
