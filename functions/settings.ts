@@ -10,7 +10,7 @@ import countryCodes from './phone-metadata/countries.json';
  * functions read them once per container and refuse to start on a bad value.
  */
 
-export const ROUTE_NAMES = ['sns', 'pinpoint', 'sms-voice-v2'] as const;
+export const ROUTE_NAMES = ['sns', 'notify', 'sms-voice-v2', 'pinpoint'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 /** libphonenumber's number types that a deployment may choose to send to. */
@@ -93,16 +93,41 @@ export const SETTING_SPECS = {
     max: 300,
     scope: 'stack',
     description:
-      'API-key mode: how long API Gateway keeps the authorizer\'s answer per pair of headers. A revoked key works ' +
-      'until then; 0 checks every request (one table read and one authorizer invocation each).',
+      'API-key mode: how long the authorizer remembers a key it read, in each container. A revoked key works until ' +
+      'then; 0 reads the table for every request.',
   },
   smsRoutes: {
     type: 'list',
-    item: /^(sns|pinpoint|sms-voice-v2)$/,
+    item: /^(sns|notify|sms-voice-v2|pinpoint)$/,
     rule: `route names (${ROUTE_NAMES.join(', ')})`,
     description:
-      'SMS routes in the order they are used. Default: sns, then sms-voice-v2 when originationIdentity or ' +
-      'configurationSetName is set, then pinpoint when pinpointApplicationId is set.',
+      'SMS routes in the order they are used. Default: sns; then notify when notifyConfigurationId or ' +
+      'notifyDisplayName is set; then sms-voice-v2 when originationIdentity or configurationSetName is set; then ' +
+      'pinpoint when pinpointApplicationId is set.',
+  },
+  notifyConfigurationId: {
+    type: 'text',
+    // NotifyConfigurationIdOrArn: length 1-256, ^[A-Za-z0-9_:/-]+$ (aws-models/pinpoint-sms-voice-v2.json)
+    pattern: /^[A-Za-z0-9_:/-]{1,256}$/,
+    rule: 'a Notify configuration id or ARN',
+    description: 'An existing End User Messaging Notify configuration (id or ARN); enables the notify route.',
+  },
+  notifyDisplayName: {
+    type: 'text',
+    // DisplayName of CreateNotifyConfiguration: length 1-15, ^[A-Za-z0-9_ -]+$ (aws-models/pinpoint-sms-voice-v2.json)
+    pattern: /^[A-Za-z0-9_ -]{1,15}$/,
+    rule: '1-15 letters, digits, spaces, "_" or "-"',
+    description:
+      'Makes the stack create a Notify configuration with this display name (the brand its texts show), for the ' +
+      'countries of allowedCountries its Basic tier serves; enables the notify route.',
+  },
+  notifyDailyLimit: {
+    type: 'integer',
+    default: 200,
+    min: 0,
+    max: 10_000_000,
+    scope: 'stack',
+    description: "Notify sends a day the configuration's tier allows (Basic: 200): an alarm fires at 80 % of it (0: no alarm).",
   },
   pinpointApplicationId: {
     type: 'text',
@@ -430,13 +455,21 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   const pinpointApplicationId = text('pinpointApplicationId');
   const originationIdentity = text('originationIdentity');
   const configurationSetName = text('configurationSetName');
+  const notifyConfigurationId = text('notifyConfigurationId');
+  const notifyDisplayName = text('notifyDisplayName');
+  // SNS first, as asked of this project; Notify right after it, so that what SNS cannot deliver (a sandboxed account,
+  // a US number without an identity) goes out through Notify within the same request.
   const defaultRoutes: RouteName[] = ['sns'];
+  if (notifyConfigurationId || notifyDisplayName) defaultRoutes.push('notify');
   if (originationIdentity || configurationSetName) defaultRoutes.push('sms-voice-v2');
   if (pinpointApplicationId) defaultRoutes.push('pinpoint');
   const smsRoutes = list<RouteName>('smsRoutes', defaultRoutes);
   if (smsRoutes.length === 0) throw new InvalidSettingError('smsRoutes', 'must name at least one route');
   if (smsRoutes.includes('pinpoint') && !pinpointApplicationId) {
     throw new InvalidSettingError('smsRoutes', 'the pinpoint route needs pinpointApplicationId');
+  }
+  if (smsRoutes.includes('notify') && !notifyConfigurationId && !notifyDisplayName) {
+    throw new InvalidSettingError('smsRoutes', 'the notify route needs notifyConfigurationId (an existing configuration) or notifyDisplayName (the stack makes one)');
   }
   const allowedNumberTypes = list<SmsNumberType>('allowedNumberTypes', ['MOBILE', 'FIXED_LINE_OR_MOBILE']);
   if (allowedNumberTypes.length === 0) {
@@ -447,6 +480,9 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     auth: choice('auth'),
     authorizerCacheSeconds: integer('authorizerCacheSeconds'),
     smsRoutes,
+    notifyConfigurationId,
+    notifyDisplayName,
+    notifyDailyLimit: integer('notifyDailyLimit'),
     pinpointApplicationId,
     originationIdentity,
     configurationSetName,

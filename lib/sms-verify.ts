@@ -41,7 +41,7 @@ export interface SmsVerifyProps extends DeploymentSettingsInput {
    *    kept (as digests) in the table, made with `npm run keys -- create <user-id>`; the key's user id is the caller
    *    of the per-caller limits. For NeutrinoAPI's clients, which cannot sign requests.
    * One API has one authorizer per route, so a deployment picks one; a direct invocation of the functions is IAM's
-   * either way. Also CDK context `auth`; `authorizerCacheSeconds` sets how long API Gateway keeps an answer.
+   * either way. Also CDK context `auth`; `authorizerCacheSeconds` sets how long the authorizer remembers a key.
    * @default 'iam'
    */
   readonly auth?: ApiAuth;

@@ -21,6 +21,7 @@ import type { LocalConfig } from '../tools/deployment';
 import { DynamoDbContentionProxy } from './dynamodb-contention';
 import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
 import { SmsSimulator, type OutboxMessage } from './sms-simulator';
+import { LOCAL_NOTIFY_CONFIGURATION_ID } from './simulator/account';
 
 export const LOCAL_TABLE_NAME = 'sms-verify-local';
 /** A placeholder Pinpoint project id, so the local service runs both routes by default. */
@@ -230,7 +231,10 @@ function configureEnvironment({
   env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
   env.TABLE_NAME ??= LOCAL_TABLE_NAME;
   env.PINPOINT_APPLICATION_ID ??= LOCAL_PINPOINT_APPLICATION_ID;
-  env.SMS_ROUTES ??= 'sns,pinpoint,sms-voice-v2';
+  // Every route, in the order a deployment with a Notify configuration, an origination identity and a Pinpoint project
+  // has them by default; the simulated account (PUT /local/account) lets each deliver.
+  env.SMS_ROUTES ??= 'sns,notify,sms-voice-v2,pinpoint';
+  env.NOTIFY_CONFIGURATION_ID ??= LOCAL_NOTIFY_CONFIGURATION_ID;
   env.CODE_HASH_KEY ??= codeKey(persistDir);
   // EMF metric lines are for CloudWatch; on a console they only hide the SMS lines. POWERTOOLS_METRICS_DISABLED=false shows them.
   env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,56 +1,43 @@
 /**
- * A local stand-in for the SMS providers, speaking their real wire protocols so
- * that the production adapters and the real AWS SDK clients run unchanged
- * against it (point them here with AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_PINPOINT
- * and AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2):
+ * A local stand-in for the SMS providers and the account behind them, speaking
+ * their real wire protocols so that the production adapters and the real AWS
+ * SDK clients run unchanged against it (point them here with
+ * AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_PINPOINT and
+ * AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2). Each API has its own file under
+ * local/simulator/, which states the API's rules and cites the model:
  *
- *  - SNS, AWS query protocol: POST / with a form body `Action=Publish&…`, XML answers.
- *  - Pinpoint, REST-JSON: POST /v1/apps/{ApplicationId}/messages, JSON answers.
- *  - End User Messaging SMS, AWS JSON 1.0: POST / with
- *    `X-Amz-Target: PinpointSMSVoiceV2.SendTextMessage`, JSON answers.
+ *  - sns.ts: SNS, query protocol (`Publish`, and the SMS account reads);
+ *  - pinpoint.ts: Pinpoint, REST-JSON (`SendMessages`);
+ *  - sms-voice-v2.ts: End User Messaging SMS, JSON 1.0 (`SendTextMessage`, and the account reads);
+ *  - notify.ts: End User Messaging Notify (`SendNotifyTextMessage`, its configuration, templates and countries);
+ *  - account.ts: the simulated account all of them answer from (sandbox, spend limit, identities, Notify).
  *
- * Each request is first checked against what the real API refuses in the
- * fields this project sends (provider-rules.ts), and a violation gets the
- * provider's own validation error, whatever the route's fault switch says.
- *
- * Every accepted message lands in an outbox. Each route's behaviour can be
- * switched to fail the way the real provider fails:
+ * A request that breaks the real API's rules gets the provider's own validation error, whatever the route's fault
+ * switch says. A message that reaches the person lands in the outbox; one the API takes but the account would never
+ * deliver (the sandbox, a missing US identity) is kept apart, with the reason. Each route can be switched to fail
+ * the way the real provider fails:
  *   ok        accept the message
- *   throttle  the provider's throttling error (SNS Throttled 429, Pinpoint TooManyRequestsException 429,
- *             End User Messaging ThrottlingException)
- *   error     a 5xx without taking the message (SNS InternalError, Pinpoint InternalServerErrorException,
- *             End User Messaging InternalServerException)
+ *   throttle  the provider's throttling error
+ *   error     a 5xx without taking the message
  *   error-after-accept  the same 5xx after taking the message (it reaches the outbox): none of the APIs says
  *             which of the two a 5xx was, so the service must treat both alike
- *   reject    a permanent failure for this message (SNS InvalidParameter, Pinpoint PERMANENT_FAILURE,
- *             End User Messaging ValidationException)
+ *   reject    a permanent failure for this message (a validation error, or Pinpoint's PERMANENT_FAILURE)
  *   timeout   the provider takes the message (it reaches the outbox) but never answers
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROUTE_NAMES, type RouteName } from '../functions/settings';
-import { pinpointSendMessagesViolation, sendTextMessageViolations, snsPublishViolation } from './provider-rules';
+import { changeAccount, localAccount, type SimulatedAccount } from './simulator/account';
+import { createNotify } from './simulator/notify';
+import { handlePinpoint } from './simulator/pinpoint';
+import { json10Error, readBody, respond } from './simulator/protocol';
+import { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type Provider, type ProviderRequest } from './simulator/provider';
+import { ACCOUNT_READS, handleSendTextMessage } from './simulator/sms-voice-v2';
+import { handleSns } from './simulator/sns';
 
-export const FAULT_MODES = ['ok', 'throttle', 'error', 'error-after-accept', 'reject', 'timeout'] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
+export { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type ProviderRequest } from './simulator/provider';
 export type Faults = Record<RouteName, FaultMode>;
-
-export interface OutboxMessage {
-  to: string;
-  body: string;
-  route: RouteName;
-  at: string;
-}
-
-/** A request as it reached the simulated provider, decoded, for tests that assert the exact call. */
-export interface ProviderRequest {
-  route: RouteName;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** SNS: the form parameters; Pinpoint: the parsed JSON body. */
-  payload: unknown;
-}
 
 export interface SmsSimulatorOptions {
   port?: number;
@@ -62,25 +49,48 @@ export interface SmsSimulatorOptions {
   secrets?: Record<string, string>;
   /** Called for each accepted message, e.g. to print it on the console. */
   onMessage?: (message: OutboxMessage) => void;
+  /** The account to start from; npm start's own (every route delivers) when absent. */
+  account?: SimulatedAccount;
 }
-
-const MAX_REQUEST_BYTES = 256 * 1024;
-const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 export class SmsSimulator {
   private readonly messages: OutboxMessage[] = [];
+  private readonly droppedMessages: DroppedMessage[] = [];
   private readonly received: ProviderRequest[] = [];
   private currentFaults: Faults = Object.fromEntries(ROUTE_NAMES.map((route) => [route, 'ok'])) as Faults;
+  private currentAccount: SimulatedAccount;
+  private readonly provider: Provider;
+  private readonly notify: ReturnType<typeof createNotify>;
 
   private constructor(
     private readonly server: Server,
     private readonly onMessage: ((message: OutboxMessage) => void) | undefined,
     private readonly secrets: Record<string, string>,
-  ) {}
+    account: SimulatedAccount,
+  ) {
+    this.currentAccount = account;
+    const simulator = this;
+    this.provider = {
+      get account() {
+        return simulator.currentAccount;
+      },
+      fault: (route) => this.currentFaults[route],
+      accept: (message) => {
+        const entry = { ...message, at: new Date().toISOString() };
+        this.messages.push(entry);
+        this.onMessage?.(entry);
+      },
+      drop: (message, reason) => this.droppedMessages.push({ ...message, at: new Date().toISOString(), reason }),
+      record: (request) => this.received.push(request),
+      denied: (action) => this.currentAccount.deniedActions.includes(action),
+      now: () => Date.now(),
+    };
+    this.notify = createNotify(this.provider);
+  }
 
   static async start(options: SmsSimulatorOptions = {}): Promise<SmsSimulator> {
     const server = createServer();
-    const simulator = new SmsSimulator(server, options.onMessage, options.secrets ?? {});
+    const simulator = new SmsSimulator(server, options.onMessage, options.secrets ?? {}, options.account ?? localAccount());
     server.on('request', (request, response) => {
       simulator.handle(request, response).catch((error: unknown) => {
         respond(response, 500, 'text/plain', `simulator failure: ${String(error)}`);
@@ -98,17 +108,23 @@ export class SmsSimulator {
     return `http://${address}:${port}`;
   }
 
-  /** Accepted messages, oldest first. */
+  /** Messages that reached the person, oldest first. */
   outbox(): OutboxMessage[] {
     return this.messages.map((message) => ({ ...message }));
   }
 
+  /** Messages an API took and the account would never deliver, with why, oldest first. */
+  dropped(): DroppedMessage[] {
+    return this.droppedMessages.map((message) => ({ ...message }));
+  }
+
   clearOutbox(): void {
     this.messages.length = 0;
+    this.droppedMessages.length = 0;
   }
 
   /** Every request that reached a provider, accepted or not, oldest first. */
-  requests(route?: RouteName): ProviderRequest[] {
+  requests(route?: RouteName | 'account'): ProviderRequest[] {
     return this.received.filter((request) => route === undefined || request.route === route);
   }
 
@@ -136,6 +152,21 @@ export class SmsSimulator {
     return this.faults();
   }
 
+  account(): SimulatedAccount {
+    return structuredClone(this.currentAccount);
+  }
+
+  /** Changes the simulated account (see account.ts); throws naming a field it cannot take. */
+  setAccount(changes: Record<string, unknown>): SimulatedAccount {
+    this.currentAccount = changeAccount(this.currentAccount, changes);
+    return this.account();
+  }
+
+  /** Notify sends today, as the configuration's daily quota counts them. */
+  notifyUsedToday(): number {
+    return this.notify.usage.usedToday;
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -144,143 +175,40 @@ export class SmsSimulator {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const path = new URL(request.url ?? '/', 'http://simulator').pathname;
-    const pinpoint = /^\/v1\/apps\/([^/]+)\/messages$/.exec(path);
-    if (request.method === 'POST' && pinpoint) return this.pinpointSendMessages(request, response, path, body);
+    if (request.method === 'POST' && /^\/v1\/apps\/([^/]+)\/messages$/.test(path)) return handlePinpoint(this.provider, request, response, path, body);
     const target = request.headers['x-amz-target'];
-    if (request.method === 'POST' && path === '/' && target === 'secretsmanager.GetSecretValue') {
-      return this.getSecretValue(response, body);
-    }
-    if (request.method === 'POST' && path === '/' && typeof target === 'string') {
-      return this.smsVoiceV2(request, response, target, body);
-    }
-    if (request.method === 'POST' && path === '/') return this.snsQuery(request, response, body);
+    if (request.method === 'POST' && path === '/' && target === 'secretsmanager.GetSecretValue') return this.getSecretValue(response, body);
+    if (request.method === 'POST' && path === '/' && typeof target === 'string') return this.smsVoiceV2(request, response, target, body);
+    if (request.method === 'POST' && path === '/') return handleSns(this.provider, request, response, body);
     respond(response, 404, 'application/json', JSON.stringify({ message: `No simulated API at ${request.method} ${path}` }));
   }
 
-  private snsQuery(request: IncomingMessage, response: ServerResponse, body: string): void {
-    const form = new URLSearchParams(body);
-    const parameters = Object.fromEntries(form);
-    const action = form.get('Action');
-    if (action !== 'Publish') {
-      return snsError(response, 400, 'InvalidAction', `The action ${action ?? '(none)'} is not simulated`);
-    }
-    this.received.push({ route: 'sns', path: '/', headers: request.headers, payload: parameters });
-    const violation = snsPublishViolation(parameters);
-    if (violation) return snsError(response, 400, 'InvalidParameter', `Invalid parameter: ${violation.field} Reason: ${violation.message}`);
-    const to = form.get('PhoneNumber') ?? '';
-    const message = form.get('Message') ?? '';
-    switch (this.currentFaults.sns) {
-      case 'throttle':
-        return snsError(response, 429, 'Throttled', 'Rate exceeded');
-      case 'error-after-accept':
-        this.accept({ to, body: message, route: 'sns' });
-        return snsError(response, 500, 'InternalError', 'Internal failure (simulated)', 'Receiver');
-      case 'error':
-        return snsError(response, 500, 'InternalError', 'Internal failure (simulated)', 'Receiver');
-      case 'reject':
-        return snsError(response, 400, 'InvalidParameter', `Invalid parameter: PhoneNumber Reason: ${to} is not valid to publish to`);
-      case 'timeout':
-        return this.acceptWithoutAnswer({ to, body: message, route: 'sns' });
-      case 'ok': {
-        const messageId = randomUUID();
-        this.accept({ to, body: message, route: 'sns' });
-        return respond(
-          response,
-          200,
-          'text/xml',
-          `<PublishResponse xmlns="${SNS_NAMESPACE}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult>` +
-            `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
-        );
-      }
-    }
-  }
-
-  private pinpointSendMessages(request: IncomingMessage, response: ServerResponse, path: string, body: string): void {
-    let payload: PinpointMessageRequest;
-    try {
-      payload = JSON.parse(body) as PinpointMessageRequest;
-    } catch {
-      return pinpointError(response, 400, 'BadRequestException', 'Request body is not JSON');
-    }
-    this.received.push({ route: 'pinpoint', path, headers: request.headers, payload });
-    const applicationId = decodeURIComponent(path.split('/')[3] ?? '');
-    const violation = pinpointSendMessagesViolation(payload);
-    if (violation) return pinpointError(response, 400, 'BadRequestException', violation.message);
-    const text = String(payload.MessageConfiguration!.SMSMessage!.Body); // the rules made sure there is one
-    const addresses = Object.entries(payload.Addresses ?? {});
-    switch (this.currentFaults.pinpoint) {
-      case 'throttle':
-        return pinpointError(response, 429, 'TooManyRequestsException', 'Too many requests');
-      case 'error-after-accept':
-        for (const [to] of addresses) this.accept({ to, body: text, route: 'pinpoint' });
-        return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
-      case 'error':
-        return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
-      case 'timeout':
-        for (const [to] of addresses) this.acceptWithoutAnswer({ to, body: text, route: 'pinpoint' });
-        return;
-      case 'ok':
-      case 'reject': {
-        const accepted = this.currentFaults.pinpoint === 'ok';
-        const result: Record<string, unknown> = {};
-        for (const [to, address] of addresses) {
-          const messageId = randomUUID();
-          if (accepted && address.ChannelType === 'SMS') this.accept({ to, body: text, route: 'pinpoint' });
-          result[to] = accepted
-            ? { DeliveryStatus: 'SUCCESSFUL', StatusCode: 200, MessageId: messageId, StatusMessage: `MessageId: ${messageId}` }
-            : { DeliveryStatus: 'PERMANENT_FAILURE', StatusCode: 400, StatusMessage: 'Destination is unreachable (simulated)' };
-        }
-        return respond(
-          response,
-          200,
-          'application/json',
-          JSON.stringify({ ApplicationId: applicationId, RequestId: randomUUID(), Result: result }),
-        );
-      }
-    }
-  }
-
+  /** End User Messaging's JSON 1.0 operations, by `X-Amz-Target`. */
   private smsVoiceV2(request: IncomingMessage, response: ServerResponse, target: string, body: string): void {
-    if (target !== 'PinpointSMSVoiceV2.SendTextMessage') {
-      return json10Error(response, 400, 'UnknownOperationException', `The operation ${target} is not simulated`);
-    }
-    let payload: { DestinationPhoneNumber?: string; MessageBody?: string };
+    const operation = target.startsWith('PinpointSMSVoiceV2.') ? target.slice('PinpointSMSVoiceV2.'.length) : '';
+    let payload: Record<string, unknown>;
     try {
-      payload = JSON.parse(body) as typeof payload;
+      payload = JSON.parse(body || '{}') as Record<string, unknown>;
     } catch {
       return json10Error(response, 400, 'SerializationException', 'Request body is not JSON');
     }
-    this.received.push({ route: 'sms-voice-v2', path: '/', headers: request.headers, payload });
-    const violations = sendTextMessageViolations(payload as Record<string, unknown>);
-    if (violations.length > 0) {
-      // Smithy's validation wording, with the fields End User Messaging lists in its ValidationException.
-      const summary = violations.map((v) => `Value at '${v.field}' failed to satisfy constraint: ${v.message}`).join('; ');
-      return json10Error(response, 400, 'ValidationException', `${violations.length} validation error(s) detected: ${summary}`, {
-        Reason: 'FIELD_VALIDATION_FAILED',
-        Fields: violations.map((v) => ({ Name: v.field, Message: v.message })),
-      });
+    switch (operation) {
+      case 'SendTextMessage':
+        return handleSendTextMessage(this.provider, request, response, payload);
+      case 'SendNotifyTextMessage':
+        return this.notify.send(request, response, payload);
+      case 'DescribeNotifyConfigurations':
+      case 'DescribeNotifyTemplates':
+      case 'ListNotifyCountries':
+        return this.notify.read(operation, request, response, payload);
     }
-    const to = payload.DestinationPhoneNumber ?? '';
-    const text = payload.MessageBody ?? '';
-    switch (this.currentFaults['sms-voice-v2']) {
-      case 'throttle':
-        return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
-      case 'error-after-accept':
-        this.accept({ to, body: text, route: 'sms-voice-v2' });
-        return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
-      case 'error':
-        return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
-      case 'reject':
-        return json10Error(response, 400, 'ValidationException', 'Destination is not reachable (simulated)', {
-          Reason: 'DESTINATION_COUNTRY_BLOCKED',
-        });
-      case 'timeout':
-        return this.acceptWithoutAnswer({ to, body: text, route: 'sms-voice-v2' });
-      case 'ok': {
-        this.accept({ to, body: text, route: 'sms-voice-v2' });
-        return respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify({ MessageId: randomUUID() }));
-      }
+    const read = ACCOUNT_READS[operation];
+    if (!read) return json10Error(response, 400, 'UnknownOperationException', `The operation ${target} is not simulated`);
+    this.provider.record({ route: 'account', path: '/', headers: request.headers, payload: { operation, ...payload } });
+    if (this.provider.denied(`sms-voice:${operation}`)) {
+      return json10Error(response, 400, 'AccessDeniedException', `User is not authorized to perform: sms-voice:${operation}`);
     }
+    respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify(read(this.provider)));
   }
 
   private getSecretValue(response: ServerResponse, body: string): void {
@@ -291,66 +219,4 @@ export class SmsSimulator {
     }
     respond(response, 200, 'application/x-amz-json-1.1', JSON.stringify({ ARN: id, Name: id, SecretString: secret, VersionId: randomUUID() }));
   }
-
-  /** The provider took the message but its answer never arrives; the caller's timeout ends the wait. */
-  private acceptWithoutAnswer(message: Omit<OutboxMessage, 'at'>): void {
-    this.accept(message);
-  }
-
-  private accept(message: Omit<OutboxMessage, 'at'>): void {
-    const entry = { ...message, at: new Date().toISOString() };
-    this.messages.push(entry);
-    this.onMessage?.(entry);
-  }
-}
-
-interface PinpointMessageRequest {
-  Addresses?: Record<string, { ChannelType?: string }>;
-  MessageConfiguration?: { SMSMessage?: { Body?: string; MessageType?: string } & Record<string, unknown> };
-}
-
-function snsError(response: ServerResponse, status: number, code: string, message: string, type = 'Sender'): void {
-  respond(
-    response,
-    status,
-    'text/xml',
-    `<ErrorResponse xmlns="${SNS_NAMESPACE}"><Error><Type>${type}</Type><Code>${code}</Code>` +
-      `<Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
-}
-
-function json10Error(
-  response: ServerResponse,
-  status: number,
-  type: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-): void {
-  response.setHeader('x-amzn-ErrorType', type);
-  respond(response, status, 'application/x-amz-json-1.0', JSON.stringify({ __type: type, message, ...extra }));
-}
-
-function pinpointError(response: ServerResponse, status: number, type: string, message: string): void {
-  response.setHeader('x-amzn-ErrorType', type);
-  respond(response, status, 'application/json', JSON.stringify({ Message: message, RequestID: randomUUID() }));
-}
-
-function respond(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
-  response.end(body);
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

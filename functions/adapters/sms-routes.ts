@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { SmsRoute } from '../core/ports';
 import type { DeploymentSettings } from '../settings';
 import { SMS_CLIENT_OPTIONS } from './client-options';
+import { createNotifyRoute } from './notify-route';
 import { createPinpointRoute } from './pinpoint-sms-route';
 import { createSmsVoiceV2Route } from './sms-voice-v2-route';
 import { createSnsRoute } from './sns-sms-route';
@@ -11,8 +12,19 @@ import { createSnsRoute } from './sns-sms-route';
 /** The configured routes, in order, each with its own client (endpoints from the standard AWS_ENDPOINT_URL_* variables). */
 export function createSmsRoutes(settings: DeploymentSettings): SmsRoute[] {
   const { senderId, originationNumber, maxPrice, pinpointApplicationId } = settings;
+  // One End User Messaging client for its two routes: one connection pool per container.
+  let smsVoice: PinpointSMSVoiceV2Client | undefined;
+  const smsVoiceClient = () => (smsVoice ??= new PinpointSMSVoiceV2Client(SMS_CLIENT_OPTIONS));
   return settings.smsRoutes.map((name) => {
     switch (name) {
+      case 'notify':
+        return createNotifyRoute(smsVoiceClient(), {
+          // resolveSettings refuses the notify route without a configuration; the stack sets its id when it makes one.
+          configurationId: settings.notifyConfigurationId!,
+          displayName: settings.notifyDisplayName,
+          configurationSetName: settings.configurationSetName,
+          timeToLiveSeconds: settings.codeTtlSeconds,
+        });
       case 'sns':
         return createSnsRoute(new SNSClient(SMS_CLIENT_OPTIONS), { senderId, originationNumber, maxPrice });
       case 'pinpoint':
@@ -23,7 +35,7 @@ export function createSmsRoutes(settings: DeploymentSettings): SmsRoute[] {
           originationNumber,
         });
       case 'sms-voice-v2':
-        return createSmsVoiceV2Route(new PinpointSMSVoiceV2Client(SMS_CLIENT_OPTIONS), {
+        return createSmsVoiceV2Route(smsVoiceClient(), {
           originationIdentity: settings.originationIdentity,
           configurationSetName: settings.configurationSetName,
           protectConfigurationId: settings.protectConfigurationId,

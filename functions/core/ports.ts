@@ -3,6 +3,7 @@
  * `functions/adapters/` implement them for AWS; tests use in-memory fakes.
  */
 import type { RouteName } from '../settings';
+import type { LanguageCode } from './messages';
 
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -177,9 +178,19 @@ export interface VerificationStore {
   readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined>;
 }
 
+/**
+ * One code to deliver. `body` is the service's own text, for the routes that send a text as it is; `code`,
+ * `language` and `brand` are for a route that fills a template of its own (Notify), and `country` for a route that
+ * knows where it cannot deliver.
+ */
 export interface SmsMessage {
   to: string;
   body: string;
+  code: string;
+  language: LanguageCode;
+  brand?: string;
+  /** ISO 3166-1 alpha-2, when the number belongs to one country. */
+  country?: string;
 }
 
 export interface SmsReceipt {

@@ -236,7 +236,7 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
   let maybeSent = false;
   for (const route of order) {
     try {
-      const receipt = await route.send({ to: e164, body });
+      const receipt = await route.send({ to: e164, body, code, language: request.language, brand: request.brandName, country: send.country === 'none' ? undefined : send.country });
       const failover = route !== order[0];
       logger.info('Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover });
       metrics.count('CodesSent');

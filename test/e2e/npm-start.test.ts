@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await fetch(`${service.url}/local/outbox`, { method: 'DELETE' });
-  await put('/local/faults', { sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+  await put('/local/faults', { sns: 'ok', notify: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
 });
 
 async function post(path: string, body: unknown, contentType = 'application/json') {
@@ -40,7 +40,7 @@ describe('npm start', () => {
   it('prints where it listens and what it started', () => {
     expect(service.output()).toMatch(/running locally at http:\/\/127\.0\.0\.1:\d+/);
     expect(service.output()).toMatch(/DynamoDB Local at http:\/\/127\.0\.0\.1:\d+, table sms-verify-local \(in memory\)/);
-    expect(service.output()).toMatch(/SMS\s+simulator at http:\/\/127\.0\.0\.1:\d+, routes sns,pinpoint,sms-voice-v2/);
+    expect(service.output()).toMatch(/SMS\s+simulator at http:\/\/127\.0\.0\.1:\d+, routes sns,notify,sms-voice-v2,pinpoint/);
   });
 
   it('sends a code in the requested language, keeps the SMS in the outbox, and verifies it', async () => {
@@ -68,28 +68,33 @@ describe('npm start', () => {
     expect(verified.body).toEqual({ verified: true });
   });
 
-  it('switches route when the same number asks again: sns, then pinpoint', async () => {
+  it('switches route when the same number asks again: sns, then notify, whose template carries the code', async () => {
     const number = usFictional(2);
     await post('/sms-verify', { number });
-    await post('/sms-verify', { number });
+    const again = await post('/sms-verify', { number });
 
-    expect((await outbox()).map((message) => message.route)).toEqual(['sns', 'pinpoint']);
+    expect((await outbox()).map((message) => [message.route, message.body])).toEqual([
+      ['sns', expect.stringMatching(/^Your security code is \d{5}$/)],
+      ['notify', `sms-verify: your verification code is ${again.body['security-code'] as string}. Do not share it.`],
+    ]);
   });
 
-  it('makes failover visible: with SNS throttled the first SMS goes through pinpoint', async () => {
+  it('makes failover visible: with SNS throttled the first SMS goes through notify', async () => {
     await expect(put('/local/faults', { sns: 'throttle' })).resolves.toEqual({
       status: 200,
-      body: { sns: 'throttle', pinpoint: 'ok', 'sms-voice-v2': 'ok' },
+      body: { sns: 'throttle', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok' },
     });
 
     const sent = await post('/sms-verify', { number: usFictional(3) });
 
     expect(sent.body).toMatchObject({ sent: true });
-    expect((await outbox()).map((message) => message.route)).toEqual(['pinpoint']);
+    // Notify, next in line, takes one message a second on the Basic tier: right after another test's Notify send,
+    // it throttles too, and the route after it carries the code.
+    expect((await outbox()).map((message) => message.route)).toEqual([expect.stringMatching(/^(notify|sms-voice-v2)$/)]);
   });
 
   it('answers delivery-failed when every route fails, and nothing reaches the outbox', async () => {
-    await put('/local/faults', { sns: 'throttle', pinpoint: 'reject', 'sms-voice-v2': 'throttle' });
+    await put('/local/faults', { sns: 'throttle', notify: 'reject', pinpoint: 'reject', 'sms-voice-v2': 'throttle' });
 
     const sent = await post('/sms-verify', { number: usFictional(4) });
 
@@ -101,7 +106,7 @@ describe('npm start', () => {
   });
 
   it('shows and refuses fault settings clearly', async () => {
-    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok' });
     await expect(put('/local/faults', { sns: 'sometimes' })).resolves.toEqual({
       status: 400,
       body: { message: expect.stringContaining('unknown fault "sometimes"') },
@@ -112,7 +117,7 @@ describe('npm start', () => {
   it('answers errors in the API envelope, unknown paths and wrong methods included, as the stack routes them', async () => {
     await expect(post('/sms-verify', { number: GB_MOBILE_NATIONAL })).resolves.toEqual({
       status: 200,
-      body: { sent: false, 'number-valid': false, 'security-code': '', reason: 'invalid-number' },
+      body: { sent: false, 'number-valid': false, 'security-code': '', reason: 'invalid-number', hint: expect.stringContaining('country-code') },
     });
     await expect(post('/sms-verify', '{"number":')).resolves.toEqual({
       status: 400,

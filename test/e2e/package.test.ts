@@ -49,9 +49,28 @@ it('holds the built construct, client, keys command and bundled functions, and n
     expect(files).toContain(file);
   }
   for (const name of ['send', 'verify', 'authorize']) expect(files).toContain(`package/dist/assets/${name}/index.mjs`);
-  expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+  // The service's own sources stay out; the example app a README points to is shipped to be read.
+  expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('package/examples/'))).toEqual([]);
   expect(files.some((file) => file.startsWith('package/test/') || file.startsWith('package/local/'))).toBe(false);
 }, 60_000);
+
+it('ships a LICENSE, and every file its README and docs link to', async () => {
+  const { stdout } = await run('tar', ['-tzf', tarball]);
+  const files = new Set(stdout.trim().split('\n').map((file) => file.replace(/^package\//, '')));
+  expect(files).toContain('LICENSE');
+  const documents = [...files].filter((file) => file === 'README.md' || file === 'SECURITY.md' || /^docs\/.*\.md$/.test(file));
+  expect(documents.length).toBeGreaterThan(3);
+  const broken: string[] = [];
+  for (const document of documents) {
+    const { stdout: text } = await run('tar', ['-xzOf', tarball, `package/${document}`], { maxBuffer: 16 * 1024 * 1024 });
+    for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue; // an absolute link
+      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(document), target!)).replace(/\/$/, '');
+      if (!files.has(resolved) && ![...files].some((file) => file.startsWith(`${resolved}/`))) broken.push(`${document} → ${target}`);
+    }
+  }
+  expect(broken).toEqual([]);
+});
 
 it('a fresh CDK app installs it and synthesizes the construct, a grant and the outputs, without esbuild', async () => {
   const app = await project('team-app', ['aws-cdk-lib', 'constructs']);

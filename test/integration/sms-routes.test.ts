@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
 import { createSmsVoiceV2Route } from '../../functions/adapters/sms-voice-v2-route';
 import { createSnsRoute } from '../../functions/adapters/sns-sms-route';
-import { SmsRouteError } from '../../functions/core/ports';
+import { SmsRouteError, type SmsMessage } from '../../functions/core/ports';
 import { resolveSettings } from '../../functions/settings';
 import { SmsSimulator } from '../../local/sms-simulator';
 import { GB_MOBILE, PINPOINT_APPLICATION_ID } from '../support/fixtures';
@@ -34,7 +34,7 @@ const settings = resolveSettings({
   originationNumber: '+12015550123',
   maxPrice: '0.05',
 });
-const message = { to: GB_MOBILE, body: 'Your Acme security code is 04242' };
+const message: SmsMessage = { to: GB_MOBILE, body: 'Your Acme security code is 04242', code: '04242', language: 'en', brand: 'Acme', country: 'GB' };
 
 describe('SNS route', () => {
   const [sns] = createSmsRoutes(resolveSettings({ ...settings, smsRoutes: ['sns'] }));

@@ -1,8 +1,10 @@
 /**
  * The SMS simulator's rules: what the real APIs refuse in the fields this
- * project sends (local/provider-rules.ts), one case per constraint.
+ * project sends (local/simulator/*.ts), one case per constraint.
  */
-import { pinpointSendMessagesViolation, sendTextMessageViolations, snsPublishViolation } from '../../local/provider-rules';
+import { pinpointSendMessagesViolation } from '../../local/simulator/pinpoint';
+import { sendTextMessageViolations } from '../../local/simulator/sms-voice-v2';
+import { snsPublishViolation } from '../../local/simulator/sns';
 
 const validText = { DestinationPhoneNumber: '+447400123456', MessageBody: 'Your code is 12345', MessageType: 'TRANSACTIONAL' };
 

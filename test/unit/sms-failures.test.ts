@@ -86,7 +86,7 @@ describe.each(rows.filter((row) => row.error.startsWith('DeliveryStatus')).map((
       .resolves({ MessageResponse: { ApplicationId: 'app', Result: { [GB_MOBILE]: { DeliveryStatus: status as 'THROTTLED', StatusCode: 400 } } } });
     const route = createPinpointRoute(client, { applicationId: '0123456789abcdef0123456789abcdef' });
 
-    await expect(route.send({ to: GB_MOBILE, body: 'Your security code is 12345' })).rejects.toMatchObject({ kind: row.kind });
+    await expect(route.send({ to: GB_MOBILE, body: 'Your security code is 12345', code: '12345', language: 'en' })).rejects.toMatchObject({ kind: row.kind });
   });
 });
 

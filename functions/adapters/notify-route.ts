@@ -1,0 +1,141 @@
+/**
+ * SMS through End User Messaging Notify (`SendNotifyTextMessage`, pinpoint-sms-voice-v2): AWS's own identities and a
+ * pre-approved code-verification template, so a new account can text a code minutes after its Notify configuration
+ * is created. The route sends the code, not the service's text: Notify fills the template with it.
+ *
+ * The template is the one for the request's language, from Notify's catalogue (`DescribeNotifyTemplates`, read once
+ * per container: the call takes one request a second per account). A language without a template gets the English
+ * one: a code in another language beats none, and the next route, which writes all seven, is only tried when Notify
+ * refuses. What Notify cannot carry it refuses before sending, so the next route carries it (each a `rejected`
+ * failure, which sent nothing):
+ *  - a code the template's code variable refuses (Notify's templates take at most 8 digits);
+ *  - a `brand-name` other than the configuration's display name, when the template shows the display name in its
+ *    place (Notify has no brand of its own);
+ *  - a template with a required variable the service cannot fill.
+ * A country the configuration does not enable, a configuration that is not ACTIVE, the tier's daily and per-second
+ * quotas: Notify refuses those itself (ValidationException, ConflictException, ServiceQuotaExceeded- and
+ * ThrottlingException), and they fail over the same way.
+ */
+import {
+  DescribeNotifyConfigurationsCommand,
+  DescribeNotifyTemplatesCommand,
+  SendNotifyTextMessageCommand,
+  type NotifyTemplateInformation,
+  type PinpointSMSVoiceV2Client,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SmsRouteError, type SmsMessage, type SmsReceipt, type SmsRoute } from '../core/ports';
+import { smsRouteFailure } from './sms-failures';
+
+export interface NotifyRouteOptions {
+  /** The configuration's id or ARN. */
+  configurationId: string;
+  /** The configuration's display name, when the deployment knows it; read from the configuration otherwise. */
+  displayName?: string;
+  configurationSetName?: string;
+  /** How long Notify may keep trying: the code's validity (Notify's default is 72 hours). */
+  timeToLiveSeconds: number;
+}
+
+/** The variable Notify's code-verification templates read the code from. */
+const CODE_VARIABLE = 'code';
+const DISPLAY_NAME_PLACEHOLDER = /\{\{\s*displayName\s*\}\}/;
+
+export function createNotifyRoute(client: PinpointSMSVoiceV2Client, options: NotifyRouteOptions): SmsRoute {
+  let templates: Promise<NotifyTemplateInformation[]> | undefined;
+  let displayName: Promise<string | undefined> | undefined = options.displayName === undefined ? undefined : Promise.resolve(options.displayName);
+
+  const catalogue = () =>
+    (templates ??= client
+      .send(
+        new DescribeNotifyTemplatesCommand({
+          Filters: [
+            { Name: 'template-type', Values: ['OTP_VERIFICATION'] },
+            { Name: 'channels', Values: ['SMS'] },
+          ],
+        }),
+      )
+      .then((answer) => (answer.NotifyTemplates ?? []).filter((template) => template.Status !== 'INACTIVE'))
+      .catch((error: unknown) => {
+        templates = undefined; // the next send asks again
+        throw error;
+      }));
+  const configurationDisplayName = () =>
+    (displayName ??= client
+      .send(new DescribeNotifyConfigurationsCommand({ NotifyConfigurationIds: [options.configurationId] }))
+      .then((answer) => answer.NotifyConfigurations?.[0]?.DisplayName)
+      .catch((error: unknown) => {
+        displayName = undefined;
+        throw error;
+      }));
+
+  return {
+    name: 'notify',
+    async send(message: SmsMessage): Promise<SmsReceipt> {
+      let template: NotifyTemplateInformation;
+      let shownName: string | undefined;
+      try {
+        template = templateFor(await catalogue(), message);
+        if (DISPLAY_NAME_PLACEHOLDER.test(template.Content ?? '') && message.brand !== undefined) shownName = await configurationDisplayName();
+      } catch (error) {
+        throw error instanceof SmsRouteError ? error : smsRouteFailure('notify', error);
+      }
+      if (shownName !== undefined && message.brand !== undefined && message.brand !== shownName) {
+        throw refusal(`the template shows the display name "${shownName}" where the request's brand would go`);
+      }
+      try {
+        const answer = await client.send(
+          new SendNotifyTextMessageCommand({
+            NotifyConfigurationId: options.configurationId,
+            DestinationPhoneNumber: message.to,
+            TemplateId: template.TemplateId,
+            TemplateVariables: { [CODE_VARIABLE]: message.code },
+            TimeToLive: options.timeToLiveSeconds,
+            ...(options.configurationSetName ? { ConfigurationSetName: options.configurationSetName } : {}),
+          }),
+        );
+        return { route: 'notify', messageId: answer.MessageId ?? '' };
+      } catch (error) {
+        throw smsRouteFailure('notify', error);
+      }
+    },
+  };
+}
+
+/**
+ * The template for the message's language (its `LanguageCode` is `en-US`, `de-DE`, …), or else the English one;
+ * refused when neither can carry this code to this country.
+ */
+function templateFor(catalogue: readonly NotifyTemplateInformation[], message: SmsMessage): NotifyTemplateInformation {
+  const usable = catalogue.filter(
+    (template) =>
+      (template.Channels ?? ['SMS']).includes('SMS') &&
+      (message.country === undefined || template.SupportedCountries === undefined || template.SupportedCountries.includes(message.country)) &&
+      fillsEveryRequiredVariable(template),
+  );
+  const inLanguage = (language: string) => usable.filter((template) => (template.LanguageCode ?? '').split('-')[0] === language);
+  const candidates = [...inLanguage(message.language), ...inLanguage('en')];
+  if (candidates.length === 0) throw refusal(`no code-verification template for "${message.language}" or English serves ${message.country ?? 'this number'}`);
+  const fitting = candidates.find((template) => codeFits(template, message.code));
+  if (!fitting) throw refusal(`the template's code variable does not take a ${message.code.length}-digit code`);
+  return fitting;
+}
+
+/** The service fills the code and nothing else: a template that needs more of the caller is of no use. */
+function fillsEveryRequiredVariable(template: NotifyTemplateInformation): boolean {
+  return Object.entries(template.Variables ?? {}).every(
+    ([name, variable]) => name === CODE_VARIABLE || variable.Source === 'SYSTEM' || !variable.Required,
+  );
+}
+
+function codeFits(template: NotifyTemplateInformation, code: string): boolean {
+  const variable = template.Variables?.[CODE_VARIABLE];
+  if (!variable) return false;
+  if (variable.MaxLength !== undefined && code.length > variable.MaxLength) return false;
+  if (variable.Pattern !== undefined && !new RegExp(variable.Pattern).test(code)) return false;
+  return true;
+}
+
+/** A message Notify cannot carry as asked: nothing was sent, and the next route carries it. */
+function refusal(why: string): SmsRouteError {
+  return new SmsRouteError('notify', 'rejected', `notify: ${why}`);
+}

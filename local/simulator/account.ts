@@ -1,0 +1,192 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+/**
+ * The simulated AWS account behind the SMS simulator: what decides whether a
+ * real account can deliver a code (the SMS sandbox, the spend limit, the
+ * origination identities and their registrations, the Notify configuration,
+ * the caller's permissions). The simulated APIs answer from it, and so does
+ * every read call `sms-verify doctor` makes. `PUT /local/account` on npm start's
+ * server changes it, so that a test or a person can put it in any state a real
+ * account can be in.
+ */
+
+export type RegistrationStatus =
+  | 'CREATED'
+  | 'SUBMITTED'
+  | 'AWS_REVIEWING'
+  | 'REVIEWING'
+  | 'REQUIRES_AUTHENTICATION'
+  | 'PROVISIONING'
+  | 'COMPLETE'
+  | 'REQUIRES_UPDATES'
+  | 'CLOSED'
+  | 'DELETED';
+
+export interface SimulatedIdentity {
+  /** A phone number in E.164, or a sender id. */
+  identity: string;
+  kind: 'phone-number' | 'sender-id';
+  isoCountryCode: string;
+  numberType?: 'LONG_CODE' | 'TOLL_FREE' | 'TEN_DLC' | 'SHORT_CODE' | 'SIMULATOR';
+  capabilities: Array<'SMS' | 'VOICE'>;
+  status: 'ACTIVE' | 'PENDING';
+  /** The registration a country requires for it (US toll-free and 10DLC numbers, some sender ids). */
+  registration?: { id: string; status: RegistrationStatus };
+}
+
+export interface SimulatedNotifyConfiguration {
+  id: string;
+  displayName: string;
+  status: 'PENDING' | 'ACTIVE' | 'REJECTED' | 'REQUIRES_VERIFICATION';
+  tier: 'BASIC' | 'ADVANCED';
+  enabledCountries: string[];
+  enabledChannels: Array<'SMS' | 'VOICE'>;
+}
+
+export interface SimulatedAccount {
+  region: string;
+  accountId: string;
+  /** One flag for SNS and End User Messaging: SNS delivers SMS through End User Messaging. */
+  smsSandbox: boolean;
+  /** The destinations verified while in the sandbox: the only ones a sandboxed account texts. */
+  verifiedDestinations: string[];
+  /** SNS's MonthlySpendLimit and End User Messaging's enforced text limit, in whole USD. */
+  monthlySpendLimitUsd: number;
+  originationIdentities: SimulatedIdentity[];
+  notify: SimulatedNotifyConfiguration | undefined;
+  /** IAM actions the caller of the read calls lacks, e.g. `sms-voice:DescribeSpendLimits`: answered AccessDenied. */
+  deniedActions: string[];
+}
+
+/**
+ * Notify's Basic tier: the 30 countries it serves (User Guide, "Supported countries and regions for Notify"),
+ * 200 messages a day and 1 a second per configuration, 10 a day to one destination ("Notify quotas").
+ */
+export const NOTIFY_BASIC_COUNTRIES = [
+  'AS', 'AU', 'BE', 'BR', 'CA', 'CO', 'DK', 'FI', 'FR', 'DE', 'GU', 'HK', 'IN', 'IE', 'IT',
+  'JP', 'MX', 'NL', 'NZ', 'MP', 'PT', 'PR', 'SG', 'KR', 'ES', 'SE', 'CH', 'GB', 'US', 'VI',
+] as const;
+export const NOTIFY_BASIC_DAILY_LIMIT = 200;
+export const NOTIFY_BASIC_PER_SECOND = 1;
+export const NOTIFY_ADVANCED_PER_SECOND = 25;
+export const NOTIFY_DESTINATION_DAILY_LIMIT = 10;
+
+export const LOCAL_NOTIFY_CONFIGURATION_ID = 'notify-local-0123456789abcdef';
+
+/**
+ * The account npm start simulates: out of the sandbox, a spend limit with room, a registered US toll-free number
+ * (a US destination needs one) and a Basic-tier Notify configuration that is active. Every route can deliver.
+ */
+export function localAccount(): SimulatedAccount {
+  return {
+    region: 'us-east-1',
+    accountId: '000000000000',
+    smsSandbox: false,
+    verifiedDestinations: [],
+    monthlySpendLimitUsd: 100,
+    originationIdentities: [
+      {
+        identity: '+18005550100',
+        kind: 'phone-number',
+        isoCountryCode: 'US',
+        numberType: 'TOLL_FREE',
+        capabilities: ['SMS', 'VOICE'],
+        status: 'ACTIVE',
+        registration: { id: 'registration-local-0001', status: 'COMPLETE' },
+      },
+    ],
+    notify: {
+      id: LOCAL_NOTIFY_CONFIGURATION_ID,
+      displayName: 'sms-verify',
+      status: 'ACTIVE',
+      tier: 'BASIC',
+      enabledCountries: [...NOTIFY_BASIC_COUNTRIES],
+      enabledChannels: ['SMS'],
+    },
+    deniedActions: [],
+  };
+}
+
+/** The ARN of a simulated resource, as End User Messaging writes them. */
+export function arnOf(account: SimulatedAccount, resource: string): string {
+  return `arn:aws:sms-voice:${account.region}:${account.accountId}:${resource}`;
+}
+
+/** Whether the account can text `destination` with an identity of its own where the country requires one. */
+export function hasRegisteredIdentity(account: SimulatedAccount, isoCountryCode: string, capability: 'SMS' | 'VOICE' = 'SMS'): boolean {
+  return account.originationIdentities.some(
+    (identity) =>
+      identity.isoCountryCode === isoCountryCode &&
+      identity.kind === 'phone-number' &&
+      identity.status === 'ACTIVE' &&
+      identity.capabilities.includes(capability) &&
+      (identity.registration === undefined || identity.registration.status === 'COMPLETE'),
+  );
+}
+
+/**
+ * Countries where a carrier takes a text only from an identity registered for it: the US (toll-free verification or
+ * 10DLC; User Guide, "Registrations"). Elsewhere the shared routes carry it.
+ */
+export const COUNTRIES_REQUIRING_IDENTITY: ReadonlySet<string> = new Set(['US']);
+
+/** The destination's country, as the providers read it (libphonenumber-js, with full metadata). */
+export function isoCountryOf(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}
+
+export class AccountChangeError extends Error {
+  override readonly name = 'AccountChangeError';
+}
+
+/**
+ * Applies `changes` (a JSON object of the fields above, `notify` merged into the configuration or `null` to remove
+ * it) to the account; throws naming the field when a value is not one the account can have.
+ */
+export function changeAccount(account: SimulatedAccount, changes: Record<string, unknown>): SimulatedAccount {
+  const next: SimulatedAccount = structuredClone(account);
+  for (const [field, value] of Object.entries(changes)) {
+    switch (field) {
+      case 'smsSandbox':
+        next.smsSandbox = expectBoolean(field, value);
+        break;
+      case 'monthlySpendLimitUsd':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new AccountChangeError('monthlySpendLimitUsd must be a whole number of USD, 0 or more');
+        next.monthlySpendLimitUsd = value;
+        break;
+      case 'verifiedDestinations':
+      case 'deniedActions':
+        if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new AccountChangeError(`${field} must be a list of strings`);
+        next[field] = [...(value as string[])];
+        break;
+      case 'originationIdentities':
+        if (!Array.isArray(value)) throw new AccountChangeError('originationIdentities must be a list');
+        next.originationIdentities = value as SimulatedIdentity[];
+        break;
+      case 'notify':
+        next.notify = value === null ? undefined : changedNotify(next.notify, value);
+        break;
+      default:
+        throw new AccountChangeError(
+          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, monthlySpendLimitUsd, originationIdentities, notify, deniedActions`,
+        );
+    }
+  }
+  return next;
+}
+
+function changedNotify(current: SimulatedNotifyConfiguration | undefined, value: unknown): SimulatedNotifyConfiguration {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AccountChangeError('notify must be an object or null');
+  const merged = { ...(current ?? localAccount().notify!), ...(value as Partial<SimulatedNotifyConfiguration>) };
+  if (!['PENDING', 'ACTIVE', 'REJECTED', 'REQUIRES_VERIFICATION'].includes(merged.status)) {
+    throw new AccountChangeError('notify.status must be PENDING, ACTIVE, REJECTED or REQUIRES_VERIFICATION');
+  }
+  if (!['BASIC', 'ADVANCED'].includes(merged.tier)) throw new AccountChangeError('notify.tier must be BASIC or ADVANCED');
+  if (!Array.isArray(merged.enabledCountries)) throw new AccountChangeError('notify.enabledCountries must be a list of country codes');
+  return merged;
+}
+
+function expectBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new AccountChangeError(`${field} must be true or false`);
+  return value;
+}

@@ -1,0 +1,149 @@
+/**
+ * AWS End User Messaging SMS (pinpoint-sms-voice-v2, AWS JSON 1.0: POST / with `X-Amz-Target:
+ * PinpointSMSVoiceV2.<Operation>`; aws-models/pinpoint-sms-voice-v2.json, API Reference): `SendTextMessage`, and the
+ * account reads the doctor makes (`DescribeAccountAttributes`, `DescribeSpendLimits`, `DescribePhoneNumbers`,
+ * `DescribeSenderIds`, `DescribeRegistrations`). Notify's operations are in notify.ts.
+ *
+ * Unlike SNS, `SendTextMessage` refuses what the account cannot deliver, at once: a sandboxed account's unverified
+ * destination (ConflictException DESTINATION_PHONE_NUMBER_NOT_VERIFIED), a US destination without a registered
+ * identity (ConflictException NO_ORIGINATION_IDENTITIES_FOUND), a reached spend limit (ServiceQuotaExceededException
+ * MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT); the reasons are the model's enums.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { arnOf, COUNTRIES_REQUIRING_IDENTITY, hasRegisteredIdentity, isoCountryOf } from './account';
+import { json10Answer, json10Error, json10Invalid, violationsOf, type Shape, type Violation } from './protocol';
+import type { Provider } from './provider';
+
+/** SendTextMessage's members this project sends, with the shapes' traits (aws-models/pinpoint-sms-voice-v2.json). */
+export const SEND_TEXT_MESSAGE: Shape = {
+  // PhoneNumber: length 1-20, ^\+?[1-9][0-9]{1,18}$
+  DestinationPhoneNumber: { required: true, string: { min: 1, max: 20, pattern: /^\+?[1-9][0-9]{1,18}$/ } },
+  // TextMessageOriginationIdentity: length 1-256, ^[A-Za-z0-9_:/\+-]+$
+  OriginationIdentity: { string: { min: 1, max: 256, pattern: /^[A-Za-z0-9_:/+-]+$/ } },
+  // TextMessageBody: length 1-1600, ^(?!\s*$)[\s\S]+$
+  MessageBody: { string: { min: 1, max: 1600, pattern: /^(?!\s*$)[\s\S]+$/ } },
+  MessageType: { enum: ['TRANSACTIONAL', 'PROMOTIONAL'] },
+  // ConfigurationSetNameOrArn: length 1-256, ^[A-Za-z0-9_:/-]+$
+  ConfigurationSetName: { string: { min: 1, max: 256, pattern: /^[A-Za-z0-9_:/-]+$/ } },
+  // ProtectConfigurationIdOrArn: length 1-256, ^[A-Za-z0-9_:/-]+$
+  ProtectConfigurationId: { string: { min: 1, max: 256, pattern: /^[A-Za-z0-9_:/-]+$/ } },
+  // MaxPrice: length 2-8, ^[0-9]{0,2}\.[0-9]{1,5}$
+  MaxPrice: { string: { min: 2, max: 8, pattern: /^[0-9]{0,2}\.[0-9]{1,5}$/ } },
+  // TimeToLive: range 5-259200
+  TimeToLive: { integer: { min: 5, max: 259_200 } },
+  MessageFeedbackEnabled: { boolean: true },
+};
+
+export function sendTextMessageViolations(request: Record<string, unknown>): Violation[] {
+  return violationsOf(SEND_TEXT_MESSAGE, request);
+}
+
+/** Why End User Messaging refuses to send to `to` from this account: the error it answers, or undefined. */
+export function accountRefusal(provider: Provider, to: string, channel: 'TEXT' | 'VOICE'): { type: string; reason: string; message: string } | undefined {
+  const { account } = provider;
+  if (account.smsSandbox && !account.verifiedDestinations.includes(to)) {
+    return { type: 'ConflictException', reason: 'DESTINATION_PHONE_NUMBER_NOT_VERIFIED', message: 'The destination phone number is not verified: the account is in the sandbox' };
+  }
+  const country = isoCountryOf(to);
+  if (country && COUNTRIES_REQUIRING_IDENTITY.has(country) && !hasRegisteredIdentity(account, country, channel === 'TEXT' ? 'SMS' : 'VOICE')) {
+    return { type: 'ConflictException', reason: 'NO_ORIGINATION_IDENTITIES_FOUND', message: `No origination identity can send to ${country}` };
+  }
+  if (account.monthlySpendLimitUsd <= 0) {
+    return { type: 'ServiceQuotaExceededException', reason: `MONTHLY_SPEND_LIMIT_REACHED_FOR_${channel}`, message: 'The monthly spend limit is reached' };
+  }
+  return undefined;
+}
+
+export function handleSendTextMessage(provider: Provider, request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>): void {
+  provider.record({ route: 'sms-voice-v2', path: '/', headers: request.headers, payload });
+  const violations = sendTextMessageViolations(payload);
+  if (violations.length > 0) return json10Invalid(response, violations);
+  const message = { to: String(payload.DestinationPhoneNumber), body: String(payload.MessageBody ?? ''), route: 'sms-voice-v2' as const };
+  switch (provider.fault('sms-voice-v2')) {
+    case 'throttle':
+      return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
+    case 'error':
+      return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+    case 'error-after-accept':
+      provider.accept(message);
+      return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+    case 'reject':
+      return json10Error(response, 400, 'ValidationException', 'Destination is not reachable (simulated)', { Reason: 'DESTINATION_COUNTRY_BLOCKED' });
+    case 'timeout':
+      provider.accept(message);
+      return;
+    case 'ok': {
+      const refusal = accountRefusal(provider, message.to, 'TEXT');
+      if (refusal) return json10Error(response, 400, refusal.type, refusal.message, { Reason: refusal.reason });
+      provider.accept(message);
+      return json10Answer(response, { MessageId: randomUUID() });
+    }
+  }
+}
+
+/** The account reads of End User Messaging, as the doctor makes them (each answered from the simulated account). */
+export const ACCOUNT_READS: Record<string, (provider: Provider) => unknown> = {
+  DescribeAccountAttributes: ({ account }) => ({
+    AccountAttributes: [{ Name: 'ACCOUNT_TIER', Value: account.smsSandbox ? 'SANDBOX' : 'PRODUCTION' }],
+  }),
+  DescribeSpendLimits: ({ account }) => ({
+    SpendLimits: ['TEXT_MESSAGE_MONTHLY_SPEND_LIMIT', 'VOICE_MESSAGE_MONTHLY_SPEND_LIMIT', 'NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT'].map((Name) => ({
+      Name,
+      EnforcedLimit: account.monthlySpendLimitUsd,
+      MaxLimit: Math.max(account.monthlySpendLimitUsd, 1),
+      Overridden: false,
+    })),
+  }),
+  DescribePhoneNumbers: ({ account }) => ({
+    PhoneNumbers: account.originationIdentities
+      .filter((identity) => identity.kind === 'phone-number')
+      .map((identity, i) => ({
+        PhoneNumberArn: arnOf(account, `phone-number/phone-${String(i).padStart(32, '0')}`),
+        PhoneNumberId: `phone-${String(i).padStart(32, '0')}`,
+        PhoneNumber: identity.identity,
+        Status: identity.status,
+        IsoCountryCode: identity.isoCountryCode,
+        MessageType: 'TRANSACTIONAL',
+        NumberCapabilities: identity.capabilities,
+        NumberType: identity.numberType ?? 'LONG_CODE',
+        MonthlyLeasingPrice: '2.00',
+        TwoWayEnabled: false,
+        SelfManagedOptOutsEnabled: false,
+        OptOutListName: 'Default',
+        DeletionProtectionEnabled: false,
+        ...(identity.registration ? { RegistrationId: identity.registration.id } : {}),
+        CreatedTimestamp: 1_790_000_000,
+      })),
+  }),
+  DescribeSenderIds: ({ account }) => ({
+    SenderIds: account.originationIdentities
+      .filter((identity) => identity.kind === 'sender-id')
+      .map((identity) => ({
+        SenderIdArn: arnOf(account, `sender-id/${identity.identity}/${identity.isoCountryCode}`),
+        SenderId: identity.identity,
+        IsoCountryCode: identity.isoCountryCode,
+        MessageTypes: ['TRANSACTIONAL'],
+        MonthlyLeasingPrice: '0.00',
+        DeletionProtectionEnabled: false,
+        Registered: identity.registration?.status === 'COMPLETE',
+        ...(identity.registration ? { RegistrationId: identity.registration.id } : {}),
+      })),
+  }),
+  DescribeRegistrations: ({ account }) => ({
+    Registrations: account.originationIdentities.flatMap((identity) =>
+      identity.registration
+        ? [
+            {
+              RegistrationArn: arnOf(account, `registration/${identity.registration.id}`),
+              RegistrationId: identity.registration.id,
+              RegistrationType: identity.numberType === 'TEN_DLC' ? 'US_TEN_DLC_CAMPAIGN_REGISTRATION' : 'US_TOLL_FREE_REGISTRATION',
+              RegistrationStatus: identity.registration.status,
+              CurrentVersionNumber: 1,
+              CreatedTimestamp: 1_790_000_000,
+            },
+          ]
+        : [],
+    ),
+  }),
+};
