@@ -209,6 +209,15 @@ export const SETTING_SPECS = {
     max: 86_400,
     description: 'A send to the same number within this window of the previous one uses the next route.',
   },
+  accountViewSeconds: {
+    type: 'integer',
+    default: 900,
+    min: 0,
+    max: 86_400,
+    description:
+      'How long the SNS route trusts what it read of the account (SMS sandbox, verified numbers, origination numbers) ' +
+      'before reading it again; 0 reads it for every send (npm start does, so that PUT /local/account takes effect at once).',
+  },
   defaultLimit: {
     type: 'integer',
     default: 10,
@@ -495,6 +504,7 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     limitByMaxFailedChecks: integer('limitByMaxFailedChecks'),
     lockSeconds: integer('lockSeconds'),
     routeSwitchSeconds: integer('routeSwitchSeconds'),
+    accountViewSeconds: integer('accountViewSeconds'),
     defaultLimit: integer('defaultLimit'),
     defaultLimitTtlDays: integer('defaultLimitTtlDays'),
     allowedCountries: list('allowedCountries', []),

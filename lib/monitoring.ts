@@ -35,6 +35,11 @@ export interface SmsVerifyMonitoringProps {
   alarmTopic?: ITopic;
   /** Below this share of sent codes being verified, over an hour with at least 20 sends, the conversion alarm fires. */
   conversionAlarmPercent: number;
+  /**
+   * Notify sends a day the configuration's tier allows, when the notify route is used (Basic: 200); an alarm fires
+   * at 80 % of it, before Notify starts refusing and every code takes the next route. 0 or absent: no alarm.
+   */
+  notifyDailyLimit?: number;
 }
 
 export class SmsVerifyMonitoring extends Construct {
@@ -46,11 +51,11 @@ export class SmsVerifyMonitoring extends Construct {
     const { namespace } = props;
     const metric = (metricName: string, service: string, period = Duration.minutes(5), dimensions: Record<string, string> = {}) =>
       new Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic: 'Sum', period });
-    const search = (metricName: string, dimension: string, service: string, label: string) =>
+    const search = (metricName: string, dimension: string, service: string, label: string, filter = '') =>
       new MathExpression({
         // The namespace in double quotes: a stack or construct name with "-" or "/" is otherwise read as a search
         // operator, and the widget stays empty (CloudWatch, "Metric math syntax": SEARCH's schema).
-        expression: `SEARCH('{"${namespace}",service,${dimension}} MetricName="${metricName}" service="${service}"', 'Sum', 300)`,
+        expression: `SEARCH('{"${namespace}",service,${dimension}} MetricName="${metricName}" service="${service}"${filter}', 'Sum', 300)`,
         label,
         period: Duration.minutes(5),
       });
@@ -89,6 +94,12 @@ export class SmsVerifyMonitoring extends Construct {
       this.addAlarm('SpendCeilingNear', windowSent, Math.floor(props.globalSendLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
         'The deployment has sent 80 % of its SMS ceiling (globalSendLimit) in the current window.');
     }
+    const notifyDaily = metric('CodesSentByRoute', SEND_SERVICE, Duration.days(1), { Route: 'notify' });
+    if (props.notifyDailyLimit) {
+      // Over the last 24 hours: Notify documents a daily quota but not when its day starts, so the alarm warns early.
+      this.addAlarm('NotifyDailyQuotaNear', notifyDaily, Math.floor(props.notifyDailyLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
+        `Notify carried 80 % of the ${props.notifyDailyLimit} messages a day its tier allows: past the quota, Notify refuses and codes take the next route (or none). Ask for the Advanced tier, or add a route.`);
+    }
     for (const [name, fn] of [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]] as const) {
       this.addAlarm(name, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
         'The function failed (unexpected errors answer 500/51).');
@@ -112,6 +123,12 @@ export class SmsVerifyMonitoring extends Construct {
       new GraphWidget({ title: 'Codes sent by country', left: [search('CodesSentByCountry', 'Country', SEND_SERVICE, '')], width: 12 }),
       new GraphWidget({ title: 'Codes verified by country', left: [search('VerifiedByCountry', 'Country', VERIFY_SERVICE, '')], width: 12 }),
     );
+    if (props.notifyDailyLimit !== undefined) {
+      this.dashboard.addWidgets(
+        new SingleValueWidget({ title: 'Notify: sent in the last 24 hours', metrics: [notifyDaily], width: 12 }),
+        new GraphWidget({ title: 'Notify: failures (each goes to the next route)', left: [search('RouteFailures', 'Route,Failure', SEND_SERVICE, '', ' Route="notify"')], width: 12 }),
+      );
+    }
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Function duration p99', left: [props.sendFunction.metricDuration({ statistic: 'p99' }), props.verifyFunction.metricDuration({ statistic: 'p99' })], width: 12 }),
       new GraphWidget({ title: 'Function errors and throttles', left: [props.sendFunction.metricErrors(), props.verifyFunction.metricErrors(), props.sendFunction.metricThrottles(), props.verifyFunction.metricThrottles()], width: 12 }),

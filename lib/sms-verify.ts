@@ -11,7 +11,7 @@ import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDes
 import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,7 +21,10 @@ import { Construct } from 'constructs';
 import { AUTHORIZER_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { API_KEY_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
 import { SmsVerifyMonitoring } from './monitoring';
+import { NotifyConfiguration } from './notify-configuration';
+import { grantSmsRoutes, notifyConfigurationArn } from './sms-route-grants';
 import {
+  InvalidSettingError,
   resolveSettings,
   SETTING_SPECS,
   settingsToEnvironment,
@@ -137,6 +140,8 @@ export class SmsVerify extends Construct {
   readonly codeKey: Secret;
   /** The CloudWatch namespace of the service's metrics. */
   readonly metricsNamespace: string;
+  /** The Notify configuration the stack made for `notifyDisplayName`. */
+  readonly notifyConfiguration?: NotifyConfiguration;
   /** The dashboard and alarms, unless `monitoring` is false. */
   readonly monitoring?: SmsVerifyMonitoring;
 
@@ -167,8 +172,11 @@ export class SmsVerify extends Construct {
     });
 
     this.metricsNamespace = props.metricsNamespace ?? `SmsVerify/${Stack.of(this).stackName}/${id}`;
+    if (this.settings.notifyDisplayName) this.notifyConfiguration = this.createNotifyConfiguration(this.settings.notifyDisplayName);
+    const notify = this.notifyConfiguration ?? this.existingNotifyConfiguration();
     const environment = {
       ...settingsToEnvironment(this.settings),
+      ...(notify ? { NOTIFY_CONFIGURATION_ID: notify.configurationId } : {}),
       TABLE_NAME: this.table.tableName,
       CODE_HASH_SECRET_ID: this.codeKey.secretArn,
       METRICS_NAMESPACE: this.metricsNamespace,
@@ -184,7 +192,7 @@ export class SmsVerify extends Construct {
     }
     // A repeat of an idempotent send reads the first request's record while that request is in progress.
     Grant.addToPrincipal({ grantee: this.sendFunction, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
-    this.grantSmsRoutes(this.sendFunction);
+    grantSmsRoutes(this.sendFunction, this.settings, notify);
 
     this.auth = this.settings.auth;
     if (this.auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
@@ -255,8 +263,29 @@ export class SmsVerify extends Construct {
         globalSendWindowSeconds: this.settings.globalSendWindowSeconds,
         alarmTopic: props.alarmTopic,
         conversionAlarmPercent: props.conversionAlarmPercent ?? 30,
+        notifyDailyLimit: this.settings.smsRoutes.includes('notify') ? this.settings.notifyDailyLimit : undefined,
       });
     }
+  }
+
+  /**
+   * The Notify configuration the stack makes for `notifyDisplayName`. Not with `notifyConfigurationId` as well: the
+   * stack could not tell which of the two the notify route should send through.
+   */
+  private createNotifyConfiguration(notifyDisplayName: string): NotifyConfiguration {
+    if (this.settings.notifyConfigurationId) {
+      throw new InvalidSettingError(
+        'notifyDisplayName',
+        'give notifyDisplayName (the stack makes a Notify configuration) or notifyConfigurationId (an existing one), not both',
+      );
+    }
+    return new NotifyConfiguration(this, 'NotifyConfiguration', { ...this.settings, notifyDisplayName });
+  }
+
+  /** The existing Notify configuration `notifyConfigurationId` names. */
+  private existingNotifyConfiguration(): { configurationId: string; configurationArn: string } | undefined {
+    const id = this.settings.notifyConfigurationId;
+    return id ? { configurationId: id, configurationArn: notifyConfigurationArn(Stack.of(this), id) } : undefined;
   }
 
   /** Lets a principal send codes: through the API (SigV4-signed POST /sms-verify) or by invoking the function. */
@@ -351,56 +380,6 @@ export class SmsVerify extends Construct {
       bundling: FUNCTION_BUNDLING,
     });
   }
-
-  private grantSmsRoutes(fn: LambdaFunction): void {
-    if (this.settings.smsRoutes.includes('sns')) {
-      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: ['*'] }));
-      Validations.of(fn.role!).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'sns:Publish to a phone number has no resource to scope to: SNS authorises direct SMS only on "*". ' +
-          'The role allows no other action on "*", and spending is bounded by the velocity limits and SNS spend limit.',
-      });
-    }
-    if (this.settings.smsRoutes.includes('sms-voice-v2')) {
-      const stack = Stack.of(this);
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['sms-voice:SendTextMessage'],
-          // An identity shared from another account (AWS RAM) is given as its full ARN, and is authorised on it.
-          resources: [
-            stack.formatArn({ service: 'sms-voice', resource: '*' }),
-            ...[this.settings.originationIdentity, this.settings.configurationSetName, this.settings.protectConfigurationId].filter(
-              (value): value is string => value?.startsWith('arn:') === true,
-            ),
-          ],
-        }),
-      );
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:*]`,
-        reason:
-          'SendTextMessage is authorised on every origination identity, configuration set and protect configuration ' +
-          'it touches, which may be given as names or ARNs; the grant is confined to this account and region.',
-      });
-    }
-    if (this.settings.smsRoutes.includes('pinpoint')) {
-      const stack = Stack.of(this);
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['mobiletargeting:SendMessages'],
-          resources: [
-            stack.formatArn({
-              service: 'mobiletargeting',
-              resource: 'apps',
-              resourceName: `${this.settings.pinpointApplicationId}/messages`,
-            }),
-          ],
-        }),
-      );
-    }
-  }
 }
 
 /** Stack outputs for the service's URL and function names. */
@@ -415,6 +394,17 @@ export function addSmsVerifyOutputs(scope: Construct, service: SmsVerify): void 
   new CfnOutput(scope, 'VerifyFunctionName', { value: service.verifyFunction.functionName });
   // `sms-verify keys … --stack <name>` (and the doctor) find the table here.
   new CfnOutput(scope, 'TableName', { value: service.table.tableName, description: 'The service\'s table (codes as digests, limits, API keys)' });
+  // What still stands between this deployment and a text on a phone: sandbox, spend limits, identities, Notify.
+  new CfnOutput(scope, 'DoctorCommand', {
+    value: `npx sms-verify doctor --stack ${Stack.of(scope).stackName}`,
+    description: 'Says, per country, which route would carry a code and what blocks the others',
+  });
+  if (service.notifyConfiguration) {
+    new CfnOutput(scope, 'NotifyConfigurationId', {
+      value: service.notifyConfiguration.configurationId,
+      description: 'The Notify configuration the stack made (Basic tier: 200 messages a day; the console upgrades it)',
+    });
+  }
   if (service.auth === 'api-key') {
     new CfnOutput(scope, 'KeysCommand', {
       value: `npx sms-verify keys create <user-id> --stack ${Stack.of(scope).stackName}`,

@@ -22,6 +22,7 @@ import { DynamoDbContentionProxy } from './dynamodb-contention';
 import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
 import { SmsSimulator, type OutboxMessage } from './sms-simulator';
 import { LOCAL_NOTIFY_CONFIGURATION_ID } from './simulator/account';
+import { readSettingsFromEnvironment, settingsToEnvironment } from '../functions/settings';
 
 export const LOCAL_TABLE_NAME = 'sms-verify-local';
 /** A placeholder Pinpoint project id, so the local service runs both routes by default. */
@@ -121,7 +122,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       default: verifyRoute,
       // The deployed authorizer's own handler, on the local table.
       authorizer: keys && createAuthorizerHandler(keys, { info: () => undefined, warn: () => undefined, error: () => undefined }),
-      config: { auth: authMode, table: { endpoint: table.endpoint, name: tableName }, simulator: { url: simulator.url } },
+      config: {
+        auth: authMode,
+        table: { endpoint: table.endpoint, name: tableName },
+        simulator: { url: simulator.url },
+        environment: settingsToEnvironment(readSettingsFromEnvironment(process.env)),
+      },
       keys,
     };
 
@@ -235,6 +241,8 @@ function configureEnvironment({
   // has them by default; the simulated account (PUT /local/account) lets each deliver.
   env.SMS_ROUTES ??= 'sns,notify,sms-voice-v2,pinpoint';
   env.NOTIFY_CONFIGURATION_ID ??= LOCAL_NOTIFY_CONFIGURATION_ID;
+  // The SNS route reads the account for every send, so that PUT /local/account takes effect at once.
+  env.ACCOUNT_VIEW_SECONDS ??= '0';
   env.CODE_HASH_KEY ??= codeKey(persistDir);
   // EMF metric lines are for CloudWatch; on a console they only hide the SMS lines. POWERTOOLS_METRICS_DISABLED=false shows them.
   env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -323,6 +331,8 @@ async function handleLocalRoute(
   if (pathname === '/local/config' && method === 'GET') return sendJson(response, 200, routes.config);
   if (pathname === '/local/keys' && method === 'POST') return createLocalKey(request, response, routes.keys);
   if (pathname === '/local/outbox' && method === 'GET') return sendJson(response, 200, simulator.outbox());
+  // What an API took and the account would never deliver (a sandbox, no US identity), with why.
+  if (pathname === '/local/dropped' && method === 'GET') return sendJson(response, 200, simulator.dropped());
   if (pathname === '/local/outbox' && method === 'DELETE') {
     simulator.clearOutbox();
     response.writeHead(204).end();
@@ -330,23 +340,37 @@ async function handleLocalRoute(
   }
   if (pathname === '/local/faults' && method === 'GET') return sendJson(response, 200, simulator.faults());
   if (pathname === '/local/faults' && method === 'PUT') {
-    const body = await readBody(request);
-    let changes: unknown;
-    try {
-      changes = JSON.parse(body?.toString('utf8') ?? '');
-    } catch {
-      return sendJson(response, 400, { message: 'Body must be a JSON object such as {"sns": "throttle"}' });
-    }
-    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
-      return sendJson(response, 400, { message: 'Body must be a JSON object such as {"sns": "throttle"}' });
-    }
-    try {
-      return sendJson(response, 200, simulator.setFaults(changes as Record<string, unknown>));
-    } catch (error) {
-      return sendJson(response, 400, { message: (error as Error).message });
-    }
+    return changeWithJson(request, response, '{"sns": "throttle"}', (changes) => simulator.setFaults(changes));
+  }
+  // The simulated account the providers and `sms-verify doctor --local` answer from (local/simulator/account.ts).
+  if (pathname === '/local/account' && method === 'GET') return sendJson(response, 200, simulator.account());
+  if (pathname === '/local/account' && method === 'PUT') {
+    return changeWithJson(request, response, '{"smsSandbox": true}', (changes) => simulator.setAccount(changes));
   }
   sendJson(response, 404, { message: 'Not Found' });
+}
+
+/** A PUT whose body is a JSON object of changes: 200 with the state after them, 400 naming what is wrong. */
+async function changeWithJson(
+  request: IncomingMessage,
+  response: ServerResponse,
+  example: string,
+  change: (changes: Record<string, unknown>) => unknown,
+): Promise<void> {
+  let changes: unknown;
+  try {
+    changes = JSON.parse((await readBody(request))?.toString('utf8') ?? '');
+  } catch {
+    changes = undefined;
+  }
+  if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+    return sendJson(response, 400, { message: `Body must be a JSON object such as ${example}` });
+  }
+  try {
+    return sendJson(response, 200, change(changes as Record<string, unknown>));
+  } catch (error) {
+    return sendJson(response, 400, { message: (error as Error).message });
+  }
 }
 
 /** POST /local/keys {"user-id": …}: a key for the console's and tests' callers, as `sms-verify keys create` makes one. */

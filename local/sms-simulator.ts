@@ -162,6 +162,12 @@ export class SmsSimulator {
     return this.account();
   }
 
+  /** Puts the account back as it started (npm start's own, where every route delivers, unless given another). */
+  resetAccount(account: SimulatedAccount = localAccount()): SimulatedAccount {
+    this.currentAccount = structuredClone(account);
+    return this.account();
+  }
+
   /** Notify sends today, as the configuration's daily quota counts them. */
   notifyUsedToday(): number {
     return this.notify.usage.usedToday;

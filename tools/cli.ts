@@ -3,18 +3,28 @@
  * `npx sms-verify <command>`: what a team runs against its deployment (or `npm start`) from a shell.
  *
  *   keys     API keys of a deployment in API-key mode (tools/keys.ts)
+ *   doctor   what blocks a text on a phone, per country and route (tools/doctor.ts)
  *
- * Each command takes `--stack <name>`, `--local` or `--table <name>` to say which deployment (tools/deployment.ts).
+ * Each command takes `--stack <name>` or `--local` (keys also `--table <name>`) to say which deployment
+ * (tools/deployment.ts).
  */
+import { doctorMain } from './doctor';
 import { keysMain } from './keys';
 
-const USAGE = ['usage: sms-verify <command> [options]', '', '  keys      create, list and revoke API keys (sms-verify keys --help)'].join('\n');
+const USAGE = [
+  'usage: sms-verify <command> [options]',
+  '',
+  '  doctor    which route would carry a code to each country, and what blocks the others (sms-verify doctor --help)',
+  '  keys      create, list and revoke API keys (sms-verify keys --help)',
+].join('\n');
 
 export async function cliMain(args: readonly string[], print: (line: string) => void = console.log): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case 'keys':
       return keysMain(rest, print);
+    case 'doctor':
+      return doctorMain(rest, print);
     case undefined:
     case '--help':
     case 'help':

@@ -17,6 +17,8 @@ export interface Target {
   simulatorUrl?: string;
   /** The stack's outputs, when the target is a stack. */
   outputs?: Record<string, string>;
+  /** npm start's functions' environment (their settings), when the target is local. */
+  functionEnvironment?: Record<string, string>;
 }
 
 /** What `npm start` tells a command about itself (GET /local/config). */
@@ -24,6 +26,8 @@ export interface LocalConfig {
   auth: 'none' | 'api-key';
   table: { endpoint: string; name: string };
   simulator: { url: string };
+  /** The settings the local functions run with, as environment variables. */
+  environment: Record<string, string>;
 }
 
 export class TargetError extends Error {
@@ -58,6 +62,7 @@ export async function resolveTarget(options: TargetOptions, env: NodeJS.ProcessE
       tableName: config.table.name,
       tableEndpoint: config.table.endpoint,
       simulatorUrl: config.simulator.url,
+      functionEnvironment: config.environment,
     };
   }
   if (options.stack) {

@@ -23,7 +23,7 @@ import {
   type NotifyTemplateInformation,
   type PinpointSMSVoiceV2Client,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { SmsRouteError, type SmsMessage, type SmsReceipt, type SmsRoute } from '../core/ports';
+import { mayHaveSent, SmsRouteError, type SmsMessage, type SmsReceipt, type SmsRoute } from '../core/ports';
 import { smsRouteFailure } from './sms-failures';
 
 export interface NotifyRouteOptions {
@@ -36,6 +36,9 @@ export interface NotifyRouteOptions {
   timeToLiveSeconds: number;
 }
 
+/** Notify's management reads take one request a second per account ("Notify quotas"). */
+const CATALOGUE_RETRY_MS = 1_000;
+
 /** The variable Notify's code-verification templates read the code from. */
 const CODE_VARIABLE = 'code';
 const DISPLAY_NAME_PLACEHOLDER = /\{\{\s*displayName\s*\}\}/;
@@ -44,16 +47,24 @@ export function createNotifyRoute(client: PinpointSMSVoiceV2Client, options: Not
   let templates: Promise<NotifyTemplateInformation[]> | undefined;
   let displayName: Promise<string | undefined> | undefined = options.displayName === undefined ? undefined : Promise.resolve(options.displayName);
 
+  const readTemplates = () =>
+    client.send(
+      new DescribeNotifyTemplatesCommand({
+        Filters: [
+          { Name: 'template-type', Values: ['OTP_VERIFICATION'] },
+          { Name: 'channels', Values: ['SMS'] },
+        ],
+      }),
+    );
   const catalogue = () =>
-    (templates ??= client
-      .send(
-        new DescribeNotifyTemplatesCommand({
-          Filters: [
-            { Name: 'template-type', Values: ['OTP_VERIFICATION'] },
-            { Name: 'channels', Values: ['SMS'] },
-          ],
-        }),
-      )
+    (templates ??= readTemplates()
+      // One read a second per account: containers that start together are refused all but one. Asked again a
+      // second later, each gets its catalogue, and a cold container's first code still goes out through Notify.
+      .catch(async (error: unknown) => {
+        if ((error as Error).name !== 'ThrottlingException') throw error;
+        await new Promise((resolve) => setTimeout(resolve, CATALOGUE_RETRY_MS));
+        return readTemplates();
+      })
       .then((answer) => (answer.NotifyTemplates ?? []).filter((template) => template.Status !== 'INACTIVE'))
       .catch((error: unknown) => {
         templates = undefined; // the next send asks again
@@ -77,7 +88,7 @@ export function createNotifyRoute(client: PinpointSMSVoiceV2Client, options: Not
         template = templateFor(await catalogue(), message);
         if (DISPLAY_NAME_PLACEHOLDER.test(template.Content ?? '') && message.brand !== undefined) shownName = await configurationDisplayName();
       } catch (error) {
-        throw error instanceof SmsRouteError ? error : smsRouteFailure('notify', error);
+        throw error instanceof SmsRouteError ? error : readFailure(error);
       }
       if (shownName !== undefined && message.brand !== undefined && message.brand !== shownName) {
         throw refusal(`the template shows the display name "${shownName}" where the request's brand would go`);
@@ -133,6 +144,18 @@ function codeFits(template: NotifyTemplateInformation, code: string): boolean {
   if (variable.MaxLength !== undefined && code.length > variable.MaxLength) return false;
   if (variable.Pattern !== undefined && !new RegExp(variable.Pattern).test(code)) return false;
   return true;
+}
+
+/**
+ * A catalogue or configuration read that failed: nothing was offered to Notify, so nothing can have been sent, even
+ * when the read timed out or Notify answered a 5xx (which `smsRouteFailure` calls `unconfirmed` for a send). Taken
+ * for unconfirmed, it would keep the code valid and answer `delivery-unconfirmed` when no later route sends it.
+ */
+function readFailure(error: unknown): SmsRouteError {
+  const failure = smsRouteFailure('notify', error);
+  if (!mayHaveSent(failure.kind)) return failure;
+  const detail = error instanceof Error ? error.name : 'unknown error';
+  return new SmsRouteError('notify', 'unreachable', `notify: unreachable (${detail}, reading the templates or the configuration)`, { cause: error });
 }
 
 /** A message Notify cannot carry as asked: nothing was sent, and the next route carries it. */

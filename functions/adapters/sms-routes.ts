@@ -2,7 +2,7 @@ import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SmsRoute } from '../core/ports';
-import type { DeploymentSettings } from '../settings';
+import { InvalidSettingError, type DeploymentSettings } from '../settings';
 import { SMS_CLIENT_OPTIONS } from './client-options';
 import { createNotifyRoute } from './notify-route';
 import { createPinpointRoute } from './pinpoint-sms-route';
@@ -18,15 +18,18 @@ export function createSmsRoutes(settings: DeploymentSettings): SmsRoute[] {
   return settings.smsRoutes.map((name) => {
     switch (name) {
       case 'notify':
+        // The stack sets the id of the configuration it makes for notifyDisplayName; elsewhere it must be given.
+        if (!settings.notifyConfigurationId) {
+          throw new InvalidSettingError('notifyConfigurationId', 'the notify route needs the id of the configuration to send through (NOTIFY_CONFIGURATION_ID)');
+        }
         return createNotifyRoute(smsVoiceClient(), {
-          // resolveSettings refuses the notify route without a configuration; the stack sets its id when it makes one.
-          configurationId: settings.notifyConfigurationId!,
+          configurationId: settings.notifyConfigurationId,
           displayName: settings.notifyDisplayName,
           configurationSetName: settings.configurationSetName,
           timeToLiveSeconds: settings.codeTtlSeconds,
         });
       case 'sns':
-        return createSnsRoute(new SNSClient(SMS_CLIENT_OPTIONS), { senderId, originationNumber, maxPrice });
+        return createSnsRoute(new SNSClient(SMS_CLIENT_OPTIONS), { senderId, originationNumber, maxPrice, accountViewSeconds: settings.accountViewSeconds });
       case 'pinpoint':
         return createPinpointRoute(new PinpointClient(SMS_CLIENT_OPTIONS), {
           // resolveSettings refuses the pinpoint route without an application id.

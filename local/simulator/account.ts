@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { NOTIFY_BASIC_COUNTRIES } from '../../functions/adapters/sms-account-rules';
 
 /**
  * The simulated AWS account behind the SMS simulator: what decides whether a
@@ -58,19 +59,15 @@ export interface SimulatedAccount {
   deniedActions: string[];
 }
 
-/**
- * Notify's Basic tier: the 30 countries it serves (User Guide, "Supported countries and regions for Notify"),
- * 200 messages a day and 1 a second per configuration, 10 a day to one destination ("Notify quotas").
- */
-export const NOTIFY_BASIC_COUNTRIES = [
-  'AS', 'AU', 'BE', 'BR', 'CA', 'CO', 'DK', 'FI', 'FR', 'DE', 'GU', 'HK', 'IN', 'IE', 'IT',
-  'JP', 'MX', 'NL', 'NZ', 'MP', 'PT', 'PR', 'SG', 'KR', 'ES', 'SE', 'CH', 'GB', 'US', 'VI',
-] as const;
-export const NOTIFY_BASIC_DAILY_LIMIT = 200;
-export const NOTIFY_BASIC_PER_SECOND = 1;
-export const NOTIFY_ADVANCED_PER_SECOND = 25;
-export const NOTIFY_DESTINATION_DAILY_LIMIT = 10;
-
+// What AWS allows is stated once, for the routes, the stack, the doctor and this simulator alike.
+export {
+  COUNTRIES_REQUIRING_IDENTITY,
+  NOTIFY_ADVANCED_PER_SECOND,
+  NOTIFY_BASIC_COUNTRIES,
+  NOTIFY_BASIC_DAILY_LIMIT,
+  NOTIFY_BASIC_PER_SECOND,
+  NOTIFY_DESTINATION_DAILY_LIMIT,
+} from '../../functions/adapters/sms-account-rules';
 export const LOCAL_NOTIFY_CONFIGURATION_ID = 'notify-local-0123456789abcdef';
 
 /**
@@ -123,12 +120,6 @@ export function hasRegisteredIdentity(account: SimulatedAccount, isoCountryCode:
       (identity.registration === undefined || identity.registration.status === 'COMPLETE'),
   );
 }
-
-/**
- * Countries where a carrier takes a text only from an identity registered for it: the US (toll-free verification or
- * 10DLC; User Guide, "Registrations"). Elsewhere the shared routes carry it.
- */
-export const COUNTRIES_REQUIRING_IDENTITY: ReadonlySet<string> = new Set(['US']);
 
 /** The destination's country, as the providers read it (libphonenumber-js, with full metadata). */
 export function isoCountryOf(e164: string): string | undefined {

@@ -82,9 +82,12 @@ export class NotifyUsage {
   private sentToday = 0;
   private readonly toDestination = new Map<string, number>();
 
+  /** `now` tells `usedToday` which day it is: the count starts again at midnight, not at the day's first send. */
+  constructor(private readonly now: () => number) {}
+
   /** Why Notify refuses one more send now, or undefined (and the send is counted). */
   admit(now: number, tier: 'BASIC' | 'ADVANCED', to: string): { type: string; reason?: string; message: string } | undefined {
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = utcDay(now);
     if (day !== this.day) {
       this.day = day;
       this.sentToday = 0;
@@ -108,9 +111,12 @@ export class NotifyUsage {
   }
 
   get usedToday(): number {
-    return this.sentToday;
+    return utcDay(this.now()) === this.day ? this.sentToday : 0;
   }
 }
+
+/** Notify's daily quotas count per UTC day. */
+const utcDay = (time: number) => new Date(time).toISOString().slice(0, 10);
 
 /** Management reads take 1 request a second each ("Notify quotas"). */
 class ReadPacing {
@@ -123,7 +129,7 @@ class ReadPacing {
 }
 
 export function createNotify(provider: Provider) {
-  const usage = new NotifyUsage();
+  const usage = new NotifyUsage(() => provider.now());
   const pacing = new ReadPacing();
   const configurationMatches = (given: string) => {
     const configuration = provider.account.notify;

@@ -4,6 +4,7 @@
  */
 import { connect } from 'node:net';
 import { GB_MOBILE, GB_MOBILE_NATIONAL, usFictional } from '../support/fixtures';
+import { doctorMain } from '../../tools/doctor';
 import { npmStart, type RunningNpmStart } from '../support/npm-start';
 
 let service: RunningNpmStart;
@@ -112,6 +113,29 @@ describe('npm start', () => {
       body: { message: expect.stringContaining('unknown fault "sometimes"') },
     });
     await expect(put('/local/faults', { carrier: 'ok' })).resolves.toMatchObject({ status: 400 });
+  });
+
+  it('puts the simulated account in the state PUT /local/account gives, which sends and the doctor both see', async () => {
+    const port = new URL(service.url).port;
+    try {
+      await expect(put('/local/account', { smsSandbox: true })).resolves.toMatchObject({ status: 200, body: { smsSandbox: true } });
+
+      // A sandboxed account: SNS would take the text and drop it, so the service sends it through Notify.
+      // Notify's Basic tier takes one text a second: let the second of the tests before this one pass.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const sent = await post('/sms-verify', { number: usFictional(7) });
+      expect(sent.body).toMatchObject({ sent: true });
+      expect((await outbox()).map((message) => message.route)).toEqual(['notify']);
+      expect(await (await fetch(`${service.url}/local/dropped`)).json()).toEqual([]);
+
+      const lines: string[] = [];
+      const exitCode = await doctorMain(['--local', '--countries', 'GB'], (line) => lines.push(line), { PORT: port });
+      expect(exitCode).toBe(0);
+      expect(lines.join('\n')).toMatch(/^GB\s+✓ notify\n\s+sns: the account is in the SNS SMS sandbox/m);
+    } finally {
+      await put('/local/account', { smsSandbox: false });
+    }
+    await expect(put('/local/account', { smsSandbox: 'yes' })).resolves.toEqual({ status: 400, body: { message: expect.stringContaining('smsSandbox') } });
   });
 
   it('answers errors in the API envelope, unknown paths and wrong methods included, as the stack routes them', async () => {

@@ -34,6 +34,8 @@ describe('cdk-nag AWS Solutions checks', () => {
     ['SNS and Pinpoint', { service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } }],
     ['all three routes', { service: { pinpointApplicationId: PINPOINT_APPLICATION_ID, originationIdentity: 'pool-0123' } }],
     ['SNS alone', {}],
+    ['a Notify configuration of its own', { service: { notifyDisplayName: 'Acme', configurationSetName: 'codes' } }],
+    ['an existing Notify configuration', { service: { notifyConfigurationId: 'notify-0123456789abcdef' } }],
     ['API keys instead of IAM', { service: { auth: 'api-key' as const } }],
   ])('pass for a deployment with %s', (_, props) => {
     expect(synthWithNag(props)).not.toThrow();

@@ -98,6 +98,9 @@ describe('SMS verify stack', () => {
       'logs:PutLogEvents',
       'mobiletargeting:SendMessages',
       'secretsmanager:GetSecretValue',
+      'sns:GetSMSSandboxAccountStatus',
+      'sns:ListOriginationNumbers',
+      'sns:ListSMSSandboxPhoneNumbers',
       'sns:Publish',
     ]);
     withPinpoint.hasResourceProperties('AWS::IAM::Policy', {
@@ -130,6 +133,9 @@ describe('SMS verify stack', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
+      'sns:GetSMSSandboxAccountStatus',
+      'sns:ListOriginationNumbers',
+      'sns:ListSMSSandboxPhoneNumbers',
       'sns:Publish',
     ]);
   });
@@ -148,14 +154,17 @@ describe('SMS verify stack', () => {
     withPinpoint.hasResourceProperties('AWS::Lambda::Function', { Timeout: 20 });
   });
 
-  it('uses no AWS managed policy, and scopes every permission but sns:Publish to a resource', () => {
+  it('uses no AWS managed policy, and scopes every permission but SNS\'s SMS calls to a resource', () => {
     for (const role of Object.values(withPinpoint.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
     const wildcards = Object.values(withPinpoint.findResources('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[]).filter((statement) => statement.Resource === '*'),
     );
-    expect(wildcards.map((statement) => statement.Action)).toEqual(['sns:Publish']);
+    // SNS authorises SMS to a phone number, and its account reads, only on "*".
+    expect(wildcards.map((statement) => statement.Action)).toEqual([
+      ['sns:Publish', 'sns:GetSMSSandboxAccountStatus', 'sns:ListSMSSandboxPhoneNumbers', 'sns:ListOriginationNumbers'],
+    ]);
   });
 
   it('keeps codes in an on-demand table with TTL and point-in-time recovery, retained on delete', () => {
@@ -177,8 +186,9 @@ describe('SMS verify stack', () => {
     });
   });
 
-  it('outputs the API URL, both function names and the table (for sms-verify --stack)', () => {
+  it('outputs the API URL, both function names, the table (for sms-verify --stack) and the doctor command', () => {
     for (const output of ['ApiUrl', 'SendFunctionName', 'VerifyFunctionName', 'TableName']) withPinpoint.hasOutput(output, {});
+    withPinpoint.hasOutput('DoctorCommand', { Value: 'npx sms-verify doctor --stack SmsVerifyTest' });
     expect(withPinpoint.findOutputs('KeysCommand')).toEqual({});
     // No trailing slash: a client that appends "/sms-verify" must not ask for "//sms-verify". The API's ApiEndpoint
     // attribute is documented as https://<id>.execute-api.<region>.amazonaws.com; the $default stage's URL adds a "/".
@@ -312,6 +322,79 @@ describe('what a first real deploy needs', () => {
           Match.objectLike({ Action: 'sms-voice:SendTextMessage', Resource: Match.arrayWith([shared]) }),
         ]),
       },
+    });
+  });
+
+  describe('End User Messaging Notify', () => {
+    const withNotify = synth({ service: { notifyDisplayName: 'Acme', allowedCountries: ['GB', 'US', 'ZA'], deniedCountries: ['US'] } });
+
+    it('makes a Notify configuration for the allowed countries its Basic tier serves, less the denied ones', () => {
+      withNotify.resourceCountIs('AWS::SMSVOICE::NotifyConfiguration', 1);
+      withNotify.hasResourceProperties('AWS::SMSVOICE::NotifyConfiguration', {
+        DisplayName: 'Acme',
+        UseCase: 'CODE_VERIFICATION',
+        EnabledChannels: ['SMS'],
+        EnabledCountries: ['GB'],
+      });
+      withNotify.hasOutput('NotifyConfigurationId', {});
+    });
+
+    it('puts Notify after SNS and gives the functions the configuration it made', () => {
+      const [configurationId] = Object.keys(withNotify.findResources('AWS::SMSVOICE::NotifyConfiguration'));
+      withNotify.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            SMS_ROUTES: 'sns,notify',
+            NOTIFY_CONFIGURATION_ID: { 'Fn::GetAtt': [configurationId, 'NotifyConfigurationId'] },
+            NOTIFY_DISPLAY_NAME: 'Acme',
+          }),
+        },
+      });
+    });
+
+    it('lets the send function send through that configuration only, and read the template catalogue', () => {
+      const [configurationId] = Object.keys(withNotify.findResources('AWS::SMSVOICE::NotifyConfiguration'));
+      withNotify.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['sms-voice:SendNotifyTextMessage', 'sms-voice:DescribeNotifyConfigurations'],
+              Resource: { 'Fn::GetAtt': [configurationId, 'NotifyConfigurationArn'] },
+            }),
+            Match.objectLike({ Action: 'sms-voice:DescribeNotifyTemplates', Resource: '*' }),
+          ]),
+        },
+      });
+      expect(actionsOf(withNotify, 'SmsVerifyVerifyFunction').filter((action) => action.startsWith('sms-voice:'))).toEqual([]);
+    });
+
+    it('grants an existing configuration, and the configuration set sends name, by their ARNs', () => {
+      const existing = synth({ service: { notifyConfigurationId: 'notify-0123456789abcdef', configurationSetName: 'codes' } });
+      existing.resourceCountIs('AWS::SMSVOICE::NotifyConfiguration', 0);
+      const statement = Object.values(existing.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+        .find((candidate) => Array.isArray(candidate.Action) && candidate.Action.includes('sms-voice:SendNotifyTextMessage'));
+      const resources = JSON.stringify(statement?.Resource);
+      expect(resources).toContain(':notify-configuration/notify-0123456789abcdef');
+      expect(resources).toContain(':configuration-set/codes');
+    });
+
+    it('warns at 80 % of the daily Notify quota', () => {
+      withNotify.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'CodesSentByRoute',
+        Dimensions: Match.arrayWith([{ Name: 'Route', Value: 'notify' }]),
+        Period: 86_400,
+        Threshold: 160,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it.each([
+      [{ notifyDisplayName: 'Acme', notifyConfigurationId: 'notify-0123456789abcdef' }, /notifyDisplayName.*not both/],
+      [{ notifyDisplayName: 'Acme', allowedCountries: ['ZA', 'NG'] }, /notifyDisplayName.*Basic tier.*leave none/],
+      [{ notifyDisplayName: 'Acme & Co' }, /notifyDisplayName/],
+    ])('refuses %j at synth, naming the setting', (service, message) => {
+      expect(() => synth({ service })).toThrow(message);
     });
   });
 

@@ -26,6 +26,7 @@ describe('deployment settings', () => {
       limitByMaxFailedChecks: 10,
       lockSeconds: 900,
       routeSwitchSeconds: 600,
+      accountViewSeconds: 900,
       defaultLimit: 10,
       defaultLimitTtlDays: 1,
       allowedCountries: [],

@@ -1,0 +1,39 @@
+/**
+ * The End User Messaging Notify configuration a deployment makes when it is given `notifyDisplayName`: what lets a
+ * new account text a code minutes after `cdk deploy`, on AWS's own origination identities and pre-approved
+ * code-verification templates. A new configuration is on the Basic tier (200 messages a day, 1 a second, 30
+ * countries) and starts PENDING while AWS reviews its display name; most are ACTIVE within seconds
+ * (User Guide, "Create a Notify configuration"). `sms-verify doctor` says when one is not.
+ */
+import { CfnNotifyConfiguration } from 'aws-cdk-lib/aws-smsvoice';
+import { Construct } from 'constructs';
+import { notifyBasicCountriesFor, NOTIFY_BASIC_COUNTRIES } from '../functions/adapters/sms-account-rules';
+import { InvalidSettingError, type DeploymentSettings } from '../functions/settings';
+
+export class NotifyConfiguration extends Construct {
+  readonly configurationId: string;
+  readonly configurationArn: string;
+  /** The countries it enables: those of allowedCountries its Basic tier serves, less deniedCountries. */
+  readonly enabledCountries: readonly string[];
+
+  constructor(scope: Construct, id: string, settings: DeploymentSettings & { notifyDisplayName: string }) {
+    super(scope, id);
+    this.enabledCountries = notifyBasicCountriesFor(settings.allowedCountries, settings.deniedCountries);
+    if (this.enabledCountries.length === 0) {
+      throw new InvalidSettingError(
+        'notifyDisplayName',
+        `a new Notify configuration serves only ${NOTIFY_BASIC_COUNTRIES.join(', ')} (its Basic tier), and allowedCountries ` +
+          'and deniedCountries leave none of them; give an Advanced-tier configuration as notifyConfigurationId instead',
+      );
+    }
+    const configuration = new CfnNotifyConfiguration(this, 'Resource', {
+      displayName: settings.notifyDisplayName,
+      // The only use case Notify has: its templates are code-verification templates.
+      useCase: 'CODE_VERIFICATION',
+      enabledChannels: ['SMS'],
+      enabledCountries: [...this.enabledCountries],
+    });
+    this.configurationId = configuration.attrNotifyConfigurationId;
+    this.configurationArn = configuration.attrNotifyConfigurationArn;
+  }
+}
