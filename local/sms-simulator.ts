@@ -33,7 +33,7 @@ import { createNotify } from './simulator/notify';
 import { handlePinpoint } from './simulator/pinpoint';
 import { json10Error, readBody, respond } from './simulator/protocol';
 import { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type Provider, type ProviderRequest } from './simulator/provider';
-import { ACCOUNT_READS, handleSendTextMessage } from './simulator/sms-voice-v2';
+import { ACCOUNT_READS, handleSendTextMessage, SimulatedError } from './simulator/sms-voice-v2';
 import { handleSns } from './simulator/sns';
 
 export { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type ProviderRequest } from './simulator/provider';
@@ -214,7 +214,9 @@ export class SmsSimulator {
     if (this.provider.denied(`sms-voice:${operation}`)) {
       return json10Error(response, 400, 'AccessDeniedException', `User is not authorized to perform: sms-voice:${operation}`);
     }
-    respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify(read(this.provider)));
+    const answer = read(this.provider, payload);
+    if (answer instanceof SimulatedError) return json10Error(response, 400, answer.type, answer.message);
+    respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify(answer));
   }
 
   private getSecretValue(response: ServerResponse, body: string): void {

@@ -6,7 +6,9 @@
  * Which deployment: `--stack <name>` (the send function's settings, read from its configuration), `--local` (npm
  * start on this machine and its simulated account), or neither (the account, for the settings in the environment:
  * by default SNS alone). Which countries: `--countries GB,US`, else allowedCountries less deniedCountries, else a
- * few large ones. Exit 0 when every country has a route, 1 when one has none, 2 when the doctor could not tell.
+ * few large ones. `--number +447400123456` also says whether that person can get a text from each route (opted out by
+ * replying STOP, not verified for a sandbox). Exit 0 when every country has a route, 1 when one has none, 2 when
+ * the doctor could not tell.
  */
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
@@ -17,7 +19,7 @@ import { diagnose, type Diagnosis } from './doctor/diagnosis';
 import { readAccountFacts } from './doctor/facts';
 
 export const DOCTOR_USAGE =
-  'usage: sms-verify doctor [--stack <name> | --local] [--countries GB,US] [--json]   [--region <r>] [--profile <p>]';
+  'usage: sms-verify doctor [--stack <name> | --local] [--countries GB,US] [--number +447400123456] [--json]   [--region <r>] [--profile <p>]';
 
 /** Checked when the deployment allows every country and none is named: where most verification traffic goes. */
 const DEFAULT_COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'IN', 'AU', 'BR', 'JP', 'MX'];
@@ -26,16 +28,20 @@ export async function doctorMain(args: readonly string[], print: (line: string) 
   let deployment: Deployment;
   let countries: string[];
   let json: boolean;
+  let number: string | undefined;
   if (args.includes('--help')) {
     print(DOCTOR_USAGE);
     return 0;
   }
   try {
-    const parsed = parseOptions(args.filter((arg) => arg !== '--json'), ['--countries']);
+    const parsed = parseOptions(args.filter((arg) => arg !== '--json'), ['--countries', '--number']);
     json = args.includes('--json');
     if (parsed.positional.length > 0) throw new TargetError(`unexpected ${parsed.positional[0]}`);
     deployment = await findDeployment(parsed.options, env);
     countries = countriesToCheck(parsed.values.countries, deployment.settings);
+    number = parsed.values.number;
+    // E.164, as the APIs take it (aws-models: PhoneNumber ^\+?[1-9][0-9]{1,18}$; the doctor asks for the "+").
+    if (number !== undefined && !/^\+[1-9][0-9]{1,18}$/.test(number)) throw new TargetError(`--number takes an E.164 number such as +447400123456, not "${number}"`);
   } catch (error) {
     if (!(error instanceof TargetError || error instanceof InvalidSettingError)) throw error;
     print(`sms-verify doctor: ${error.message}\n${DOCTOR_USAGE}`);
@@ -46,7 +52,7 @@ export async function doctorMain(args: readonly string[], print: (line: string) 
   const smsVoice = new PinpointSMSVoiceV2Client({ ...deployment.target.aws, ...endpoint });
   try {
     const notifyConfigurationId = deployment.settings.smsRoutes.includes('notify') ? deployment.settings.notifyConfigurationId : undefined;
-    const facts = await readAccountFacts({ sns, smsVoice }, notifyConfigurationId);
+    const facts = await readAccountFacts({ sns, smsVoice }, notifyConfigurationId, number);
     const diagnosis = diagnose(deployment.settings, facts, countries);
     if (json) print(JSON.stringify({ deployment: deployment.description, routes: deployment.settings.smsRoutes, ...diagnosis }, null, 2));
     else for (const line of report(deployment, diagnosis)) print(line);
@@ -126,6 +132,19 @@ function report(deployment: Deployment, diagnosis: Diagnosis): string[] {
       fix.routes.add(check.route);
       fix.countries.add(verdict.country);
       fixes.set(check.fix, fix);
+    }
+  }
+  if (diagnosis.number) {
+    lines.push('', `Number ${diagnosis.number.e164}:`);
+    for (const check of diagnosis.number.checks) {
+      const mark = check.state === 'clear' ? '✓' : check.state === 'blocked' ? '✗' : '?';
+      lines.push(`  ${mark} ${check.route}: ${check.why}`);
+      if (check.state === 'blocked' && check.fix) {
+        const fix = fixes.get(check.fix) ?? { routes: new Set(), countries: new Set() };
+        fix.routes.add(check.route);
+        fix.countries.add(diagnosis.number.e164);
+        fixes.set(check.fix, fix);
+      }
     }
   }
   if (fixes.size > 0) {

@@ -51,6 +51,11 @@ export interface SimulatedAccount {
   smsSandbox: boolean;
   /** The destinations verified while in the sandbox: the only ones a sandboxed account texts. */
   verifiedDestinations: string[];
+  /**
+   * Numbers that replied STOP: on the account's SNS opt-out list and End User Messaging's `Default` list. SNS takes a
+   * Publish to one and delivers nothing; SendTextMessage refuses it (ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT).
+   */
+  optedOutNumbers: string[];
   /** SNS's MonthlySpendLimit and End User Messaging's enforced text limit, in whole USD. */
   monthlySpendLimitUsd: number;
   originationIdentities: SimulatedIdentity[];
@@ -80,6 +85,7 @@ export function localAccount(): SimulatedAccount {
     accountId: '000000000000',
     smsSandbox: false,
     verifiedDestinations: [],
+    optedOutNumbers: [],
     monthlySpendLimitUsd: 100,
     originationIdentities: [
       {
@@ -146,6 +152,7 @@ export function changeAccount(account: SimulatedAccount, changes: Record<string,
         next.monthlySpendLimitUsd = value;
         break;
       case 'verifiedDestinations':
+      case 'optedOutNumbers':
       case 'deniedActions':
         if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new AccountChangeError(`${field} must be a list of strings`);
         next[field] = [...(value as string[])];
@@ -159,7 +166,7 @@ export function changeAccount(account: SimulatedAccount, changes: Record<string,
         break;
       default:
         throw new AccountChangeError(
-          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, monthlySpendLimitUsd, originationIdentities, notify, deniedActions`,
+          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, optedOutNumbers, monthlySpendLimitUsd, originationIdentities, notify, deniedActions`,
         );
     }
   }

@@ -2,7 +2,7 @@
  * AWS End User Messaging SMS (pinpoint-sms-voice-v2, AWS JSON 1.0: POST / with `X-Amz-Target:
  * PinpointSMSVoiceV2.<Operation>`; aws-models/pinpoint-sms-voice-v2.json, API Reference): `SendTextMessage`, and the
  * account reads the doctor makes (`DescribeAccountAttributes`, `DescribeSpendLimits`, `DescribePhoneNumbers`,
- * `DescribeSenderIds`, `DescribeRegistrations`). Notify's operations are in notify.ts.
+ * `DescribeSenderIds`, `DescribeRegistrations`, `DescribeOptedOutNumbers`). Notify's operations are in notify.ts.
  *
  * Unlike SNS, `SendTextMessage` refuses what the account cannot deliver, at once: a sandboxed account's unverified
  * destination (ConflictException DESTINATION_PHONE_NUMBER_NOT_VERIFIED), a US destination without a registered
@@ -42,6 +42,9 @@ export function sendTextMessageViolations(request: Record<string, unknown>): Vio
 /** Why End User Messaging refuses to send to `to` from this account: the error it answers, or undefined. */
 export function accountRefusal(provider: Provider, to: string, channel: 'TEXT' | 'VOICE'): { type: string; reason: string; message: string } | undefined {
   const { account } = provider;
+  if (account.optedOutNumbers.includes(to)) {
+    return { type: 'ConflictException', reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT', message: 'The destination phone number is opted out' };
+  }
   if (account.smsSandbox && !account.verifiedDestinations.includes(to)) {
     return { type: 'ConflictException', reason: 'DESTINATION_PHONE_NUMBER_NOT_VERIFIED', message: 'The destination phone number is not verified: the account is in the sandbox' };
   }
@@ -53,6 +56,14 @@ export function accountRefusal(provider: Provider, to: string, channel: 'TEXT' |
     return { type: 'ServiceQuotaExceededException', reason: `MONTHLY_SPEND_LIMIT_REACHED_FOR_${channel}`, message: 'The monthly spend limit is reached' };
   }
   return undefined;
+}
+
+/** An account read's error answer, as End User Messaging gives it. */
+export class SimulatedError {
+  constructor(
+    readonly type: string,
+    readonly message: string,
+  ) {}
 }
 
 export function handleSendTextMessage(provider: Provider, request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>): void {
@@ -83,7 +94,21 @@ export function handleSendTextMessage(provider: Provider, request: IncomingMessa
 }
 
 /** The account reads of End User Messaging, as the doctor makes them (each answered from the simulated account). */
-export const ACCOUNT_READS: Record<string, (provider: Provider) => unknown> = {
+export const ACCOUNT_READS: Record<string, (provider: Provider, payload: Record<string, unknown>) => unknown> = {
+  // OptOutListName is required; the account has the list every account starts with, `Default`.
+  DescribeOptedOutNumbers: ({ account }, payload) => {
+    if (payload.OptOutListName !== 'Default' && !String(payload.OptOutListName ?? '').endsWith(':opt-out-list/Default')) {
+      return new SimulatedError('ResourceNotFoundException', `The opt-out list ${String(payload.OptOutListName)} does not exist`);
+    }
+    const asked = (payload.OptedOutNumbers as string[] | undefined) ?? account.optedOutNumbers;
+    return {
+      OptOutListArn: arnOf(account, 'opt-out-list/Default'),
+      OptOutListName: 'Default',
+      OptedOutNumbers: account.optedOutNumbers
+        .filter((number) => asked.includes(number))
+        .map((number) => ({ OptedOutNumber: number, OptedOutTimestamp: 1_790_000_000, EndUserOptedOut: true })),
+    };
+  },
   DescribeAccountAttributes: ({ account }) => ({
     AccountAttributes: [{ Name: 'ACCOUNT_TIER', Value: account.smsSandbox ? 'SANDBOX' : 'PRODUCTION' }],
   }),

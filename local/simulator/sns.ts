@@ -1,7 +1,8 @@
 /**
  * Amazon SNS as the service and the doctor call it (query protocol: POST / with a form body `Action=…`, XML
  * answers; SNS API Reference and aws-models/sns.json): `Publish` to a phone number, and the SMS account reads
- * `GetSMSSandboxAccountStatus`, `GetSMSAttributes`, `ListSMSSandboxPhoneNumbers`, `ListOriginationNumbers`.
+ * `GetSMSSandboxAccountStatus`, `GetSMSAttributes`, `ListSMSSandboxPhoneNumbers`, `ListOriginationNumbers`,
+ * `CheckIfPhoneNumberIsOptedOut`.
  *
  * `Publish` answers a message id whenever it accepts the request: a sandboxed account's text to an unverified
  * destination, and a US text from an account without a registered US identity, are accepted and never delivered
@@ -28,6 +29,7 @@ export function handleSns(provider: Provider, request: IncomingMessage, response
       `<PhoneNumbers>${provider.account.verifiedDestinations
         .map((phone) => `<member><PhoneNumber>${escapeXml(phone)}</PhoneNumber><Status>Verified</Status></member>`)
         .join('')}</PhoneNumbers>`,
+    CheckIfPhoneNumberIsOptedOut: () => `<isOptedOut>${provider.account.optedOutNumbers.includes(parameters.phoneNumber ?? '')}</isOptedOut>`,
     ListOriginationNumbers: () =>
       `<PhoneNumbers>${provider.account.originationIdentities
         .filter((identity) => identity.kind === 'phone-number')
@@ -77,6 +79,7 @@ export function handleSns(provider: Provider, request: IncomingMessage, response
 /** Why the account would take a text to `to` and deliver nothing; undefined when it would deliver it. */
 export function whyUndeliverable(provider: Provider, to: string): string | undefined {
   const { account } = provider;
+  if (account.optedOutNumbers.includes(to)) return 'the destination opted out (replied STOP)';
   if (account.smsSandbox && !account.verifiedDestinations.includes(to)) return 'the account is in the SMS sandbox and the destination is not verified';
   const country = isoCountryOf(to);
   if (country && COUNTRIES_REQUIRING_IDENTITY.has(country) && !hasRegisteredIdentity(account, country)) {

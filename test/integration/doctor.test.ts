@@ -139,10 +139,31 @@ describe('sms-verify doctor', () => {
     expect((JSON.parse(output) as { countries: Array<{ country: string }> }).countries.map((v) => v.country)).toEqual(['GB', 'DE']);
   });
 
+  it('says of one number whether it replied STOP, to SNS and to End User Messaging, and whether the sandbox lets it through', async () => {
+    const number = '+447400123456';
+    const { output } = await doctor({ optedOutNumbers: [number] }, { SMS_ROUTES: 'sns,sms-voice-v2' }, ['--countries', 'GB', '--number', number, '--json']);
+    const report = JSON.parse(output) as { number: unknown };
+
+    expect(report.number).toEqual({
+      e164: number,
+      checks: [
+        { route: 'sns', state: 'blocked', why: "the number replied STOP to this account's SNS texts", fix: expect.stringContaining('sns:OptInPhoneNumber') },
+        { route: 'sms-voice-v2', state: 'blocked', why: "the number is on End User Messaging's Default opt-out list (it replied STOP)", fix: expect.any(String) },
+      ],
+    });
+
+    const sandboxed = await doctor({ smsSandbox: true, verifiedDestinations: [number] }, { SMS_ROUTES: 'sns' }, ['--countries', 'GB', '--number', number]);
+    expect(sandboxed.output).toContain(`Number ${number}:\n  ✓ sns: verified for the SNS sandbox`);
+  });
+
   it('refuses what it cannot run with a usage line and exit 2', async () => {
     const bad = await doctor({}, {}, ['--countries', 'United Kingdom']);
     expect(bad.exitCode).toBe(2);
     expect(bad.output).toMatch(/--countries takes ISO 3166-1 codes such as GB,US, not "UNITED KINGDOM"\nusage: sms-verify doctor/);
+
+    const national = await doctor({}, {}, ['--number', '07400 123456']);
+    expect(national.exitCode).toBe(2);
+    expect(national.output).toContain('--number takes an E.164 number such as +447400123456, not "07400 123456"');
 
     const table = await doctor({}, {}, ['--table', 'sms-verify']);
     expect(table.exitCode).toBe(2);

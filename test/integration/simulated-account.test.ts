@@ -123,6 +123,15 @@ describe('SNS: what the route does not see, SNS takes and the account drops, say
     expect(simulator.outbox()).toEqual([]);
     expect(simulator.dropped().map((dropped) => dropped.reason)).toEqual(['the monthly SMS spend limit is reached']);
   });
+
+  it('a number that replied STOP: the text is published, and dropped', async () => {
+    simulator.setAccount({ optedOutNumbers: [GB_MOBILE] });
+
+    await expect(snsRoute().send(toGb)).resolves.toMatchObject({ route: 'sns' });
+
+    expect(simulator.outbox()).toEqual([]);
+    expect(simulator.dropped().map((dropped) => dropped.reason)).toEqual(['the destination opted out (replied STOP)']);
+  });
 });
 
 describe('End User Messaging (sms-voice-v2): SendTextMessage refuses what the account cannot deliver', () => {
@@ -137,6 +146,7 @@ describe('End User Messaging (sms-voice-v2): SendTextMessage refuses what the ac
       toUs,
     ],
     ['a spend limit of 0', 'ServiceQuotaExceededException', 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT', { monthlySpendLimitUsd: 0 }, toGb],
+    ['a destination that replied STOP', 'ConflictException', 'DESTINATION_PHONE_NUMBER_OPTED_OUT', { optedOutNumbers: [GB_MOBILE] }, toGb],
   ])('%s: rejected (%s %s), nothing sent', async (_, sdkError, reason, account, message) => {
     simulator.setAccount(account);
 

@@ -22,8 +22,15 @@ export interface CountryVerdict {
   checks: RouteCheck[];
 }
 
+/** What holds for the one number the doctor was asked about, route by route. */
+export interface NumberVerdict {
+  e164: string;
+  checks: Array<{ route: RouteName; state: 'clear' | 'blocked' | 'unknown'; why: string; fix?: string }>;
+}
+
 export interface Diagnosis {
   countries: CountryVerdict[];
+  number?: NumberVerdict;
   /** What holds for every country: limits and tiers that cap delivery without blocking it. */
   notes: string[];
   /** Reads that failed, each with the IAM action it needs. */
@@ -38,7 +45,57 @@ const DEFAULT_SPEND_LIMIT_USD = 1;
 export function diagnose(settings: DeploymentSettings, facts: AccountFacts, countries: readonly string[]): Diagnosis {
   const verdicts = countries.map((country) => countryVerdict(settings, facts, country));
   const exitCode = verdicts.some((verdict) => verdict.state === 'blocked') ? 1 : verdicts.some((verdict) => verdict.state === 'unknown') ? 2 : 0;
-  return { countries: verdicts, notes: accountNotes(settings, facts), unreadable: unreadableReads(facts), exitCode };
+  const number = facts.number && numberVerdict(settings, facts, facts.number);
+  return { countries: verdicts, ...(number ? { number } : {}), notes: accountNotes(settings, facts), unreadable: unreadableReads(facts), exitCode };
+}
+
+/**
+ * A person who replied STOP gets no text from the account's own senders: SNS keeps its own opt-out list, End User
+ * Messaging its `Default` list (SendTextMessage answers DESTINATION_PHONE_NUMBER_OPTED_OUT). Notify texts from AWS's
+ * identities, whose STOP replies its guide calls informational: a Notify configuration without a pool of its own
+ * keeps no list, so the doctor reports nothing for it.
+ */
+function numberVerdict(settings: DeploymentSettings, facts: AccountFacts, number: NonNullable<AccountFacts['number']>): NumberVerdict {
+  const checks: NumberVerdict['checks'] = [];
+  for (const route of settings.smsRoutes) {
+    if (route === 'sns') {
+      const optedOut = known(number.snsOptedOut);
+      if ('unknown' in optedOut) checks.push({ route, state: 'unknown', why: optedOut.unknown });
+      else if (optedOut.value) {
+        checks.push({
+          route,
+          state: 'blocked',
+          why: 'the number replied STOP to this account\'s SNS texts',
+          fix: 'the person may opt in again; the account can opt it in once in 30 days (sns:OptInPhoneNumber)',
+        });
+      } else if (!(facts.sns.sandboxed.ok && facts.sns.sandboxed.value)) {
+        checks.push({ route, state: 'clear', why: 'not opted out' });
+      } else if (facts.sns.verifiedDestinations.ok && facts.sns.verifiedDestinations.value.includes(number.e164)) {
+        // A sandboxed account texts its verified numbers: this person can test before the account leaves it.
+        checks.push({ route, state: 'clear', why: 'verified for the SNS sandbox' });
+      } else {
+        checks.push({
+          route,
+          state: 'blocked',
+          why: 'not verified for the SNS sandbox',
+          fix: 'verify it while testing (SNS console, Text messaging (SMS), Sandbox destination phone numbers)',
+        });
+      }
+    }
+    if (route === 'sms-voice-v2' || route === 'pinpoint') {
+      const optedOut = known(number.optedOut);
+      if ('unknown' in optedOut) checks.push({ route, state: 'unknown', why: optedOut.unknown });
+      else if (optedOut.value) {
+        checks.push({
+          route,
+          state: 'blocked',
+          why: 'the number is on End User Messaging\'s Default opt-out list (it replied STOP)',
+          fix: 'the person may text START; or delete it from the list with its consent (sms-voice:DeleteOptedOutNumber)',
+        });
+      } else checks.push({ route, state: 'clear', why: 'not on the Default opt-out list' });
+    }
+  }
+  return { e164: number.e164, checks };
 }
 
 function countryVerdict(settings: DeploymentSettings, facts: AccountFacts, country: string): CountryVerdict {
@@ -210,7 +267,13 @@ function accountNotes(settings: DeploymentSettings, facts: AccountFacts): string
 }
 
 function unreadableReads(facts: AccountFacts): Diagnosis['unreadable'] {
-  const readings: Array<Reading<unknown> | undefined> = [...Object.values(facts.sns), ...Object.values(facts.endUserMessaging), facts.notify];
+  const readings: Array<Reading<unknown> | undefined> = [
+    ...Object.values(facts.sns),
+    ...Object.values(facts.endUserMessaging),
+    facts.notify,
+    facts.number?.snsOptedOut,
+    facts.number?.optedOut,
+  ];
   const seen = new Set<string>();
   return readings.flatMap((reading) => {
     if (!reading || reading.ok || seen.has(reading.action)) return [];

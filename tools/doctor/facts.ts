@@ -7,13 +7,14 @@
 import {
   DescribeAccountAttributesCommand,
   DescribeNotifyConfigurationsCommand,
+  DescribeOptedOutNumbersCommand,
   DescribePhoneNumbersCommand,
   DescribeRegistrationsCommand,
   DescribeSenderIdsCommand,
   DescribeSpendLimitsCommand,
   type PinpointSMSVoiceV2Client,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { CheckIfPhoneNumberIsOptedOutCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { NOTIFY_READS_PER_SECOND } from '../../functions/adapters/sms-account-rules';
 import { readMonthlySpendLimit, readOriginationNumbers, readSandboxed, readVerifiedDestinations, type SnsOriginationNumber } from '../../functions/adapters/sns-account';
 
@@ -59,6 +60,14 @@ export interface AccountFacts {
   };
   /** The configuration the deployment sends through, when it has the notify route; undefined value when not found. */
   notify?: Reading<NotifyConfigurationFacts | undefined>;
+  /** One person's number, when the doctor is asked about it: whether it replied STOP to this account. */
+  number?: {
+    e164: string;
+    /** On SNS's opt-out list. */
+    snsOptedOut: Reading<boolean>;
+    /** On End User Messaging's `Default` opt-out list (the one a sender without its own list uses). */
+    optedOut: Reading<boolean>;
+  };
 }
 
 export interface FactClients {
@@ -66,7 +75,7 @@ export interface FactClients {
   smsVoice: PinpointSMSVoiceV2Client;
 }
 
-export async function readAccountFacts(clients: FactClients, notifyConfigurationId: string | undefined): Promise<AccountFacts> {
+export async function readAccountFacts(clients: FactClients, notifyConfigurationId: string | undefined, number?: string): Promise<AccountFacts> {
   const { sns, smsVoice } = clients;
   const eum = <T>(operation: string, read: () => Promise<T>) => reading(`sms-voice:${operation}`, read);
   const [sandboxed, verifiedDestinations, originationNumbers, monthlySpendLimitUsd, accountTier, spendLimits, identities, registrations] =
@@ -99,6 +108,7 @@ export async function readAccountFacts(clients: FactClients, notifyConfiguration
     sns: { sandboxed, verifiedDestinations, originationNumbers, monthlySpendLimitUsd },
     endUserMessaging: { accountTier, spendLimits, identities, registrations },
   };
+  if (number) facts.number = await readOptOuts(clients, number);
   if (notifyConfigurationId) facts.notify = await readNotifyConfiguration(smsVoice, notifyConfigurationId);
   return facts;
 }
@@ -151,6 +161,17 @@ async function readIdentities(client: PinpointSMSVoiceV2Client): Promise<Reading
   if (!numbers.ok) return numbers;
   if (!senderIds.ok) return senderIds;
   return { ok: true, value: [...numbers.value, ...senderIds.value] };
+}
+
+async function readOptOuts({ sns, smsVoice }: FactClients, e164: string): Promise<NonNullable<AccountFacts['number']>> {
+  const [snsOptedOut, optedOut] = await Promise.all([
+    reading('sns:CheckIfPhoneNumberIsOptedOut', async () => (await sns.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: e164 }))).isOptedOut === true),
+    reading('sms-voice:DescribeOptedOutNumbers', async () => {
+      const answer = await smsVoice.send(new DescribeOptedOutNumbersCommand({ OptOutListName: 'Default', OptedOutNumbers: [e164] }));
+      return (answer.OptedOutNumbers ?? []).some((entry) => entry.OptedOutNumber === e164);
+    }),
+  ]);
+  return { e164, snsOptedOut, optedOut };
 }
 
 /** Notify's management reads take one request a second per account; one refused for that is asked again a second later. */
