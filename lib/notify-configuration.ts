@@ -5,6 +5,7 @@
  * countries) and starts PENDING while AWS reviews its display name; most are ACTIVE within seconds
  * (User Guide, "Create a Notify configuration"). `sms-verify doctor` says when one is not.
  */
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { CfnNotifyConfiguration } from 'aws-cdk-lib/aws-smsvoice';
 import { Construct } from 'constructs';
 import { notifyBasicCountriesFor, NOTIFY_BASIC_COUNTRIES } from '../functions/adapters/sms-account-rules';
@@ -16,7 +17,7 @@ export class NotifyConfiguration extends Construct {
   /** The countries it enables: those of allowedCountries its Basic tier serves, less deniedCountries. */
   readonly enabledCountries: readonly string[];
 
-  constructor(scope: Construct, id: string, settings: DeploymentSettings & { notifyDisplayName: string }) {
+  constructor(scope: Construct, id: string, settings: DeploymentSettings & { notifyDisplayName: string }, removalPolicy: RemovalPolicy) {
     super(scope, id);
     this.enabledCountries = notifyBasicCountriesFor(settings.allowedCountries, settings.deniedCountries);
     if (this.enabledCountries.length === 0) {
@@ -33,6 +34,9 @@ export class NotifyConfiguration extends Construct {
       enabledChannels: ['SMS'],
       enabledCountries: [...this.enabledCountries],
     });
+    // Kept like the table: a configuration upgraded to the Advanced tier outlives a redeploy from scratch, and can be
+    // given as notifyConfigurationId to a stack that no longer makes one.
+    configuration.applyRemovalPolicy(removalPolicy);
     this.configurationId = configuration.attrNotifyConfigurationId;
     this.configurationArn = configuration.attrNotifyConfigurationArn;
   }

@@ -172,7 +172,7 @@ export class SmsVerify extends Construct {
     });
 
     this.metricsNamespace = props.metricsNamespace ?? `SmsVerify/${Stack.of(this).stackName}/${id}`;
-    if (this.settings.notifyDisplayName) this.notifyConfiguration = this.createNotifyConfiguration(this.settings.notifyDisplayName);
+    if (this.settings.notifyDisplayName) this.notifyConfiguration = this.createNotifyConfiguration(this.settings.notifyDisplayName, removalPolicy);
     const notify = this.notifyConfiguration ?? this.existingNotifyConfiguration();
     const environment = {
       ...settingsToEnvironment(this.settings),
@@ -272,14 +272,14 @@ export class SmsVerify extends Construct {
    * The Notify configuration the stack makes for `notifyDisplayName`. Not with `notifyConfigurationId` as well: the
    * stack could not tell which of the two the notify route should send through.
    */
-  private createNotifyConfiguration(notifyDisplayName: string): NotifyConfiguration {
+  private createNotifyConfiguration(notifyDisplayName: string, removalPolicy: RemovalPolicy): NotifyConfiguration {
     if (this.settings.notifyConfigurationId) {
       throw new InvalidSettingError(
         'notifyDisplayName',
         'give notifyDisplayName (the stack makes a Notify configuration) or notifyConfigurationId (an existing one), not both',
       );
     }
-    return new NotifyConfiguration(this, 'NotifyConfiguration', { ...this.settings, notifyDisplayName });
+    return new NotifyConfiguration(this, 'NotifyConfiguration', { ...this.settings, notifyDisplayName }, removalPolicy);
   }
 
   /** The existing Notify configuration `notifyConfigurationId` names. */

@@ -165,7 +165,9 @@ function report(deployment: Deployment, diagnosis: Diagnosis): string[] {
       ? `${blocked} of ${total} countries have no route today.`
       : unknown > 0
         ? `${unknown} of ${total} countries could not be judged.`
-        : `Every one of the ${total} countries has a route.`,
+        : total === 1
+          ? 'The country has a route.'
+          : `Every one of the ${total} countries has a route.`,
   );
   return lines;
 }

@@ -6,7 +6,11 @@
  *                  (the store's own attempts: the SDK's are off, see below)
  *   SMS route      1 attempt  × (1 s connect + 2.5 s request)             = 3.5 s
  *
- *   slowest send = counts (3.1) + record (3.1) + three routes (10.5) + revoke or keep the answer (3.1) ≈ 19.8 s
+ *   routes         each says how long it can take (SmsRoute.maxDurationMs: its reads' budget, then one
+ *                  request); after the first, a route is tried only if it can end within ROUTES_BUDGET_MS
+ *                  (10.5 s) of the first one's start (functions/core/send-code.ts)
+ *
+ *   slowest send = counts (3.1) + record (3.1) + routes (10.5) + revoke or keep the answer (3.1) ≈ 19.8 s
  *   unsettled send = counts (3.1) + record (3.1) + its fence (3.1) + give the counts back (3.1) ≈ 12.4 s
  *   slowest check = caller count (3.1) + check (3.1) + its fence or a post-lock check (3.1) + refund (3.1) ≈ 12.4 s
  *
@@ -32,6 +36,8 @@ export const SMS_CLIENT_OPTIONS = {
   maxAttempts: 1,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500, throwOnRequestTimeout: true },
 } as const;
+/** The longest one SMS request can take: connect, then the request. */
+export const SMS_REQUEST_MAX_MS = SMS_CLIENT_OPTIONS.requestHandler.connectionTimeout + SMS_CLIENT_OPTIONS.requestHandler.requestTimeout;
 
 /** Read once per container; three attempts ride out a brief Secrets Manager hiccup at cold start. */
 export const SECRET_CLIENT_OPTIONS = {

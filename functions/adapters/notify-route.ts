@@ -24,7 +24,9 @@ import {
   type PinpointSMSVoiceV2Client,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { mayHaveSent, SmsRouteError, type SmsMessage, type SmsReceipt, type SmsRoute } from '../core/ports';
+import { SMS_REQUEST_MAX_MS } from './client-options';
 import { smsRouteFailure } from './sms-failures';
+import { OUT_OF_TIME, withinMs } from './time-budget';
 
 export interface NotifyRouteOptions {
   /** The configuration's id or ARN. */
@@ -38,6 +40,11 @@ export interface NotifyRouteOptions {
 
 /** Notify's management reads take one request a second per account ("Notify quotas"). */
 const CATALOGUE_RETRY_MS = 1_000;
+/**
+ * The catalogue and display-name reads are given this long within a send (a throttled read and its repeat a second
+ * later fit); past it the send goes to the next route, and the reads' answers serve the next send.
+ */
+const PREPARE_BUDGET_MS = 1_500;
 
 /** The variable Notify's code-verification templates read the code from. */
 const CODE_VARIABLE = 'code';
@@ -79,14 +86,24 @@ export function createNotifyRoute(client: PinpointSMSVoiceV2Client, options: Not
         throw error;
       }));
 
+  /** The template for the message, and the display name it shows when the message has a brand of its own. */
+  const prepare = async (message: SmsMessage) => {
+    const template = templateFor(await catalogue(), message);
+    const showsName = DISPLAY_NAME_PLACEHOLDER.test(template.Content ?? '') && message.brand !== undefined;
+    return { template, shownName: showsName ? await configurationDisplayName() : undefined };
+  };
+
   return {
     name: 'notify',
+    maxDurationMs: PREPARE_BUDGET_MS + SMS_REQUEST_MAX_MS,
     async send(message: SmsMessage): Promise<SmsReceipt> {
       let template: NotifyTemplateInformation;
       let shownName: string | undefined;
       try {
-        template = templateFor(await catalogue(), message);
-        if (DISPLAY_NAME_PLACEHOLDER.test(template.Content ?? '') && message.brand !== undefined) shownName = await configurationDisplayName();
+        const prepared = await withinMs(prepare(message), PREPARE_BUDGET_MS);
+        // The reads go on, and their answers serve the next send; this one is carried by the next route.
+        if (prepared === OUT_OF_TIME) throw new SmsRouteError('notify', 'unreachable', `notify: the templates were not read within ${PREPARE_BUDGET_MS} ms`);
+        ({ template, shownName } = prepared);
       } catch (error) {
         throw error instanceof SmsRouteError ? error : readFailure(error);
       }

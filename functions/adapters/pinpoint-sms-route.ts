@@ -1,5 +1,6 @@
 import { SendMessagesCommand, type PinpointClient, type SMSMessage } from '@aws-sdk/client-pinpoint';
 import { SmsRouteError, type SmsFailureKind, type SmsMessage, type SmsReceipt, type SmsRoute } from '../core/ports';
+import { SMS_REQUEST_MAX_MS } from './client-options';
 import { smsRouteFailure } from './sms-failures';
 
 export interface PinpointRouteOptions {
@@ -34,6 +35,7 @@ export function createPinpointRoute(client: PinpointClient, options: PinpointRou
 
   return {
     name: 'pinpoint',
+    maxDurationMs: SMS_REQUEST_MAX_MS,
     async send(message: SmsMessage): Promise<SmsReceipt> {
       let result;
       try {

@@ -19,7 +19,11 @@ import type { RouteName } from '../settings';
  */
 export function smsRouteFailure(route: RouteName, error: unknown): SmsRouteError {
   const kind = failureKind(error);
-  const detail = error instanceof Error ? error.name : 'unknown error';
+  // The error's name and, where the API gives one, its Reason (an enum: End User Messaging's ConflictException and
+  // ServiceQuotaExceededException, Notify's): what a log needs to tell one refusal from another. Never the
+  // provider's message, which may quote the phone number.
+  const reason = (error as { Reason?: unknown } | undefined)?.Reason;
+  const detail = error instanceof Error ? `${error.name}${typeof reason === 'string' ? ` ${reason}` : ''}` : 'unknown error';
   return new SmsRouteError(route, kind, `${route}: ${kind} (${detail})`, { cause: error });
 }
 

@@ -4,6 +4,7 @@ import {
   type SendTextMessageRequest,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { SmsMessage, SmsReceipt, SmsRoute } from '../core/ports';
+import { SMS_REQUEST_MAX_MS } from './client-options';
 import { smsRouteFailure } from './sms-failures';
 
 export interface SmsVoiceV2RouteOptions {
@@ -32,6 +33,7 @@ export function createSmsVoiceV2Route(client: PinpointSMSVoiceV2Client, options:
 
   return {
     name: 'sms-voice-v2',
+    maxDurationMs: SMS_REQUEST_MAX_MS,
     async send(message: SmsMessage): Promise<SmsReceipt> {
       try {
         const result = await client.send(

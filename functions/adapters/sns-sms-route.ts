@@ -1,6 +1,8 @@
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import { SmsRouteError, type SmsMessage, type SmsReceipt, type SmsRoute } from '../core/ports';
+import { SMS_REQUEST_MAX_MS } from './client-options';
 import { COUNTRIES_REQUIRING_IDENTITY } from './sms-account-rules';
+import { OUT_OF_TIME, withinMs } from './time-budget';
 import { countriesWithNumber, readOriginationNumbers, readSandboxed, readVerifiedDestinations } from './sns-account';
 import { smsRouteFailure } from './sms-failures';
 
@@ -49,11 +51,12 @@ export function createSnsRoute(client: SNSClient, options: SnsRouteOptions, now:
   const accountView = (): Promise<AccountView | undefined> => {
     if (!view || view.at <= now() - viewLifetimeMs) view = { read: readAccountView(client), at: now() };
     // A view the account would not give (no permission, a slow or failing read) decides nothing: SNS is tried.
-    return Promise.race([view.read, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), VIEW_READ_BUDGET_MS).unref())]);
+    return withinMs(view.read, VIEW_READ_BUDGET_MS).then((read) => (read === OUT_OF_TIME ? undefined : read));
   };
 
   return {
     name: 'sns',
+    maxDurationMs: VIEW_READ_BUDGET_MS + SMS_REQUEST_MAX_MS,
     async send(message: SmsMessage): Promise<SmsReceipt> {
       const account = await accountView();
       if (account?.sandboxed && !account.verifiedDestinations.has(message.to)) {

@@ -201,6 +201,11 @@ export interface SmsReceipt {
 
 export interface SmsRoute {
   readonly name: RouteName;
+  /**
+   * The longest a send through this route can take, its own reads included; the core tries a route after the
+   * first only when it can end within the send's budget for routes. Absent: no bound is known.
+   */
+  readonly maxDurationMs?: number;
   /** Sends one SMS. Throws {@link SmsRouteError} when the provider does not accept it. */
   send(message: SmsMessage): Promise<SmsReceipt>;
 }

@@ -234,7 +234,13 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
   const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
   const order = routeOrder(deps.routes, send.routeStreak);
   let maybeSent = false;
+  const started = deps.clock.now();
   for (const route of order) {
+    if (route !== order[0] && !fitsRoutesBudget(route, deps.clock.now() - started)) {
+      logger.warn('No time left for this route; not tried', { number: masked, route: route.name });
+      metrics.count('RouteFailures', { Route: route.name, Failure: 'out-of-time' });
+      continue;
+    }
     try {
       const receipt = await route.send({ to: e164, body, code, language: request.language, brand: request.brandName, country: send.country === 'none' ? undefined : send.country });
       const failover = route !== order[0];
@@ -247,7 +253,8 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
     } catch (error) {
       if (!(error instanceof SmsRouteError)) throw error;
       maybeSent ||= mayHaveSent(error.kind);
-      logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind });
+      // The adapters' messages name the error and its reason, never the number or the code.
+      logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind, why: error.message });
       metrics.count('RouteFailures', { Route: route.name, Failure: error.kind });
     }
   }
@@ -265,6 +272,18 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
   // and the earlier code valid again. The code itself stays unknown to anyone either way: no SMS carried it.
   await deps.store.revokeCode(send.record);
   return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
+}
+
+/**
+ * How long the routes of one send may take together, from the first one's start: what is left of the function's
+ * 20 s after the table writes before and after them (functions/adapters/client-options.ts). The first route is
+ * always tried; a later one only when it can end within this, so that the send's answer and its last write never
+ * meet the function's timeout.
+ */
+export const ROUTES_BUDGET_MS = 10_500;
+
+function fitsRoutesBudget(route: SmsRoute, elapsedMs: number): boolean {
+  return route.maxDurationMs === undefined || elapsedMs + route.maxDurationMs <= ROUTES_BUDGET_MS;
 }
 
 /** A generated code is returned unless the deployment turned that off; a caller's own code is theirs already. */

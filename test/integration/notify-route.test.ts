@@ -350,6 +350,23 @@ describe('catalogues and read failures, from a stubbed client', () => {
     expect(stub.commandCalls(SendNotifyTextMessageCommand)).toEqual([]);
   });
 
+  it('gives up on a catalogue read that outlasts its budget (nothing sent), and uses its answer for the next send', async () => {
+    const client = new PinpointSMSVoiceV2Client({ region: 'us-east-1' });
+    const stub = mockClient(client);
+    let answer: (value: { NotifyTemplates: NotifyTemplateInformation[] }) => void = () => undefined;
+    stub.on(DescribeNotifyTemplatesCommand).callsFake(() => new Promise((resolve) => (answer = resolve)));
+    stub.on(SendNotifyTextMessageCommand).resolves({ MessageId: 'message-1' });
+    const route = createNotifyRoute(client, { configurationId: LOCAL_NOTIFY_CONFIGURATION_ID, timeToLiveSeconds: 600 });
+
+    const failure = await failureOf(route.send(message()));
+
+    expect(failure).toMatchObject({ route: 'notify', kind: 'unreachable', message: expect.stringContaining('not read within 1500 ms') });
+    expect(route.maxDurationMs).toBe(1_500 + 3_500);
+    answer({ NotifyTemplates: [template({ Variables: { code: { Type: 'STRING', Required: true, Source: 'CUSTOMER' } } })] });
+    await expect(route.send(message())).resolves.toEqual({ route: 'notify', messageId: 'message-1' });
+    expect(stub.commandCalls(DescribeNotifyTemplatesCommand)).toHaveLength(1);
+  });
+
   it('passes over an INACTIVE template of the language for the English one', async () => {
     const codeOnly = { code: { Type: 'STRING' as const, Required: true, Source: 'CUSTOMER' as const } };
     const { route, stub } = stubbedRoute([

@@ -184,10 +184,15 @@ function sameDigest(a: string, b: string): boolean {
 export class FakeSmsRoute implements SmsRoute {
   readonly sent: SmsMessage[] = [];
   failure: SmsFailureKind | undefined;
+  /** The bound the route declares (SmsRoute.maxDurationMs). */
+  maxDurationMs: number | undefined;
+  /** Runs at each send, before it succeeds or fails: e.g. a clock's time passing. */
+  whileSending: (() => void) | undefined;
 
   constructor(readonly name: RouteName) {}
 
   async send(message: SmsMessage): Promise<SmsReceipt> {
+    this.whileSending?.();
     if (this.failure) throw new SmsRouteError(this.name, this.failure, `${this.name}: ${this.failure}`);
     this.sent.push(message);
     return { route: this.name, messageId: `${this.name}-${this.sent.length}` };

@@ -2,7 +2,7 @@ import maxMetadata from 'libphonenumber-js/max/metadata';
 import { NumberLimitReachedError, OutcomeUnknownError, VelocityLimitError } from '../../functions/core/errors';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
 import { createDigester, createSealer } from '../../functions/core/security-code';
-import { sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
+import { ROUTES_BUDGET_MS, sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
 import type { SendRequest } from '../../functions/core/parameters';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
@@ -291,6 +291,29 @@ describe('uncertain delivery', () => {
     await expect(sendSecurityCode(request(), deps)).rejects.toBe(notUndone);
     expect(revoke).toHaveBeenCalledTimes(1);
     expect(metrics.get('DeliveryFailed')).toBe(1);
+  });
+});
+
+describe('the time routes may take', () => {
+  it('tries a later route only when it can end within the routes\' budget: a slow first failure leaves no time for it', async () => {
+    const { deps, request, sns, pinpoint, clock, metrics } = setup();
+    sns.failure = 'unconfirmed';
+    sns.whileSending = () => clock.advance(9_000);
+    pinpoint.maxDurationMs = ROUTES_BUDGET_MS - 9_000 + 1;
+
+    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: false, reason: 'delivery-unconfirmed' });
+    expect(pinpoint.sent).toEqual([]);
+    expect(metrics.get('RouteFailures Route=pinpoint Failure=out-of-time')).toBe(1);
+  });
+
+  it('tries it when it fits, and whenever the failures before it were quick', async () => {
+    const { deps, request, sns, pinpoint, clock } = setup();
+    sns.failure = 'rejected';
+    sns.whileSending = () => clock.advance(9_000);
+    pinpoint.maxDurationMs = ROUTES_BUDGET_MS - 9_000;
+
+    await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: true, route: 'pinpoint' });
+    expect(pinpoint.sent).toHaveLength(1);
   });
 });
 

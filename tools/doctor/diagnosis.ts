@@ -172,7 +172,10 @@ function notifyProblem(facts: AccountFacts, country: string): Problem {
     if (found.tier === 'BASIC' && !(NOTIFY_BASIC_COUNTRIES as readonly string[]).includes(country)) {
       return { why: `Notify's Basic tier does not serve ${country}`, fix: 'ask for the Advanced tier (a verification in the console, a few business days), or use a route with an identity of your own' };
     }
-    return { why: `the Notify configuration does not enable ${country}`, fix: `add ${country} to its countries (allowedCountries, when the stack made it)` };
+    return {
+      why: `the Notify configuration does not enable ${country}`,
+      fix: `add ${country} to its countries: allowedCountries when the stack made it on the Basic tier; in the End User Messaging console otherwise (then deploy with its id as notifyConfigurationId)`,
+    };
   }
   const spend = known(facts.endUserMessaging.spendLimits);
   if ('value' in spend && spend.value.NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT === 0) {
