@@ -1,8 +1,12 @@
 /**
  * `sms-verify doctor`: its verdicts on the simulated account, which answers the same read calls a real account
- * does (SNS and End User Messaging through the real SDK clients, pointed at the simulator by AWS_ENDPOINT_URL_*).
+ * does (SNS and End User Messaging through the real SDK clients, pointed at the simulator by AWS_ENDPOINT_URL_*);
+ * only the stack's outputs and the function's configuration (CloudFormation, Lambda) come from mocked clients.
  * Each state is one a new account is in on its way to a first real text.
  */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { doctorMain } from '../../tools/doctor';
 import { localAccount, LOCAL_NOTIFY_CONFIGURATION_ID, type SimulatedAccount } from '../../local/simulator/account';
 import { SmsSimulator } from '../../local/sms-simulator';
@@ -154,6 +158,29 @@ describe('sms-verify doctor', () => {
 
     const sandboxed = await doctor({ smsSandbox: true, verifiedDestinations: [number] }, { SMS_ROUTES: 'sns' }, ['--countries', 'GB', '--number', number]);
     expect(sandboxed.output).toContain(`Number ${number}:\n  ✓ sns: verified for the SNS sandbox`);
+  });
+
+  it('--stack: reads the settings the deployed send function runs with, found from the stack\'s outputs', async () => {
+    const cloudformation = mockClient(CloudFormationClient);
+    const lambda = mockClient(LambdaClient);
+    try {
+      cloudformation.on(DescribeStacksCommand, { StackName: 'SmsVerify' }).resolves({
+        Stacks: [{ StackName: 'SmsVerify', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: [{ OutputKey: 'TableName', OutputValue: 't' }, { OutputKey: 'SendFunctionName', OutputValue: 'send-fn' }] }],
+      });
+      lambda.on(GetFunctionConfigurationCommand, { FunctionName: 'send-fn' }).resolves({
+        Environment: { Variables: { SMS_ROUTES: 'sns,notify', NOTIFY_CONFIGURATION_ID: LOCAL_NOTIFY_CONFIGURATION_ID, ALLOWED_COUNTRIES: 'GB,ZA' } },
+      });
+
+      const { exitCode, output } = await doctor({ smsSandbox: true }, {}, ['--stack', 'SmsVerify']);
+
+      expect(output).toMatch(/^sms-verify doctor: stack SmsVerify; routes sns → notify$/m);
+      expect(output).toMatch(/^GB\s+✓ notify$/m);
+      expect(output).toMatch(/^ZA\s+✗ no route$/m);
+      expect(exitCode).toBe(1);
+    } finally {
+      cloudformation.restore();
+      lambda.restore();
+    }
   });
 
   it('refuses what it cannot run with a usage line and exit 2', async () => {
