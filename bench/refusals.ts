@@ -13,7 +13,8 @@
  * that just met it. Every other limit stays on (high), as deployed.
  * Target: at most 4 requests in at most 2 rounds. A send counts itself against its three velocity limits at once,
  * so a refusal by one of them gives back the other two counts: 5 requests in 2 rounds for the first refusal a
- * container meets, and none for those that follow it (EXHAUSTED_MEMO_MS).
+ * container meets, and none for those that follow it: until the window ends for a limit marked exhausted, for
+ * EXHAUSTED_MEMO_MS for a one-shard limit.
  *
  * The limits are used up the quick way: each shard's count is set one short of
  * its quota, then one request per shard fills it, as real traffic would.

@@ -431,6 +431,9 @@ describe('DynamoDB store: what the table holds', () => {
       expect(fresh.requests()).toBe(1);
       await expect(countEach(fresh.table, [limit], T0)).resolves.toMatchObject({ exhausted: 'global-send' });
       expect(fresh.requests()).toBe(1);
+      // Every shard marked exhausted: no refund reopens the window, so the container needs no answer until it ends.
+      await expect(countEach(fresh.table, [limit], T0 + 30_000)).resolves.toMatchObject({ exhausted: 'global-send' });
+      expect(fresh.requests()).toBe(1);
 
       // A refund in that container makes it ask again; a window marked exhausted stays closed (stricter, never looser).
       await refundEach(fresh.table, fills[0]!.counted);
@@ -438,6 +441,23 @@ describe('DynamoDB store: what the table holds', () => {
       await expect(countEach(fresh.table, [limit], T0)).resolves.toMatchObject({ exhausted: 'global-send' });
       expect(fresh.requests() - asked).toBe(1);
     });
+  });
+
+  it('asks again a second after a one-shard limit refused, since a refund elsewhere may have reopened it', async () => {
+    let requests = 0;
+    const counting = testDynamoDbClient();
+    counting.middlewareStack.add((next) => (args) => ((requests += 1), next(args)), { step: 'initialize' });
+    const table = new Table(counting, tableName);
+    const limit: VelocityLimit = { kind: 'caller-send', subject: 'one-shard-memo', limit: 1, windowMs: MINUTE };
+    const first = await countEach(table, [limit], T0);
+    await expect(countEach(table, [limit], T0)).resolves.toMatchObject({ exhausted: 'caller-send' });
+    const afterRefusal = requests;
+
+    await expect(countEach(table, [limit], T0 + 500)).resolves.toMatchObject({ exhausted: 'caller-send' });
+    expect(requests).toBe(afterRefusal);
+    await refundEach(new Table(client, tableName), first.counted); // in another container
+
+    await expect(countEach(table, [limit], T0 + 1_500)).resolves.toMatchObject({ counted: first.counted });
   });
 
   it('gives a refunded count back to the shard that took it', async () => {

@@ -24,8 +24,9 @@
  * when that set is complete every shard is marked `exhausted`. A refused write
  * returns its shard as it was: marked, the event is refused there and then (one
  * write); not yet marked, the `full` item names the shards still open, and only
- * those are tried. A container also remembers an exhausted limit for a moment
- * (EXHAUSTED_MEMO_MS), so a stream of refused requests costs no table request at all.
+ * those are tried. A container also remembers an exhausted limit (until its window
+ * ends once it is marked, for EXHAUSTED_MEMO_MS before), so a stream of refused
+ * requests costs no table request at all.
  *
  * A count whose answer was lost is counted again (a limit one stricter is
  * safe; one looser is not), and the count says so (`mayBeDoubled`); a refund
@@ -43,7 +44,11 @@ import { keyOf, n, NAMES, pick, readNumber, RETENTION_MARGIN_MS, secondsOf, Tabl
 /** Most writes one shard is asked to take in a second when its whole quota is spent at once: half an item's 1 000. */
 export const SHARD_QUOTA = 500;
 export const MAX_SHARDS = 64;
-/** How long a container refuses an exhausted limit without asking the table (a refund elsewhere may reopen it). */
+/**
+ * How long a container refuses a full limit without asking the table, when a refund elsewhere may reopen it (a
+ * one-shard limit). A limit whose every shard is marked `exhausted` stays shut until its window ends (refunds do not
+ * reopen it), and is remembered that long.
+ */
 export const EXHAUSTED_MEMO_MS = 1_000;
 
 export function shardCount(limit: number): number {
@@ -90,12 +95,17 @@ export async function countEach(table: Table, limits: readonly VelocityLimit[], 
   const counted: CountedSlot[] = [];
   let mayBeDoubled = false;
   for (const outcome of outcomes) {
-    if (outcome.status !== 'fulfilled' || outcome.value === 'exhausted') continue;
+    if (outcome.status !== 'fulfilled' || outcome.value === 'exhausted' || outcome.value === 'shut') continue;
     counted.push(outcome.value.slot);
     mayBeDoubled ||= outcome.value.mayBeDoubled;
   }
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  const exhausted = limits.find((_, i) => outcomes[i]!.status === 'fulfilled' && (outcomes[i] as PromiseFulfilledResult<unknown>).value === 'exhausted');
+  const refusedBy = (i: number) => {
+    const outcome = outcomes[i]!;
+    return outcome.status === 'fulfilled' && (outcome.value === 'exhausted' || outcome.value === 'shut') ? outcome.value : undefined;
+  };
+  const exhaustedAt = limits.findIndex((_, i) => refusedBy(i) !== undefined);
+  const exhausted = exhaustedAt >= 0 ? limits[exhaustedAt] : undefined;
   if (failure) {
     // The caller answers "nothing changed" for a failure that applied nothing, so a count left taken (a lost refund,
     // or a count that may stand twice) makes the failure one that may have changed something.
@@ -107,7 +117,8 @@ export async function countEach(table: Table, limits: readonly VelocityLimit[], 
   }
   if (exhausted) {
     for (const [key, until] of memo) if (until <= now) memo.delete(key); // a container lives long; its memo must not grow
-    memo.set(windowKey(exhausted, now), Math.min(now + EXHAUSTED_MEMO_MS, windowEnd(exhausted, now)));
+    const until = refusedBy(exhaustedAt) === 'shut' ? windowEnd(exhausted, now) : Math.min(now + EXHAUSTED_MEMO_MS, windowEnd(exhausted, now));
+    memo.set(windowKey(exhausted, now), until);
     await refundEach(table, counted).catch(() => undefined); // a refusal; a count left taken is only stricter
     return { exhausted: exhausted.kind, counted: [], mayBeDoubled: false };
   }
@@ -131,7 +142,7 @@ async function countOne(
   table: Table,
   limit: VelocityLimit,
   now: number,
-): Promise<{ slot: CountedSlot; mayBeDoubled: boolean } | 'exhausted'> {
+): Promise<{ slot: CountedSlot; mayBeDoubled: boolean } | 'exhausted' | 'shut'> {
   const shards = shardCount(limit.limit);
   const open = new Set(Array.from({ length: shards }, (_, shard) => shard).filter((shard) => shardQuota(limit.limit, shards, shard) > 0));
   // An attempt whose answer was lost may have counted this event already, on a shard that then refused the repeat.
@@ -151,7 +162,9 @@ async function countOne(
     }
     uncertain ||= outcome.afterUnknown ?? false;
     // A refusal, even one that may leave a count of this event behind: that only makes the limit stricter.
-    if (outcome.item?.exhausted?.BOOL === true || shards === 1) return 'exhausted';
+    // A shard marked exhausted: every shard is, and no refund reopens them before the window ends.
+    if (outcome.item?.exhausted?.BOOL === true) return 'shut';
+    if (shards === 1) return 'exhausted';
     open.delete(shard);
     const full = await markFull(table, limit, now, shard).catch((error: unknown) => {
       // Recording a full shard changes no count: this event was counted nowhere, unless a lost answer did it.
