@@ -38,8 +38,25 @@ export interface SendRequest {
   'idempotency-key'?: string;
 }
 
+/** NeutrinoAPI Phone Verify: a call reads the code aloud; it is checked with {@link SmsVerifyClient.verify}. */
+export interface CallRequest extends SendRequest {
+  /** Milliseconds between the digits read, 0 to 3000 (default 800). */
+  'playback-delay'?: number;
+}
+
+export interface CallResponse {
+  calling: boolean;
+  'number-valid': boolean;
+  'security-code': string;
+  reason?: SendFailureReason;
+  hint?: string;
+  'retry-after'?: number;
+}
+
 export interface SendResponse {
   sent: boolean;
+  /** `voice` when a call carried the code instead of a text (the deployment's voiceFallbackAfter). */
+  channel?: 'voice';
   'number-valid': boolean;
   'security-code': string;
   reason?: SendFailureReason;
@@ -173,23 +190,31 @@ export type SmsVerifyClientOptions =
       auth: 'none';
     };
 
-type Route = 'send' | 'verify';
+type Route = 'send' | 'call' | 'verify';
 
 export class SmsVerifyClient {
-  private readonly call: (route: Route, request: object) => Promise<unknown>;
+  private readonly invoke: (route: Route, request: object) => Promise<unknown>;
 
   constructor(options: SmsVerifyClientOptions) {
-    this.call = options.transport === 'lambda' ? viaLambda(options) : viaHttps(options);
+    this.invoke = options.transport === 'lambda' ? viaLambda(options) : viaHttps(options);
   }
 
   /** Sends a code. Resolves with the answer, `sent: false` included; rejects with an {@link SmsVerifyError}. */
   async send(request: SendRequest): Promise<SendResponse> {
-    return (await this.call('send', request)) as SendResponse;
+    return (await this.invoke('send', request)) as SendResponse;
+  }
+
+  /**
+   * Has a code read aloud in a call (`/phone-verify`). Resolves with the answer, `calling: false` included; rejects with
+   * an {@link SmsVerifyError}. Over Lambda it invokes the send function, which places calls too.
+   */
+  async call(request: CallRequest): Promise<CallResponse> {
+    return (await this.invoke('call', request)) as CallResponse;
   }
 
   /** Checks a code. Resolves `{ verified }`; rejects with an {@link SmsVerifyError}. */
   async verify(request: VerifyRequest): Promise<VerifyResponse> {
-    return (await this.call('verify', request)) as VerifyResponse;
+    return (await this.invoke('verify', request)) as VerifyResponse;
   }
 }
 
@@ -200,10 +225,12 @@ function isApiError(body: unknown): body is { 'api-error': number; 'api-error-ms
 function viaLambda(options: Extract<SmsVerifyClientOptions, { transport: 'lambda' }>) {
   const lambda = options.lambda ?? new LambdaClient({});
   return async (route: Route, request: object) => {
-    const functionName = route === 'send' ? options.sendFunctionName : options.verifyFunctionName;
-    if (!functionName) throw new Error(`SmsVerifyClient: no ${route} function name was given`);
+    const functionName = route === 'verify' ? options.verifyFunctionName : options.sendFunctionName;
+    if (!functionName) throw new Error(`SmsVerifyClient: no ${route === 'verify' ? 'verify' : 'send'} function name was given`);
+    // The send function serves both endpoints; a direct invocation names the one it means.
+    const payload = route === 'call' ? { ...request, endpoint: 'phone-verify' } : request;
     const result = await lambda
-      .send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }))
+      .send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }))
       .catch((error: unknown) => {
         // An SDK error without an HTTP status never reached Lambda (a network failure, a wrong endpoint).
         if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) throw error;
@@ -226,7 +253,8 @@ function viaHttps(options: HttpsOptions) {
   const authenticate = authenticator(options);
   return async (route: Route, request: object) => {
     const { 'idempotency-key': idempotencyKey, ...parameters } = request as Record<string, unknown>;
-    const url = new URL(route === 'send' ? 'sms-verify' : 'verify-security-code', base.href.endsWith('/') ? base : `${base.href}/`);
+    const path = { send: 'sms-verify', call: 'phone-verify', verify: 'verify-security-code' }[route];
+    const url = new URL(path, base.href.endsWith('/') ? base : `${base.href}/`);
     const body = JSON.stringify(parameters);
     const headers: Record<string, string> = { host: url.host, 'content-type': 'application/json' };
     if (typeof idempotencyKey === 'string') headers['idempotency-key'] = idempotencyKey;

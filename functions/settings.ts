@@ -12,10 +12,19 @@ import countryCodes from './phone-metadata/countries.json';
 
 export const ROUTE_NAMES = ['sns', 'notify', 'sms-voice-v2', 'pinpoint'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
+/** Routes that place a call which reads the code aloud: End User Messaging's SendVoiceMessage, and Notify's. */
+export const VOICE_ROUTE_NAMES = ['voice', 'notify-voice'] as const;
+export type VoiceRouteName = (typeof VOICE_ROUTE_NAMES)[number];
 
 /** libphonenumber's number types that a deployment may choose to send to. */
 export const SMS_NUMBER_TYPES = ['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER', 'VOIP'] as const;
 export type SmsNumberType = (typeof SMS_NUMBER_TYPES)[number];
+/**
+ * Number types a call may go to. Premium rate, shared cost, UAN, pager, voicemail and toll-free ranges are never
+ * called, whatever the settings: they are where international revenue share fraud pumps calls.
+ */
+export const VOICE_NUMBER_TYPES = ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER', 'VOIP'] as const;
+export type VoiceNumberType = (typeof VOICE_NUMBER_TYPES)[number];
 
 interface IntegerSpec {
   readonly type: 'integer';
@@ -301,6 +310,94 @@ export const SETTING_SPECS = {
     step: 60,
     description: 'Window of globalSendLimit.',
   },
+  voiceRoutes: {
+    type: 'list',
+    item: /^(voice|notify-voice)$/,
+    rule: `voice route names (${VOICE_ROUTE_NAMES.join(', ')})`,
+    description:
+      'Routes that place a call reading the code aloud, in the order they are used. Default, when ' +
+      'allowedVoiceCountries names a country: voice when voiceOriginationIdentity is set, then notify-voice when a ' +
+      'Notify configuration is (its VOICE channel).',
+  },
+  voiceOriginationIdentity: {
+    type: 'text',
+    // VoiceMessageOriginationIdentity: length 1-256, ^[A-Za-z0-9_:/\+-]+$ (aws-models/pinpoint-sms-voice-v2.json). A
+    // call needs a voice-capable phone number or a pool of them: its E.164 number, phone-/pool- id or ARN; a sender
+    // id never calls.
+    pattern: /^(\+[1-9][0-9]{1,18}|(phone|pool)-[A-Za-z0-9]{1,251}|arn:[A-Za-z0-9_:/+-]*:(phone-number|pool)\/[A-Za-z0-9_-]+)$/,
+    rule: 'a voice-capable phone number (E.164), its phone- id, a pool- id, or the ARN of either (a sender id cannot call)',
+    description: 'End User Messaging phone number or pool that places calls (VOICE capability); enables the voice route.',
+  },
+  maxPricePerMinute: {
+    type: 'text',
+    // MaxPrice: length 2-8, ^[0-9]{0,2}\.[0-9]{1,5}$ (aws-models/pinpoint-sms-voice-v2.json, SendVoiceMessage).
+    pattern: /^[0-9]{0,2}\.[0-9]{1,5}$/,
+    rule: 'a price in USD with a decimal point, such as 0.10',
+    description: 'Most a call may cost per minute, in USD (SendVoiceMessage MaxPricePerMinute); the voice route only.',
+  },
+  allowedVoiceCountries: {
+    type: 'list',
+    item: COUNTRY,
+    rule: 'ISO 3166-1 alpha-2 country codes such as GB',
+    description: 'Calls go only to numbers of these countries. Empty (the default): no calls at all.',
+  },
+  allowedVoiceNumberTypes: {
+    type: 'list',
+    item: /^(MOBILE|FIXED_LINE|FIXED_LINE_OR_MOBILE|PERSONAL_NUMBER|VOIP)$/,
+    rule: `number types (${VOICE_NUMBER_TYPES.join(', ')})`,
+    description: 'Number types that are called. Default: MOBILE, FIXED_LINE, FIXED_LINE_OR_MOBILE.',
+  },
+  voiceFallbackAfter: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 10,
+    description:
+      'The Nth send to a number within routeSwitchSeconds is a call instead of a text (0: never; at least 2).',
+  },
+  callerCallLimit: {
+    type: 'integer',
+    default: 5,
+    min: 0,
+    max: 1_000_000,
+    description: 'Calls one caller may have placed per window (0: no limit).',
+  },
+  callerCallWindowSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 1,
+    max: 86_400,
+    description: 'Window of callerCallLimit.',
+  },
+  prefixCallLimit: {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 1_000_000,
+    description: 'Calls to one destination prefix (country code and prefixDigits more digits) per window (0: no limit).',
+  },
+  prefixCallWindowSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 1,
+    max: 86_400,
+    description: 'Window of prefixCallLimit.',
+  },
+  globalCallLimit: {
+    type: 'integer',
+    default: 100,
+    min: 0,
+    max: 10_000_000,
+    description: 'Calls the whole deployment may place per window (0: no ceiling).',
+  },
+  globalCallWindowSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 60,
+    max: 86_400,
+    step: 60,
+    description: 'Window of globalCallLimit.',
+  },
   callerVerifyLimit: {
     type: 'integer',
     default: 100,
@@ -362,6 +459,9 @@ export type DeploymentSettings = { [K in IntegerName]: number } & { [K in Boolea
   allowedCountries: string[];
   deniedCountries: string[];
   allowedNumberTypes: SmsNumberType[];
+  voiceRoutes: VoiceRouteName[];
+  allowedVoiceCountries: string[];
+  allowedVoiceNumberTypes: VoiceNumberType[];
 };
 
 /** Settings as a deployment states them: every one optional. */
@@ -484,6 +584,19 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   if (allowedNumberTypes.length === 0) {
     throw new InvalidSettingError('allowedNumberTypes', 'must name at least one number type');
   }
+  const voice = voiceSettings(
+    {
+      voiceOriginationIdentity: text('voiceOriginationIdentity'),
+      allowedVoiceCountries: list('allowedVoiceCountries', []),
+      notify: Boolean(notifyConfigurationId || notifyDisplayName),
+    },
+    (fallback) => list<VoiceRouteName>('voiceRoutes', fallback),
+    integer('voiceFallbackAfter'),
+  );
+  const allowedVoiceNumberTypes = list<VoiceNumberType>('allowedVoiceNumberTypes', ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE']);
+  if (allowedVoiceNumberTypes.length === 0) {
+    throw new InvalidSettingError('allowedVoiceNumberTypes', 'must name at least one number type');
+  }
 
   return {
     auth: choice('auth'),
@@ -517,6 +630,15 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     prefixDigits: integer('prefixDigits'),
     globalSendLimit: integer('globalSendLimit'),
     globalSendWindowSeconds: integer('globalSendWindowSeconds'),
+    ...voice,
+    maxPricePerMinute: text('maxPricePerMinute'),
+    allowedVoiceNumberTypes,
+    callerCallLimit: integer('callerCallLimit'),
+    callerCallWindowSeconds: integer('callerCallWindowSeconds'),
+    prefixCallLimit: integer('prefixCallLimit'),
+    prefixCallWindowSeconds: integer('prefixCallWindowSeconds'),
+    globalCallLimit: integer('globalCallLimit'),
+    globalCallWindowSeconds: integer('globalCallWindowSeconds'),
     callerVerifyLimit: integer('callerVerifyLimit'),
     callerVerifyWindowSeconds: integer('callerVerifyWindowSeconds'),
     returnSecurityCode: boolean('returnSecurityCode'),
@@ -524,6 +646,40 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     webOtpDomain: text('webOtpDomain'),
     androidAppHash: text('androidAppHash'),
   };
+}
+
+/**
+ * Calls are off unless allowedVoiceCountries names a country: a call costs many times a text, and high-cost ranges
+ * are where toll fraud lives, so a deployment says where it calls. A voice route with no country, a country with no
+ * voice route, and a fallback with nothing to fall back to are each refused, naming the setting.
+ */
+function voiceSettings(
+  given: { voiceOriginationIdentity: string | undefined; allowedVoiceCountries: string[]; notify: boolean },
+  voiceRoutesOr: (fallback: VoiceRouteName[]) => VoiceRouteName[],
+  voiceFallbackAfter: number,
+) {
+  const { voiceOriginationIdentity, allowedVoiceCountries } = given;
+  const defaults: VoiceRouteName[] = [];
+  if (allowedVoiceCountries.length > 0 && voiceOriginationIdentity) defaults.push('voice');
+  if (allowedVoiceCountries.length > 0 && given.notify) defaults.push('notify-voice');
+  const voiceRoutes = voiceRoutesOr(defaults);
+  if ((voiceRoutes.length > 0 || voiceOriginationIdentity) && allowedVoiceCountries.length === 0) {
+    throw new InvalidSettingError('allowedVoiceCountries', 'name the countries calls may go to (such as GB,US): with none, no call is placed');
+  }
+  if (allowedVoiceCountries.length > 0 && voiceRoutes.length === 0) {
+    throw new InvalidSettingError('voiceRoutes', 'calls need a route: set voiceOriginationIdentity (a voice-capable number) or a Notify configuration with its VOICE channel');
+  }
+  if (voiceRoutes.includes('voice') && !voiceOriginationIdentity) {
+    throw new InvalidSettingError('voiceRoutes', 'the voice route needs voiceOriginationIdentity');
+  }
+  if (voiceRoutes.includes('notify-voice') && !given.notify) {
+    throw new InvalidSettingError('voiceRoutes', 'the notify-voice route needs notifyConfigurationId or notifyDisplayName');
+  }
+  if (voiceFallbackAfter === 1) throw new InvalidSettingError('voiceFallbackAfter', 'must be 0 (off) or at least 2: a first send that is always a call is /phone-verify');
+  if (voiceFallbackAfter > 0 && voiceRoutes.length === 0) {
+    throw new InvalidSettingError('voiceFallbackAfter', 'a call needs voice routes and allowedVoiceCountries');
+  }
+  return { voiceRoutes, voiceOriginationIdentity, allowedVoiceCountries, voiceFallbackAfter };
 }
 
 /**

@@ -40,6 +40,8 @@ export interface SmsVerifyMonitoringProps {
    * at 80 % of it, before Notify starts refusing and every code takes the next route. 0 or absent: no alarm.
    */
   notifyDailyLimit?: number;
+  /** Whether the deployment places calls: the dashboard then shows them by route and country. */
+  calls?: boolean;
 }
 
 export class SmsVerifyMonitoring extends Construct {
@@ -75,11 +77,15 @@ export class SmsVerifyMonitoring extends Construct {
       { failovers: metric('Failovers', SEND_SERVICE), sent },
       'Failover %',
     );
-    const hourlySent = metric('CodesSent', SEND_SERVICE, Duration.hours(1));
+    // Codes delivered either way count: a pumping run through calls shows in conversion as one through texts does.
     const conversion = ratio(
-      'IF(FILL(hourlySent, 0) >= 20, 100 * FILL(hourlyVerified, 0) / hourlySent, 100)',
-      { hourlySent, hourlyVerified: metric('Verified', VERIFY_SERVICE, Duration.hours(1)) },
-      'Verified / sent % (hourly)',
+      'IF(FILL(hourlySent, 0) + FILL(hourlyCalls, 0) >= 20, 100 * FILL(hourlyVerified, 0) / (FILL(hourlySent, 0) + FILL(hourlyCalls, 0)), 100)',
+      {
+        hourlySent: metric('CodesSent', SEND_SERVICE, Duration.hours(1)),
+        hourlyCalls: metric('CallsPlaced', SEND_SERVICE, Duration.hours(1)),
+        hourlyVerified: metric('Verified', VERIFY_SERVICE, Duration.hours(1)),
+      },
+      'Verified / sent % (hourly, texts and calls)',
       Duration.hours(1),
     );
 
@@ -88,7 +94,7 @@ export class SmsVerifyMonitoring extends Construct {
     this.addAlarm('FailoverRate', failoverRate, 25, ComparisonOperator.GREATER_THAN_THRESHOLD, 2, props.alarmTopic,
       'More than 25 % of codes went out through a failover route: the first route is failing.');
     this.addAlarm('ConversionDrop', conversion, props.conversionAlarmPercent, ComparisonOperator.LESS_THAN_THRESHOLD, 1, props.alarmTopic,
-      `Fewer than ${props.conversionAlarmPercent} % of sent codes were verified in an hour with at least 20 sends: the signature of SMS pumping.`);
+      `Fewer than ${props.conversionAlarmPercent} % of codes sent (texts and calls) were verified in an hour with at least 20: the signature of SMS pumping or toll fraud.`);
     if (props.globalSendLimit > 0) {
       const windowSent = metric('CodesSent', SEND_SERVICE, Duration.seconds(props.globalSendWindowSeconds));
       this.addAlarm('SpendCeilingNear', windowSent, Math.floor(props.globalSendLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
@@ -123,6 +129,12 @@ export class SmsVerifyMonitoring extends Construct {
       new GraphWidget({ title: 'Codes sent by country', left: [search('CodesSentByCountry', 'Country', SEND_SERVICE, '')], width: 12 }),
       new GraphWidget({ title: 'Codes verified by country', left: [search('VerifiedByCountry', 'Country', VERIFY_SERVICE, '')], width: 12 }),
     );
+    if (props.calls) {
+      this.dashboard.addWidgets(
+        new GraphWidget({ title: 'Calls placed by route', left: [search('CallsPlacedByRoute', 'Route', SEND_SERVICE, '')], width: 12 }),
+        new GraphWidget({ title: 'Calls placed by country (toll fraud shows here first)', left: [search('CallsPlacedByCountry', 'Country', SEND_SERVICE, '')], width: 12 }),
+      );
+    }
     if (props.notifyDailyLimit !== undefined) {
       this.dashboard.addWidgets(
         new SingleValueWidget({ title: 'Notify: sent in the last 24 hours', metrics: [notifyDaily], width: 12 }),

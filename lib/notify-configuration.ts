@@ -31,7 +31,8 @@ export class NotifyConfiguration extends Construct {
       displayName: settings.notifyDisplayName,
       // The only use case Notify has: its templates are code-verification templates.
       useCase: 'CODE_VERIFICATION',
-      enabledChannels: ['SMS'],
+      // VOICE when the deployment reads codes aloud through it (the notify-voice route).
+      enabledChannels: settings.voiceRoutes.includes('notify-voice') ? ['SMS', 'VOICE'] : ['SMS'],
       enabledCountries: [...this.enabledCountries],
     });
     // Kept like the table: a configuration upgraded to the Advanced tier outlives a redeploy from scratch, and can be

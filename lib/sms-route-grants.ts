@@ -77,7 +77,45 @@ export function grantSmsRoutes(fn: LambdaFunction, settings: DeploymentSettings,
       }),
     );
   }
+  // Calls: SendVoiceMessage is authorised on the origination identity (a phone number or pool), and on the
+  // configuration set when one is passed; SendNotifyVoiceMessage on the Notify configuration.
+  if (settings.voiceRoutes.includes('voice') && settings.voiceOriginationIdentity) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sms-voice:SendVoiceMessage'],
+        resources: [voiceIdentityArn(stack, settings.voiceOriginationIdentity), ...configurationSetArns(stack, settings)],
+      }),
+    );
+    if (!settings.voiceOriginationIdentity.startsWith('arn:') && settings.voiceOriginationIdentity.startsWith('+')) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
+        reason:
+          'A phone number given in E.164 is authorised by its phone- id, which the number does not tell: the grant is ' +
+          'every phone number of this account and region. Give its phone- id or ARN to narrow it to one.',
+      });
+    }
+  }
+  if (settings.voiceRoutes.includes('notify-voice') && notify) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sms-voice:SendNotifyVoiceMessage', 'sms-voice:DescribeNotifyConfigurations'],
+        resources: [notify.configurationArn, ...configurationSetArns(stack, settings)],
+      }),
+    );
+    if (!routes.includes('notify')) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['sms-voice:DescribeNotifyTemplates'], resources: ['*'] }));
+      wildcardReasons.push('sms-voice:DescribeNotifyTemplates reads AWS\'s template catalogue, which has no resource type.');
+    }
+  }
   if (wildcardReasons.length > 0) acknowledgeWildcard(`${wildcardReasons.join(' ')} The role allows nothing else on "*".`);
+}
+
+/** The resource a voice origination identity is authorised as: its ARN, a phone- or pool- id's ARN, or any phone number. */
+function voiceIdentityArn(stack: Stack, identity: string): string {
+  if (identity.startsWith('arn:')) return identity;
+  if (identity.startsWith('pool-')) return stack.formatArn({ service: 'sms-voice', resource: 'pool', resourceName: identity });
+  if (identity.startsWith('phone-')) return stack.formatArn({ service: 'sms-voice', resource: 'phone-number', resourceName: identity });
+  return stack.formatArn({ service: 'sms-voice', resource: 'phone-number', resourceName: '*' });
 }
 
 /** The ARN of a Notify configuration given as an id or an ARN. */

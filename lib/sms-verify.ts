@@ -238,6 +238,8 @@ export class SmsVerify extends Construct {
     const sendIntegration = new HttpLambdaIntegration('SendIntegration', this.sendFunction);
     const verifyIntegration = new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction);
     this.api.addRoutes({ path: '/sms-verify', methods: [HttpMethod.POST], integration: sendIntegration });
+    // NeutrinoAPI Phone Verify: the send function places the call (one function, one set of limits and clients).
+    this.api.addRoutes({ path: '/phone-verify', methods: [HttpMethod.POST], integration: sendIntegration });
     // GET with the parameters in the query string, as NeutrinoAPI's clients check codes (the access log holds the
     // route, never the path or query).
     this.api.addRoutes({ path: '/verify-security-code', methods: [HttpMethod.POST, HttpMethod.GET], integration: verifyIntegration });
@@ -246,6 +248,7 @@ export class SmsVerify extends Construct {
     // path's other methods, and 404/45 from the smaller verify function for any other path. A more specific route
     // always wins over ANY, and any route over $default.
     this.api.addRoutes({ path: '/sms-verify', methods: [HttpMethod.ANY], integration: sendIntegration });
+    this.api.addRoutes({ path: '/phone-verify', methods: [HttpMethod.ANY], integration: sendIntegration });
     this.api.addRoutes({ path: '/verify-security-code', methods: [HttpMethod.ANY], integration: verifyIntegration });
     new HttpRoute(this, 'DefaultRoute', {
       httpApi: this.api,
@@ -264,6 +267,7 @@ export class SmsVerify extends Construct {
         alarmTopic: props.alarmTopic,
         conversionAlarmPercent: props.conversionAlarmPercent ?? 30,
         notifyDailyLimit: this.settings.smsRoutes.includes('notify') ? this.settings.notifyDailyLimit : undefined,
+        calls: this.settings.voiceRoutes.length > 0,
       });
     }
   }
@@ -291,6 +295,14 @@ export class SmsVerify extends Construct {
   /** Lets a principal send codes: through the API (SigV4-signed POST /sms-verify) or by invoking the function. */
   grantSend(grantee: IGrantable): Grant {
     return this.grantRoute(grantee, '/sms-verify', ['POST'], this.sendFunction);
+  }
+
+  /**
+   * Lets a principal have codes read aloud in a call: through the API (SigV4-signed POST /phone-verify) or by invoking
+   * the send function (which is also what grantSend gives).
+   */
+  grantCall(grantee: IGrantable): Grant {
+    return this.grantRoute(grantee, '/phone-verify', ['POST'], this.sendFunction);
   }
 
   /** Lets a principal check codes: through the API (SigV4-signed POST /verify-security-code) or by invoking the function. */

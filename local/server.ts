@@ -118,7 +118,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     // Locally a new or revoked key takes effect at once: nothing is remembered.
     const keys = authMode === 'api-key' ? new DynamoDbApiKeyStore(new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint }), tableName) : undefined;
     routes = {
-      paths: { '/sms-verify': { functionName: 'sms-verify-send', handler: send }, '/verify-security-code': verifyRoute },
+      paths: {
+        '/sms-verify': { functionName: 'sms-verify-send', handler: send },
+        // The deployed stack sends both to the send function, as here.
+        '/phone-verify': { functionName: 'sms-verify-send', handler: send },
+        '/verify-security-code': verifyRoute,
+      },
       default: verifyRoute,
       // The deployed authorizer's own handler, on the local table.
       authorizer: keys && createAuthorizerHandler(keys, { info: () => undefined, warn: () => undefined, error: () => undefined }),
@@ -212,6 +217,11 @@ function localCredentials(table: LocalTable): { region: string; credentials?: { 
   return LOCAL_AWS_CONFIG;
 }
 
+/** Where npm start places calls: low-cost destinations far from the ranges toll fraud pumps. */
+export const LOCAL_VOICE_COUNTRIES = ['GB', 'US', 'CA', 'IE', 'DE', 'FR'] as const;
+/** The simulated account's toll-free number, which is voice-capable (local/simulator/account.ts). */
+const LOCAL_VOICE_NUMBER = '+18005550100';
+
 /** Points the handlers at the local parts; anything already set in the environment wins. */
 function configureEnvironment({
   table,
@@ -241,6 +251,10 @@ function configureEnvironment({
   // has them by default; the simulated account (PUT /local/account) lets each deliver.
   env.SMS_ROUTES ??= 'sns,notify,sms-voice-v2,pinpoint';
   env.NOTIFY_CONFIGURATION_ID ??= LOCAL_NOTIFY_CONFIGURATION_ID;
+  // Calls, to a few low-risk countries: a deployment lists its own (allowedVoiceCountries; none by default). The
+  // simulated account's toll-free number can call, and its Notify configuration has the VOICE channel.
+  env.ALLOWED_VOICE_COUNTRIES ??= LOCAL_VOICE_COUNTRIES.join(',');
+  env.VOICE_ORIGINATION_IDENTITY ??= LOCAL_VOICE_NUMBER;
   // The SNS route reads the account for every send, so that PUT /local/account takes effect at once.
   env.ACCOUNT_VIEW_SECONDS ??= '0';
   env.CODE_HASH_KEY ??= codeKey(persistDir);
@@ -419,7 +433,7 @@ async function listen(server: Server, port: number, host: string): Promise<void>
 
 /** One console line per SMS: the number masked, the text (and so the code) visible — this is a developer's machine. */
 function describeSms(message: OutboxMessage): string {
-  return `SMS via ${message.route} to ${maskNumber(message.to)}: ${message.body}`;
+  return `${message.channel === 'voice' ? 'Call' : 'SMS'} via ${message.route} to ${maskNumber(message.to)}: ${message.body}`;
 }
 
 function banner(
@@ -438,12 +452,13 @@ function banner(
   return [
     '',
     `sms-verify is running locally at ${url}`,
-    `  API        POST ${url}/sms-verify   POST ${url}/verify-security-code`,
+    `  API        POST ${url}/sms-verify   POST ${url}/phone-verify   POST ${url}/verify-security-code`,
     `             NeutrinoAPI clients: base URL ${url}/ (Node.js client: ${url})`,
     `  Console    ${url}/`,
     `  Outbox     ${url}/local/outbox      Faults ${url}/local/faults`,
     `  DynamoDB   ${where}${contention}`,
     `  SMS        simulator at ${simulator.url}, routes ${process.env.SMS_ROUTES}`,
+    `  Calls      to ${process.env.ALLOWED_VOICE_COUNTRIES || 'no country'}, routes ${readSettingsFromEnvironment(process.env).voiceRoutes.join(',') || 'none'}`,
     authMode === 'api-key'
       ? '  Auth       User-ID and API-Key headers required; make a key with: npm run keys -- create <user-id> --local (or in the console)'
       : '  Auth       none (any or no credentials); SMS_VERIFY_AUTH=api-key checks User-ID and API-Key',

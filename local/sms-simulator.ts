@@ -9,13 +9,15 @@
  *  - sns.ts: SNS, query protocol (`Publish`, and the SMS account reads);
  *  - pinpoint.ts: Pinpoint, REST-JSON (`SendMessages`);
  *  - sms-voice-v2.ts: End User Messaging SMS, JSON 1.0 (`SendTextMessage`, and the account reads);
- *  - notify.ts: End User Messaging Notify (`SendNotifyTextMessage`, its configuration, templates and countries);
+ *  - voice-message.ts: End User Messaging's calls (`SendVoiceMessage`), with ssml.ts for the SSML Polly reads;
+ *  - notify.ts: End User Messaging Notify (`SendNotifyTextMessage`, `SendNotifyVoiceMessage`, its configuration,
+ *    templates and countries);
  *  - account.ts: the simulated account all of them answer from (sandbox, spend limit, identities, Notify).
  *
  * A request that breaks the real API's rules gets the provider's own validation error, whatever the route's fault
- * switch says. A message that reaches the person lands in the outbox; one the API takes but the account would never
- * deliver (the sandbox, a missing US identity) is kept apart, with the reason. Each route can be switched to fail
- * the way the real provider fails:
+ * switch says. A message that reaches the person lands in the outbox (`channel` sms or voice; a call with what the
+ * person hears); one the API takes but the account would never deliver (the sandbox, a missing US identity) is kept
+ * apart, with the reason. Each route, of either channel, can be switched to fail the way the real provider fails:
  *   ok        accept the message
  *   throttle  the provider's throttling error
  *   error     a 5xx without taking the message
@@ -27,17 +29,28 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ROUTE_NAMES, type RouteName } from '../functions/settings';
+import { ROUTE_NAMES, VOICE_ROUTE_NAMES } from '../functions/settings';
 import { changeAccount, localAccount, type SimulatedAccount } from './simulator/account';
 import { createNotify } from './simulator/notify';
 import { handlePinpoint } from './simulator/pinpoint';
 import { json10Error, readBody, respond } from './simulator/protocol';
-import { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type Provider, type ProviderRequest } from './simulator/provider';
+import {
+  FAULT_MODES,
+  type DroppedMessage,
+  type FaultMode,
+  type OutboxMessage,
+  type Provider,
+  type ProviderRequest,
+  type SimulatedRoute,
+} from './simulator/provider';
 import { ACCOUNT_READS, handleSendTextMessage, SimulatedError } from './simulator/sms-voice-v2';
 import { handleSns } from './simulator/sns';
+import { handleSendVoiceMessage } from './simulator/voice-message';
 
-export { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type ProviderRequest } from './simulator/provider';
-export type Faults = Record<RouteName, FaultMode>;
+export { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type ProviderRequest, type SimulatedRoute } from './simulator/provider';
+/** The routes a fault switch is kept for: the SMS routes, then the voice routes. */
+export const SIMULATED_ROUTES: readonly SimulatedRoute[] = [...ROUTE_NAMES, ...VOICE_ROUTE_NAMES];
+export type Faults = Record<SimulatedRoute, FaultMode>;
 
 export interface SmsSimulatorOptions {
   port?: number;
@@ -57,7 +70,7 @@ export class SmsSimulator {
   private readonly messages: OutboxMessage[] = [];
   private readonly droppedMessages: DroppedMessage[] = [];
   private readonly received: ProviderRequest[] = [];
-  private currentFaults: Faults = Object.fromEntries(ROUTE_NAMES.map((route) => [route, 'ok'])) as Faults;
+  private currentFaults: Faults = Object.fromEntries(SIMULATED_ROUTES.map((route) => [route, 'ok'])) as Faults;
   private currentAccount: SimulatedAccount;
   private readonly provider: Provider;
   private readonly notify: ReturnType<typeof createNotify>;
@@ -108,7 +121,7 @@ export class SmsSimulator {
     return `http://${address}:${port}`;
   }
 
-  /** Messages that reached the person, oldest first. */
+  /** Texts and calls that reached the person, oldest first. */
   outbox(): OutboxMessage[] {
     return this.messages.map((message) => ({ ...message }));
   }
@@ -124,7 +137,7 @@ export class SmsSimulator {
   }
 
   /** Every request that reached a provider, accepted or not, oldest first. */
-  requests(route?: RouteName | 'account'): ProviderRequest[] {
+  requests(route?: SimulatedRoute | 'account'): ProviderRequest[] {
     return this.received.filter((request) => route === undefined || request.route === route);
   }
 
@@ -140,13 +153,13 @@ export class SmsSimulator {
   setFaults(changes: Record<string, unknown>): Faults {
     const next = { ...this.currentFaults };
     for (const [route, mode] of Object.entries(changes)) {
-      if (!(ROUTE_NAMES as readonly string[]).includes(route)) {
-        throw new RangeError(`unknown route "${route}"; routes are ${ROUTE_NAMES.join(', ')}`);
+      if (!(SIMULATED_ROUTES as readonly string[]).includes(route)) {
+        throw new RangeError(`unknown route "${route}"; routes are ${SIMULATED_ROUTES.join(', ')}`);
       }
       if (!(FAULT_MODES as readonly unknown[]).includes(mode)) {
         throw new RangeError(`unknown fault "${String(mode)}" for ${route}; faults are ${FAULT_MODES.join(', ')}`);
       }
-      next[route as RouteName] = mode as FaultMode;
+      next[route as SimulatedRoute] = mode as FaultMode;
     }
     this.currentFaults = next;
     return this.faults();
@@ -168,7 +181,7 @@ export class SmsSimulator {
     return this.account();
   }
 
-  /** Notify sends today, as the configuration's daily quota counts them. */
+  /** Notify texts and calls today, as the configuration's daily quota counts them. */
   notifyUsedToday(): number {
     return this.notify.usage.usedToday;
   }
@@ -201,8 +214,12 @@ export class SmsSimulator {
     switch (operation) {
       case 'SendTextMessage':
         return handleSendTextMessage(this.provider, request, response, payload);
+      case 'SendVoiceMessage':
+        return handleSendVoiceMessage(this.provider, request, response, payload);
       case 'SendNotifyTextMessage':
-        return this.notify.send(request, response, payload);
+        return this.notify.sendText(request, response, payload);
+      case 'SendNotifyVoiceMessage':
+        return this.notify.sendVoice(request, response, payload);
       case 'DescribeNotifyConfigurations':
       case 'DescribeNotifyTemplates':
       case 'ListNotifyCountries':

@@ -37,6 +37,8 @@ import type {
   RecordCodeResult,
   SendRecord,
   VerificationStore,
+  VelocityKind,
+  VelocityLimit,
 } from '../core/ports';
 import { checkOnNumber, type NumberCheck } from './dynamodb-store/checks';
 import { countEach, refundEach, type CountedSlot } from './dynamodb-store/counters';
@@ -134,6 +136,11 @@ export class DynamoDbVerificationStore implements VerificationStore {
       const cause = number.status === 'rejected' ? number.reason : counts.status === 'rejected' ? counts.reason : undefined;
       throw new OutcomeUnknownError('send-not-undone', { cause });
     }
+  }
+
+  async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted?: VelocityKind }> {
+    const counts = await countEach(this.table, limits, now);
+    return 'exhausted' in counts ? { exhausted: counts.exhausted } : {};
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {

@@ -1,8 +1,8 @@
 import { SmsRouteError, type SmsFailureKind } from '../core/ports';
-import type { RouteName } from '../settings';
+import type { RouteName, VoiceRouteName } from '../settings';
 
 /**
- * Sorts an SDK error from an SMS provider by what matters once it fails:
+ * Sorts an SDK error from an SMS or voice provider by what matters once it fails:
  * could the message have left? None of the send APIs takes an idempotency
  * token, and none says whether a failed request sent anything, so:
  *
@@ -17,7 +17,7 @@ import type { RouteName } from '../settings';
  *
  * docs/API.md ("When a provider fails") has the table of each API's errors and what this service does with them.
  */
-export function smsRouteFailure(route: RouteName, error: unknown): SmsRouteError {
+export function smsRouteFailure(route: RouteName | VoiceRouteName, error: unknown): SmsRouteError {
   const kind = failureKind(error);
   // The error's name and, where the API gives one, its Reason (an enum: End User Messaging's ConflictException and
   // ServiceQuotaExceededException, Notify's): what a log needs to tell one refusal from another. Never the

@@ -9,12 +9,21 @@ import { createPinpointRoute } from './pinpoint-sms-route';
 import { createSmsVoiceV2Route } from './sms-voice-v2-route';
 import { createSnsRoute } from './sns-sms-route';
 
-/** The configured routes, in order, each with its own client (endpoints from the standard AWS_ENDPOINT_URL_* variables). */
-export function createSmsRoutes(settings: DeploymentSettings): SmsRoute[] {
+/**
+ * One End User Messaging client, made when a route first asks for it. Given to both createSmsRoutes and
+ * createVoiceRoutes, its routes of both channels share one connection pool per container.
+ */
+export function sharedSmsVoiceClient(): () => PinpointSMSVoiceV2Client {
+  let client: PinpointSMSVoiceV2Client | undefined;
+  return () => (client ??= new PinpointSMSVoiceV2Client(SMS_CLIENT_OPTIONS));
+}
+
+/**
+ * The configured routes, in order, each with its own client (endpoints from the standard AWS_ENDPOINT_URL_* variables),
+ * End User Messaging's two routes with one client.
+ */
+export function createSmsRoutes(settings: DeploymentSettings, smsVoiceClient = sharedSmsVoiceClient()): SmsRoute[] {
   const { senderId, originationNumber, maxPrice, pinpointApplicationId } = settings;
-  // One End User Messaging client for its two routes: one connection pool per container.
-  let smsVoice: PinpointSMSVoiceV2Client | undefined;
-  const smsVoiceClient = () => (smsVoice ??= new PinpointSMSVoiceV2Client(SMS_CLIENT_OPTIONS));
   return settings.smsRoutes.map((name) => {
     switch (name) {
       case 'notify':

@@ -112,13 +112,17 @@ export class NumberLimitReachedError extends ApiError {
  * The 429s of the velocity limits: one `api-error` code each, so a caller can tell them apart. Where NeutrinoAPI has
  * a code for the same situation its clients read it by that name: 31 USER_DEFINED_DAILY_LIMIT (a limit the account
  * holder set, here the caller's), 4 ABUSE_DETECTED (SMS pumping into one number range), 2 MAX_CALL_LIMIT (the
- * account's own ceiling). The check limits have no NeutrinoAPI code, and get project-only ones (32, 33) that
- * NeutrinoAPI gives no meaning.
+ * account's own ceiling); for calls, 11 MAX_PHONE_CALLS (the caller's), 15 TELEPHONY_RATE_EXCEEDED (one number range)
+ * and 8 TELEPHONY_LIMIT (the deployment's). The check limits have no NeutrinoAPI code, and get project-only ones
+ * (32, 33) that NeutrinoAPI gives no meaning.
  */
 export const VELOCITY_LIMIT_ERRORS = {
   'caller-send': { apiError: 31, message: 'Too many SMS requests from this caller; try again later' },
   'prefix-send': { apiError: 4, message: 'Too many SMS to numbers in this range; try again later' },
   'global-send': { apiError: 2, message: 'This service has reached its SMS ceiling for now; try again later' },
+  'caller-call': { apiError: 11, message: 'Too many calls requested by this caller; try again later' },
+  'prefix-call': { apiError: 15, message: 'Too many calls to numbers in this range; try again later' },
+  'global-call': { apiError: 8, message: 'This service has reached its ceiling of calls for now; try again later' },
   'caller-verify': { apiError: 32, message: 'Too many verification attempts from this caller; try again later' },
   'limit-by': { apiError: 33, message: 'Too many failed verification attempts for this limit-by value; try again later' },
 } as const satisfies Record<VelocityKind, { apiError: number; message: string }>;
@@ -216,8 +220,11 @@ export const API_ERROR_CODES: Readonly<Record<number, { neutrino?: string; meani
   4: { neutrino: 'ABUSE_DETECTED', meaning: 'too many SMS to one destination prefix' },
   5: { neutrino: 'NOT_RESPONDING', meaning: 'a dependency is unavailable or busy; nothing changed' },
   6: { neutrino: 'CONCURRENT', meaning: 'the first request with this Idempotency-Key is still running' },
+  8: { neutrino: 'TELEPHONY_LIMIT', meaning: 'the deployment reached its ceiling of calls' },
   9: { neutrino: 'INVALID_JSON', meaning: 'the body is not a JSON object' },
+  11: { neutrino: 'MAX_PHONE_CALLS', meaning: 'the caller requested too many calls' },
   14: { neutrino: 'TELEPHONY_BLOCKED', meaning: 'the number reached its limit' },
+  15: { neutrino: 'TELEPHONY_RATE_EXCEEDED', meaning: 'too many calls to one destination prefix' },
   25: { meaning: 'the Idempotency-Key was used for a different request' },
   29: { meaning: 'the Content-Type is neither JSON nor form-encoded' },
   30: { meaning: 'the outcome is unknown; the message says what may have changed' },

@@ -1,5 +1,5 @@
 /**
- * The SMS text in each supported language. Every template, filled with a
+ * The SMS text in each supported language (and the sentence a call says before the code). Every template, filled with a
  * 12-digit code and a 20-character brand, fits one SMS segment even in UCS-2
  * (70 characters), so no message is ever split or billed twice.
  */
@@ -41,6 +41,44 @@ const TEMPLATES: Record<LanguageCode, Template> = {
     plain: (code) => `Ваш код безопасности: ${code}`,
   },
 };
+
+/** What a call says after the code, before it reads the code once more. */
+const AGAIN: Record<LanguageCode, string> = {
+  de: 'Noch einmal',
+  en: 'Again',
+  es: 'Otra vez',
+  fr: 'Encore une fois',
+  it: 'Ancora una volta',
+  pt: 'Mais uma vez',
+  ru: 'Ещё раз',
+};
+
+export interface VoiceScriptInput {
+  language: LanguageCode;
+  code: string;
+  brand?: string;
+  /** The pause between two digits, in milliseconds. */
+  playbackDelayMs: number;
+}
+
+/**
+ * What a call says, as SSML for Amazon Polly (End User Messaging reads SSML with Polly; Polly Developer Guide,
+ * "Supported SSML tags"): the sentence the text would carry, then the digits one at a time (`say-as digits`, never
+ * as one number: "four hundred…" is no use to someone typing), `playbackDelayMs` apart, then once again. The script
+ * is all the call says, so the call's length, and its cost, are bounded by the code's length and the delay
+ * (a 12-digit code at the longest delay: well under a minute). Caller-given text (the brand) is XML-escaped.
+ */
+export function composeVoiceScript({ language, code, brand, playbackDelayMs }: VoiceScriptInput): string {
+  const template = TEMPLATES[language];
+  const intro = (brand ? template.withBrand(brand, '') : template.plain('')).trim().replace(/:$/, '');
+  const gap = `<break time="${playbackDelayMs}ms"/>`;
+  const digits = [...code].map((digit) => `<say-as interpret-as="digits">${digit}</say-as>`).join(gap);
+  return `<speak>${escapeXml(intro)}: <break time="500ms"/>${digits}<break time="1s"/>${escapeXml(AGAIN[language])}: <break time="500ms"/>${digits}</speak>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
 
 /** Lines that let phones offer the code by themselves. */
 export interface Autofill {

@@ -2,7 +2,7 @@
  * Ports: what the core needs from the outside world. Adapters in
  * `functions/adapters/` implement them for AWS; tests use in-memory fakes.
  */
-import type { RouteName } from '../settings';
+import type { RouteName, VoiceRouteName } from '../settings';
 import type { LanguageCode } from './messages';
 
 export interface Clock {
@@ -53,7 +53,7 @@ export type IdempotencyRecord =
   | { status: 'completed'; requestDigest: string; sealedAnswer: string };
 
 /** The velocity limits besides the per-number `limit`; each answers 429 with its own `api-error`. */
-export const VELOCITY_KINDS = ['caller-send', 'prefix-send', 'global-send', 'caller-verify', 'limit-by'] as const;
+export const VELOCITY_KINDS = ['caller-send', 'prefix-send', 'global-send', 'caller-call', 'prefix-call', 'global-call', 'caller-verify', 'limit-by'] as const;
 export type VelocityKind = (typeof VELOCITY_KINDS)[number];
 
 /** At most `limit` events for `subject` in each fixed window of `windowMs`. */
@@ -176,6 +176,12 @@ export interface VerificationStore {
   releaseIdempotency(send: SendRecord): Promise<void>;
   /** The record of a claimed key, read consistently; undefined once released or expired. */
   readIdempotency(key: string, now: number): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Counts one event against each limit, with no code recorded (a text that becomes a call counts the call limits
+   * too). All or nothing: when one limit is exhausted, nothing is counted and it is named. A count whose answer was
+   * lost may stand: that only makes the limit stricter.
+   */
+  countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted?: VelocityKind }>;
 }
 
 /**
@@ -211,6 +217,33 @@ export interface SmsRoute {
 }
 
 /**
+ * One code to read aloud in a call. `ssml` is the service's own script (the digits one at a time, `playbackDelayMs`
+ * apart, then once again), for a route that reads a script as it is; `code`, `language` and `brand` are for a route
+ * that fills a template of its own (Notify's voice templates).
+ */
+export interface VoiceMessage {
+  to: string;
+  ssml: string;
+  code: string;
+  language: LanguageCode;
+  brand?: string;
+  country?: string;
+}
+
+export interface CallReceipt {
+  route: VoiceRouteName;
+  messageId: string;
+}
+
+export interface VoiceRoute {
+  readonly name: VoiceRouteName;
+  /** As {@link SmsRoute.maxDurationMs}. */
+  readonly maxDurationMs?: number;
+  /** Places one call. Throws {@link SmsRouteError} when the provider does not accept it. */
+  call(message: VoiceMessage): Promise<CallReceipt>;
+}
+
+/**
  * How a route failed. `unconfirmed`: the provider may have taken the message (a timeout, a 5xx, a reset connection),
  * so its code must stay valid. The others surely sent nothing: `throttled` and `rejected` (the API refused the
  * request), `unreachable` (no connection was made).
@@ -220,9 +253,10 @@ export type SmsFailureKind = 'throttled' | 'rejected' | 'unreachable' | 'unconfi
 /** Whether a route that failed this way may still have sent the message. */
 export const mayHaveSent = (kind: SmsFailureKind): boolean => kind === 'unconfirmed';
 
+/** A route of either channel that did not deliver; the name is older than voice. */
 export class SmsRouteError extends Error {
   constructor(
-    readonly route: RouteName,
+    readonly route: RouteName | VoiceRouteName,
     readonly kind: SmsFailureKind,
     message: string,
     options?: ErrorOptions,
@@ -240,6 +274,9 @@ export type MetricName =
   | 'CodesSent'
   | 'CodesSentByRoute'
   | 'CodesSentByCountry'
+  | 'CallsPlaced'
+  | 'CallsPlacedByRoute'
+  | 'CallsPlacedByCountry'
   | 'RouteFailures'
   | 'Failovers'
   | 'DeliveryFailed'

@@ -1,4 +1,3 @@
-import type { SmsRoute } from './ports';
 
 /**
  * The order in which one send tries the configured routes. The first send of
@@ -7,8 +6,8 @@ import type { SmsRoute } from './ports';
  * did not arrive gets it through another provider. The remaining routes follow
  * as failover, in configured order.
  */
-export function routeOrder<R extends Pick<SmsRoute, 'name'>>(routes: readonly R[], routeStreak: number): R[] {
+export function routeOrder<R>(routes: readonly R[], routeStreak: number): R[] {
   if (routes.length === 0) return [];
-  const start = routeStreak % routes.length;
+  const start = ((routeStreak % routes.length) + routes.length) % routes.length;
   return [...routes.slice(start), ...routes.slice(0, start)];
 }

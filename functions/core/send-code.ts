@@ -5,10 +5,11 @@ import {
   NumberLimitReachedError,
   VelocityLimitError,
 } from './errors';
-import { composeMessage, type Autofill } from './messages';
-import type { SendRequest } from './parameters';
-import { destinationPrefix, maskNumber, type PhoneNumberReader } from './phone-number';
+import { composeMessage, composeVoiceScript, type Autofill } from './messages';
+import { DEFAULT_PLAYBACK_DELAY_MS, type Channel, type SendRequest } from './parameters';
+import { destinationPrefix, maskNumber, type PhoneNumberReader, type PhoneNumberReading } from './phone-number';
 import type {
+  CallReceipt,
   Clock,
   Digester,
   IdempotencyClaim,
@@ -23,6 +24,7 @@ import type {
   SmsRoute,
   VelocityLimit,
   VerificationStore,
+  VoiceRoute,
 } from './ports';
 import { mayHaveSent, SmsRouteError } from './ports';
 import { routeOrder } from './routing';
@@ -38,8 +40,8 @@ export type SendFailureReason =
   | 'delivery-unconfirmed';
 
 export type SendOutcome =
-  /** `route` is absent for a test number, which is never texted. */
-  | { sent: true; numberValid: true; securityCode: string; route?: SmsReceipt['route'] }
+  /** `route` is absent for a test number, which is never texted; `channel` says whether a text or a call carried it. */
+  | { sent: true; numberValid: true; securityCode: string; route?: SmsReceipt['route'] | CallReceipt['route']; channel?: Channel }
   | {
       sent: false;
       numberValid: boolean;
@@ -83,6 +85,19 @@ export interface SendPolicy {
   /** Fictional numbers (E.164) and their fixed codes: never texted. */
   testNumbers: ReadonlyMap<string, string>;
   autofill: Autofill;
+  voice: VoicePolicy;
+}
+
+/** Where and how often calls go: toll fraud lives in calls, so each rule is stricter than its SMS twin. */
+export interface VoicePolicy {
+  /** Empty: no calls at all. */
+  allowedCountries: ReadonlySet<string>;
+  allowedNumberTypes: ReadonlySet<string>;
+  callerCall: Window;
+  prefixCall: Window;
+  globalCall: Window;
+  /** The Nth send to a number within the route-switch window is a call; 0: never. */
+  fallbackAfter: number;
 }
 
 export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
@@ -101,6 +116,14 @@ export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
     returnSecurityCode: settings.returnSecurityCode,
     testNumbers: new Map(settings.testNumbers.map((entry) => entry.split('=') as [string, string])),
     autofill: { webOtpDomain: settings.webOtpDomain, androidAppHash: settings.androidAppHash },
+    voice: {
+      allowedCountries: new Set(settings.voiceRoutes.length > 0 ? settings.allowedVoiceCountries : []),
+      allowedNumberTypes: new Set(settings.allowedVoiceNumberTypes),
+      callerCall: { limit: settings.callerCallLimit, windowMs: settings.callerCallWindowSeconds * 1000 },
+      prefixCall: { limit: settings.prefixCallLimit, windowMs: settings.prefixCallWindowSeconds * 1000 },
+      globalCall: { limit: settings.globalCallLimit, windowMs: settings.globalCallWindowSeconds * 1000 },
+      fallbackAfter: settings.voiceFallbackAfter,
+    },
   };
 }
 
@@ -109,6 +132,8 @@ export interface SendDependencies {
   store: VerificationStore;
   /** Routes in configured order; at least one. */
   routes: readonly SmsRoute[];
+  /** Voice routes in configured order; none when the deployment places no calls. */
+  voiceRoutes: readonly VoiceRoute[];
   digester: Digester;
   sealer: Sealer;
   clock: Clock;
@@ -119,6 +144,7 @@ export interface SendDependencies {
 }
 
 const DAY_MS = 86_400_000;
+export const NO_CALLS_HINT = 'This deployment places no calls to this country: allowedVoiceCountries and a voice route say where calls go';
 export const NATIONAL_NUMBER_HINT =
   'This is not a valid number in international format: add "country-code" (such as GB) for a national number, ' +
   'or write it with its country calling code, such as +447400123456';
@@ -161,22 +187,21 @@ export async function sendSecurityCode(
   const country = reading.country ?? 'none';
   const testCode = policy.testNumbers.get(e164);
   if (testCode !== undefined) return sendToTestNumber(e164, testCode, request, deps);
-  if (
-    policy.deniedCountries.has(country) ||
-    (policy.allowedCountries.size > 0 && !policy.allowedCountries.has(country))
-  ) {
-    logger.info('Refused: destination country not allowed', { number: masked, country });
-    return { sent: false, numberValid: true, securityCode: '', reason: 'country-not-allowed' };
+  const call = request.channel === 'voice';
+  if (call ? !callsGoTo(policy, country) : !textsGoTo(policy, country)) {
+    logger.info('Refused: destination country not allowed', { number: masked, country, channel: request.channel });
+    return { sent: false, numberValid: true, securityCode: '', reason: 'country-not-allowed', ...(call ? { hint: NO_CALLS_HINT } : {}) };
   }
-  if (!policy.allowedNumberTypes.has(reading.type ?? 'UNKNOWN')) {
-    logger.info('Refused: number type not sent to', { number: masked, numberType: reading.type ?? 'UNKNOWN' });
+  if (!(call ? policy.voice.allowedNumberTypes : policy.allowedNumberTypes).has(reading.type ?? 'UNKNOWN')) {
+    logger.info('Refused: number type not sent to', { number: masked, numberType: reading.type ?? 'UNKNOWN', channel: request.channel });
     return { sent: false, numberValid: true, securityCode: '', reason: 'unsupported-number-type' };
   }
 
   const code = request.securityCode ?? generateCode(request.codeLength, deps.random);
   const codeDigest = await deps.digester.code(e164, code);
   const now = deps.clock.now();
-  const velocity = await sendVelocity(policy, caller, destinationPrefix(reading, policy.prefixDigits), deps.digester);
+  const prefix = destinationPrefix(reading, policy.prefixDigits);
+  const velocity = call ? await callVelocity(policy, caller, prefix, deps.digester) : await sendVelocity(policy, caller, prefix, deps.digester);
   const idempotency = idempotencyKey ? await claimFor(request, caller, idempotencyKey, now, deps.digester) : undefined;
   const recorded = await deps.store.recordCode({
     ...recordInput(e164, codeDigest, now, request, policy),
@@ -196,11 +221,9 @@ export async function sendSecurityCode(
 
   let outcome: SendOutcome;
   try {
-    outcome = await deliver(
-      { masked, country, code, routeStreak: recorded.routeStreak, record: recorded.record },
-      request,
-      deps,
-    );
+    const send = { masked, country, code, routeStreak: recorded.routeStreak, record: recorded.record };
+    const channel: Channel = call || (await fallsBackToCall(send, reading, caller, prefix, deps)) ? 'voice' : 'sms';
+    outcome = await deliver(send, channel, request, deps);
   } catch (error) {
     // An unexpected failure after the claim: give the key up so that a repeat runs again.
     if (idempotency) await deps.store.releaseIdempotency(recorded.record).catch(() => undefined);
@@ -225,53 +248,127 @@ interface RecordedSend {
   record: SendRecord;
 }
 
-/** Tries the routes in order, with one code; revokes it only when every route surely sent nothing. */
-async function deliver(send: RecordedSend, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
+/** One way to deliver the code: a route of either channel, ready to try. */
+interface Attempt {
+  name: string;
+  channel: Channel;
+  maxDurationMs?: number;
+  deliver(): Promise<SmsReceipt | CallReceipt>;
+}
+
+/**
+ * Tries the routes in order, with one code; revokes it only when every route surely sent nothing. A call tries the
+ * voice routes; a text that falls back to a call tries them first, then the SMS routes, so that a person still gets
+ * the code if no call goes through.
+ */
+async function deliver(send: RecordedSend, channel: Channel, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
   const { logger, metrics } = deps;
   const { masked, code } = send;
   const e164 = send.record.e164;
+  const country = send.country === 'none' ? undefined : send.country;
   const shownCode = shownCodeFor(request, code, deps.policy);
-  const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
-  const order = routeOrder(deps.routes, send.routeStreak);
+  const attempts: Attempt[] = [];
+  if (channel === 'voice') {
+    const ssml = composeVoiceScript({ language: request.language, code, brand: request.brandName, playbackDelayMs: request.playbackDelayMs ?? DEFAULT_PLAYBACK_DELAY_MS });
+    // A call asked for again switches route as a text does; a fallback call starts at the first voice route.
+    const streak = request.channel === 'voice' ? send.routeStreak : send.routeStreak + 1 - deps.policy.voice.fallbackAfter;
+    for (const route of routeOrder(deps.voiceRoutes, streak)) {
+      const message = { to: e164, ssml, code, language: request.language, brand: request.brandName, country };
+      attempts.push({ name: route.name, channel: 'voice', maxDurationMs: route.maxDurationMs, deliver: () => route.call(message) });
+    }
+  }
+  if (request.channel === 'sms') {
+    const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
+    const message = { to: e164, body, code, language: request.language, brand: request.brandName, country };
+    for (const route of routeOrder(deps.routes, send.routeStreak)) {
+      attempts.push({ name: route.name, channel: 'sms', maxDurationMs: route.maxDurationMs, deliver: () => route.send(message) });
+    }
+  }
+
   let maybeSent = false;
   const started = deps.clock.now();
-  for (const route of order) {
-    if (route !== order[0] && !fitsRoutesBudget(route, deps.clock.now() - started)) {
-      logger.warn('No time left for this route; not tried', { number: masked, route: route.name });
-      metrics.count('RouteFailures', { Route: route.name, Failure: 'out-of-time' });
+  for (const attempt of attempts) {
+    if (attempt !== attempts[0] && !fitsRoutesBudget(attempt, deps.clock.now() - started)) {
+      logger.warn('No time left for this route; not tried', { number: masked, route: attempt.name });
+      metrics.count('RouteFailures', { Route: attempt.name, Failure: 'out-of-time' });
       continue;
     }
     try {
-      const receipt = await route.send({ to: e164, body, code, language: request.language, brand: request.brandName, country: send.country === 'none' ? undefined : send.country });
-      const failover = route !== order[0];
-      logger.info('Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover });
-      metrics.count('CodesSent');
-      metrics.count('CodesSentByRoute', { Route: receipt.route });
-      metrics.count('CodesSentByCountry', { Country: send.country });
+      const receipt = await attempt.deliver();
+      const failover = attempt !== attempts[0];
+      logger.info(attempt.channel === 'voice' ? 'Call placed' : 'Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover });
+      if (attempt.channel === 'voice') {
+        metrics.count('CallsPlaced');
+        metrics.count('CallsPlacedByRoute', { Route: receipt.route });
+        metrics.count('CallsPlacedByCountry', { Country: send.country });
+      } else {
+        metrics.count('CodesSent');
+        metrics.count('CodesSentByRoute', { Route: receipt.route });
+        metrics.count('CodesSentByCountry', { Country: send.country });
+      }
       if (failover) metrics.count('Failovers');
-      return { sent: true, numberValid: true, securityCode: shownCode, route: receipt.route };
+      return { sent: true, numberValid: true, securityCode: shownCode, route: receipt.route, channel: attempt.channel };
     } catch (error) {
       if (!(error instanceof SmsRouteError)) throw error;
       maybeSent ||= mayHaveSent(error.kind);
       // The adapters' messages name the error and its reason, never the number or the code.
-      logger.warn('SMS route failed; trying the next one', { number: masked, route: route.name, failure: error.kind, why: error.message });
-      metrics.count('RouteFailures', { Route: route.name, Failure: error.kind });
+      logger.warn('Route failed; trying the next one', { number: masked, route: attempt.name, failure: error.kind, why: error.message });
+      metrics.count('RouteFailures', { Route: attempt.name, Failure: error.kind });
     }
   }
 
+  const routes = attempts.map((attempt) => attempt.name).join(',');
   if (maybeSent) {
     // A provider that timed out or failed with a 5xx may have taken the message: revoking would strand a code
     // someone may read. Only when every route surely sent nothing is the code revoked.
-    logger.error('Delivery unconfirmed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
+    logger.error('Delivery unconfirmed on every route', { number: masked, routes });
     metrics.count('DeliveryUnconfirmed');
     return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
   }
-  logger.error('Delivery failed on every route', { number: masked, routes: order.map((r) => r.name).join(',') });
+  logger.error('Delivery failed on every route', { number: masked, routes });
   metrics.count('DeliveryFailed');
   // If the revocation is not confirmed, the store says so (503/30): "delivery-failed" would promise the counts back
   // and the earlier code valid again. The code itself stays unknown to anyone either way: no SMS carried it.
   await deps.store.revokeCode(send.record);
   return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
+}
+
+/**
+ * A text becomes a call on the `voiceFallbackAfter`th send to the number within the route-switch window (the person
+ * has asked for texts that did not come), where calls go to this number at all and the call limits have room. Those
+ * are counted as well; when they are used up, or cannot be counted, the code goes by text, as without the fallback.
+ */
+async function fallsBackToCall(
+  send: RecordedSend,
+  reading: PhoneNumberReading & { valid: true },
+  caller: string,
+  prefix: string,
+  deps: SendDependencies,
+): Promise<boolean> {
+  const { voice } = deps.policy;
+  if (voice.fallbackAfter < 2 || send.routeStreak + 1 < voice.fallbackAfter || deps.voiceRoutes.length === 0) return false;
+  if (!callsGoTo(deps.policy, send.country) || !voice.allowedNumberTypes.has(reading.type ?? 'UNKNOWN')) return false;
+  try {
+    const counted = await deps.store.countEvents(await callVelocity(deps.policy, caller, prefix, deps.digester), deps.clock.now());
+    if (counted.exhausted) {
+      deps.logger.info('Call limit reached: texting instead', { number: send.masked, limit: counted.exhausted });
+      deps.metrics.count('LimitReached', { Limit: counted.exhausted });
+      return false;
+    }
+  } catch (error) {
+    deps.logger.warn('Could not count the call: texting instead', { number: send.masked, error: (error as Error).name });
+    return false;
+  }
+  return true;
+}
+
+function textsGoTo(policy: SendPolicy, country: string): boolean {
+  return !policy.deniedCountries.has(country) && (policy.allowedCountries.size === 0 || policy.allowedCountries.has(country));
+}
+
+/** Calls go only where the deployment says, never to a denied country; no country listed, no calls. */
+function callsGoTo(policy: SendPolicy, country: string): boolean {
+  return !policy.deniedCountries.has(country) && policy.voice.allowedCountries.has(country);
 }
 
 /**
@@ -282,7 +379,7 @@ async function deliver(send: RecordedSend, request: SendRequest, deps: SendDepen
  */
 export const ROUTES_BUDGET_MS = 10_500;
 
-function fitsRoutesBudget(route: SmsRoute, elapsedMs: number): boolean {
+function fitsRoutesBudget(route: Pick<Attempt, 'maxDurationMs'>, elapsedMs: number): boolean {
   return route.maxDurationMs === undefined || elapsedMs + route.maxDurationMs <= ROUTES_BUDGET_MS;
 }
 
@@ -380,6 +477,15 @@ async function answerOfFirstRequest(
     throw new IdempotentRequestInProgressError('A request with this Idempotency-Key is still being processed; retry shortly');
   }
   return JSON.parse(await deps.sealer.open(current.sealedAnswer)) as SendOutcome;
+}
+
+async function callVelocity(policy: SendPolicy, caller: string, prefix: string, digester: Digester): Promise<VelocityLimit[]> {
+  const { callerCall, prefixCall, globalCall } = policy.voice;
+  const velocity: VelocityLimit[] = [];
+  if (callerCall.limit > 0) velocity.push({ kind: 'caller-call', subject: await digester.caller(caller), ...callerCall });
+  if (prefixCall.limit > 0) velocity.push({ kind: 'prefix-call', subject: prefix, ...prefixCall });
+  if (globalCall.limit > 0) velocity.push({ kind: 'global-call', subject: 'deployment', ...globalCall });
+  return velocity;
 }
 
 async function sendVelocity(

@@ -100,7 +100,7 @@ function withOutputCase(body: object, outputCase: OutputCase): object {
 export function createApiHandler(
   route: (invocation: Invocation) => Promise<object>,
   observability: Observability,
-  options: { idempotent: boolean; methods: readonly string[] },
+  options: { idempotent: boolean; methods: readonly string[]; endpoints?: readonly string[] },
 ): ApiHandler {
   return middy<unknown, unknown, Error, Context>()
     .use(apiContract(observability, options))

@@ -43,9 +43,16 @@ export interface Invocation {
    * an asynchronous event.
    */
   idempotencyKey?: string;
+  /**
+   * Which of the function's endpoints was asked (a function that serves more than one, see
+   * {@link InvocationOptions.endpoints}): the path over HTTP, the `endpoint` field of a direct invocation.
+   */
+  endpoint?: string;
 }
 
 export const DIRECT_CALLER = 'direct';
+/** A direct invocation of a function with more than one endpoint names the one it means in this field. */
+export const ENDPOINT_FIELD = 'endpoint';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const IDEMPOTENCY_FIELD = 'idempotency-key';
 
@@ -56,6 +63,8 @@ export interface InvocationOptions {
   methods?: readonly string[];
   /** The Lambda request id, the implicit key of a direct invocation. */
   requestId?: string;
+  /** The endpoints the function serves, the first by default (`sms-verify`, `phone-verify`). */
+  endpoints?: readonly string[];
 }
 
 export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
@@ -73,7 +82,7 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
  * (`ANY /sms-verify`), and every other path to the `$default` route, so that callers get the error envelope.
  */
 export const DEFAULT_ROUTE_KEY = '$default';
-const API_ROUTES = 'POST /sms-verify and POST (or GET) /verify-security-code';
+const API_ROUTES = 'POST /sms-verify, POST /phone-verify and POST (or GET) /verify-security-code';
 
 export function readInvocation(event: unknown, options: InvocationOptions = { idempotent: false }): Invocation {
   const { parameters: given, ...rest } = readParameters(event, options);
@@ -128,28 +137,42 @@ function readParameters(event: unknown, options: InvocationOptions): Omit<Invoca
     if (event.routeKey === DEFAULT_ROUTE_KEY) {
       // API Gateway matches paths as they are: "//sms-verify" (a base URL with a trailing slash, plus "/sms-verify")
       // is no route. Say so, rather than leave the caller to spot the second slash.
-      const doubled = /^\/{2,}(sms-verify|verify-security-code)$/.exec(path);
+      const doubled = /^\/{2,}(sms-verify|phone-verify|verify-security-code)$/.exec(path);
       const hint = doubled ? `: the base URL ends with "/"; call /${doubled[1]}` : `; this API has ${API_ROUTES}`;
       throw new NoEndpointError(`There is no endpoint at ${method.slice(0, 10)} ${path.slice(0, 60)}${hint}`);
     }
     const allowed = options.methods ?? ['POST'];
     if (!allowed.includes(method)) throw new MethodNotAllowedError(method, path, allowed);
     const header = options.idempotent ? headerOf(event, IDEMPOTENCY_HEADER) : undefined;
+    const endpoint = options.endpoints ? path.replace(/^\/+/, '') : undefined;
     return {
       kind: 'http',
       parameters: method === 'GET' ? readQuery(event) : readHttpParameters(event),
       caller,
       idempotencyKey: header === undefined ? undefined : idempotencyKey(header, 'Idempotency-Key'),
+      ...(endpoint !== undefined ? { endpoint } : {}),
     };
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new MalformedBodyError('The invocation event must be a JSON object of request parameters');
   }
-  if (!options.idempotent || !Object.hasOwn(event, IDEMPOTENCY_FIELD)) {
-    return { kind: 'direct', parameters: event as RawParameters, caller: DIRECT_CALLER, idempotencyKey: options.idempotent ? options.requestId : undefined };
+  const { [IDEMPOTENCY_FIELD]: key, [ENDPOINT_FIELD]: asked, ...parameters } = event as Record<string, unknown>;
+  const direct = { kind: 'direct' as const, caller: DIRECT_CALLER, ...directEndpoint(asked, options.endpoints) };
+  if (!options.idempotent || key === undefined) {
+    const kept = { ...parameters, ...(options.idempotent || key === undefined ? {} : { [IDEMPOTENCY_FIELD]: key }) };
+    return { ...direct, parameters: kept, idempotencyKey: options.idempotent ? options.requestId : undefined };
   }
-  const { [IDEMPOTENCY_FIELD]: key, ...parameters } = event as Record<string, unknown>;
-  return { kind: 'direct', parameters, caller: DIRECT_CALLER, idempotencyKey: idempotencyKey(key, IDEMPOTENCY_FIELD) };
+  return { ...direct, parameters, idempotencyKey: idempotencyKey(key, IDEMPOTENCY_FIELD) };
+}
+
+/** The endpoint a direct invocation names, for a function with several; a parameter like any other otherwise. */
+function directEndpoint(asked: unknown, endpoints: readonly string[] | undefined): { endpoint?: string } {
+  if (asked === undefined) return endpoints ? { endpoint: endpoints[0] } : {};
+  if (!endpoints) throw new InvalidParameterError(ENDPOINT_FIELD, `Unknown parameter "${ENDPOINT_FIELD}"`);
+  if (typeof asked !== 'string' || !endpoints.includes(asked)) {
+    throw new InvalidParameterError(ENDPOINT_FIELD, `Parameter "${ENDPOINT_FIELD}" must be one of ${endpoints.join(', ')}`);
+  }
+  return { endpoint: asked };
 }
 
 /** 1 to 255 printable ASCII characters, as clients generate them (UUIDs, hashes, order ids). */

@@ -1,5 +1,5 @@
 import type { Metrics } from '../core/ports';
-import { parseSendRequest } from '../core/parameters';
+import { parsePhoneVerifyRequest, parseSendRequest, PHONE_VERIFY_CODE_LENGTH } from '../core/parameters';
 import { DEFAULT_CODE_LENGTH } from '../core/security-code';
 import { sendPolicyFrom, sendSecurityCode, type SendDependencies, type SendOutcome } from '../core/send-code';
 import type { DeploymentSettings } from '../settings';
@@ -7,6 +7,8 @@ import { createApiHandler, type ApiHandler, type MetricsPublisher, type RequestL
 
 export interface SendResponseBody {
   sent: boolean;
+  /** Only when a call carried the code of a text (voiceFallbackAfter). */
+  channel?: 'voice';
   'number-valid': boolean;
   'security-code': string;
   reason?: string;
@@ -21,10 +23,35 @@ export function toSendResponseBody(outcome: SendOutcome): SendResponseBody {
     'number-valid': outcome.numberValid,
     'security-code': outcome.securityCode,
   };
-  if (!outcome.sent) body.reason = outcome.reason;
-  if ('hint' in outcome && outcome.hint) body.hint = outcome.hint;
-  if ('retryAfterSeconds' in outcome) body['retry-after'] = outcome.retryAfterSeconds;
-  return body;
+  if (outcome.sent && outcome.channel === 'voice') body.channel = 'voice';
+  return { ...body, ...refusalFields(outcome) };
+}
+
+/** NeutrinoAPI Phone Verify's answer: `calling` where SMS Verify says `sent`. */
+export interface PhoneVerifyResponseBody {
+  calling: boolean;
+  'number-valid': boolean;
+  'security-code': string;
+  reason?: string;
+  hint?: string;
+  'retry-after'?: number;
+}
+
+export function toPhoneVerifyResponseBody(outcome: SendOutcome): PhoneVerifyResponseBody {
+  return {
+    calling: outcome.sent,
+    'number-valid': outcome.numberValid,
+    'security-code': outcome.securityCode,
+    ...refusalFields(outcome),
+  };
+}
+
+function refusalFields(outcome: SendOutcome): Pick<SendResponseBody, 'reason' | 'hint' | 'retry-after'> {
+  const fields: Pick<SendResponseBody, 'reason' | 'hint' | 'retry-after'> = {};
+  if (!outcome.sent) fields.reason = outcome.reason;
+  if ('hint' in outcome && outcome.hint) fields.hint = outcome.hint;
+  if ('retryAfterSeconds' in outcome) fields['retry-after'] = outcome.retryAfterSeconds;
+  return fields;
 }
 
 /** The send route over any set of ports: the Lambda entry wires AWS adapters, tests and benchmarks wire fakes. */
@@ -39,12 +66,18 @@ export function createSendHandler(
     limit: settings.defaultLimit,
     limitTtlDays: settings.defaultLimitTtlDays,
   };
+  const callDefaults = { ...defaults, codeLength: PHONE_VERIFY_CODE_LENGTH };
   return createApiHandler(
-    async ({ parameters, caller, idempotencyKey }) => {
+    async ({ parameters, caller, idempotencyKey, endpoint }) => {
+      if (endpoint === 'phone-verify') {
+        const request = parsePhoneVerifyRequest(parameters, callDefaults, ports.phoneNumbers);
+        return toPhoneVerifyResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
+      }
       const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
       return toSendResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
     },
     observability,
-    { idempotent: true, methods: ['POST'] },
+    // One function sends codes by text and by call: /sms-verify and /phone-verify share its clients and limits.
+    { idempotent: true, methods: ['POST'], endpoints: ['sms-verify', 'phone-verify'] },
   );
 }

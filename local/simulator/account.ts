@@ -77,7 +77,8 @@ export const LOCAL_NOTIFY_CONFIGURATION_ID = 'notify-local-0123456789abcdef';
 
 /**
  * The account npm start simulates: out of the sandbox, a spend limit with room, a registered US toll-free number
- * (a US destination needs one) and a Basic-tier Notify configuration that is active. Every route can deliver.
+ * that texts and calls (a US destination needs one) and a Basic-tier Notify configuration that is active, with its
+ * SMS and VOICE channels. Every route, of either channel, can deliver.
  */
 export function localAccount(): SimulatedAccount {
   return {
@@ -104,7 +105,7 @@ export function localAccount(): SimulatedAccount {
       status: 'ACTIVE',
       tier: 'BASIC',
       enabledCountries: [...NOTIFY_BASIC_COUNTRIES],
-      enabledChannels: ['SMS'],
+      enabledChannels: ['SMS', 'VOICE'],
     },
     deniedActions: [],
   };
@@ -113,6 +114,11 @@ export function localAccount(): SimulatedAccount {
 /** The ARN of a simulated resource, as End User Messaging writes them. */
 export function arnOf(account: SimulatedAccount, resource: string): string {
   return `arn:aws:sms-voice:${account.region}:${account.accountId}:${resource}`;
+}
+
+/** The id DescribePhoneNumbers gives the account's phone number at `index`: `phone-` and 32 characters, as AWS's look. */
+export function phoneNumberIdAt(index: number): string {
+  return `phone-${String(index).padStart(32, '0')}`;
 }
 
 /** Whether the account can text `destination` with an identity of its own where the country requires one. */
@@ -181,6 +187,9 @@ function changedNotify(current: SimulatedNotifyConfiguration | undefined, value:
   }
   if (!['BASIC', 'ADVANCED'].includes(merged.tier)) throw new AccountChangeError('notify.tier must be BASIC or ADVANCED');
   if (!Array.isArray(merged.enabledCountries)) throw new AccountChangeError('notify.enabledCountries must be a list of country codes');
+  if (!Array.isArray(merged.enabledChannels) || !merged.enabledChannels.every((channel) => channel === 'SMS' || channel === 'VOICE')) {
+    throw new AccountChangeError('notify.enabledChannels must be a list of SMS and VOICE');
+  }
   return merged;
 }
 

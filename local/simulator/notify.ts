@@ -1,7 +1,7 @@
 /**
  * End User Messaging Notify (pinpoint-sms-voice-v2, AWS JSON 1.0; aws-models/pinpoint-sms-voice-v2.json and the User
- * Guide's Notify chapters): `SendNotifyTextMessage`, and the reads the service and the doctor make,
- * `DescribeNotifyConfigurations`, `DescribeNotifyTemplates`, `ListNotifyCountries`.
+ * Guide's Notify chapters): `SendNotifyTextMessage` and `SendNotifyVoiceMessage`, and the reads the service and the
+ * doctor make, `DescribeNotifyConfigurations`, `DescribeNotifyTemplates`, `ListNotifyCountries`.
  *
  * As strict as Notify: the model's member constraints; only an `ACTIVE` configuration sends (ConflictException
  * NOTIFY_CONFIGURATION_NOT_ACTIVE); only to countries it enables (ValidationException COUNTRY_NOT_ENABLED) and on
@@ -13,17 +13,30 @@
  *
  * Notify sends through AWS-managed identities: the account's sandbox and its own identities do not apply to it
  * (an assumption the guide supports, "usable minutes after a configuration is created"; the doctor shows both).
+ *
+ * Calls (`SendNotifyVoiceMessage`, "a voice call that reads the template content using text-to-speech") follow the
+ * same rules on their own channel: VOICE must be among the configuration's EnabledChannels. Assumed, as the guide
+ * does not say:
+ *  - calls and texts share the tier's quotas (the guide counts a configuration's messages);
+ *  - the catalogue's voice templates are apart from its SMS ones (Channels ['VOICE']), worded to be heard, each
+ *    listing the Polly voices of its locale (SupportedVoiceIds); AWS's catalogue may instead list both channels on
+ *    one template, which the routes take alike;
+ *  - a template of another channel, or a VoiceId the template does not list, is a ValidationException naming the
+ *    member;
+ *  - a voice template reads {{code}} one digit at a time.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { arnOf, isoCountryOf, NOTIFY_ADVANCED_PER_SECOND, NOTIFY_BASIC_COUNTRIES, NOTIFY_BASIC_DAILY_LIMIT, NOTIFY_BASIC_PER_SECOND, NOTIFY_DESTINATION_DAILY_LIMIT } from './account';
 import { json10Answer, json10Error, json10Invalid, stringViolation, violationsOf, type Shape } from './protocol';
-import type { Provider } from './provider';
+import type { OutboxMessage, Provider } from './provider';
+import { VOICE_ID } from './sms-voice-v2';
+import { spokenCharacters } from './ssml';
 
 const ID_OR_ARN = { min: 1, max: 256, pattern: /^[A-Za-z0-9_:/-]+$/ };
 
 /** SendNotifyTextMessageRequest (aws-models/pinpoint-sms-voice-v2.json). */
-export const SEND_NOTIFY_TEXT_MESSAGE: Shape = {
+export const SEND_NOTIFY_TEXT_MESSAGE = {
   NotifyConfigurationId: { required: true, string: ID_OR_ARN },
   DestinationPhoneNumber: { required: true, string: { min: 1, max: 20, pattern: /^\+?[1-9][0-9]{1,18}$/ } },
   // NotifyTemplateId: length 0-256, ^([A-Za-z0-9_-]*|UNSET_DEFAULT_TEMPLATE)$
@@ -36,7 +49,16 @@ export const SEND_NOTIFY_TEXT_MESSAGE: Shape = {
   ConfigurationSetName: { string: ID_OR_ARN },
   DryRun: { boolean: true },
   MessageFeedbackEnabled: { boolean: true },
-};
+} satisfies Shape;
+
+/**
+ * SendNotifyVoiceMessageRequest: the text request's members and the voice that reads the template. Like every AWS
+ * JSON API, Notify ignores a member its request does not have (an OriginationIdentity, a MessageBody), as the text
+ * request here does too.
+ */
+export const SEND_NOTIFY_VOICE_MESSAGE: Shape = { ...SEND_NOTIFY_TEXT_MESSAGE, VoiceId: VOICE_ID };
+
+type NotifyChannel = 'SMS' | 'VOICE';
 
 interface TemplateVariable {
   Type: 'STRING' | 'INTEGER' | 'BOOLEAN';
@@ -51,8 +73,10 @@ interface SimulatedTemplate {
   TemplateId: string;
   LanguageCode: string;
   Content: string;
-  Channels: Array<'SMS' | 'VOICE'>;
+  Channels: NotifyChannel[];
   Variables: Record<string, TemplateVariable>;
+  /** A voice template: the voices that may read it. */
+  SupportedVoiceIds?: string[];
 }
 
 /** The code a template reads: digits, at most 8 (a code the variable refuses is not Notify's to carry). */
@@ -60,7 +84,7 @@ const CODE_VARIABLE: TemplateVariable = { Type: 'STRING', Required: true, Source
 const DISPLAY_NAME: TemplateVariable = { Type: 'STRING', Required: true, Source: 'SYSTEM', Description: "The configuration's display name" };
 
 /** AWS-managed templates, one per language but Russian (a language without a template is the service's to handle). */
-export const SIMULATED_TEMPLATES: readonly SimulatedTemplate[] = [
+const SMS_TEMPLATES: readonly SimulatedTemplate[] = [
   ['english', 'en-US', '{{displayName}}: your verification code is {{code}}. Do not share it.'],
   ['german', 'de-DE', '{{displayName}}: Ihr Bestätigungscode lautet {{code}}. Geben Sie ihn nicht weiter.'],
   ['spanish', 'es-ES', '{{displayName}}: su código de verificación es {{code}}. No lo comparta.'],
@@ -74,6 +98,31 @@ export const SIMULATED_TEMPLATES: readonly SimulatedTemplate[] = [
   Channels: ['SMS'],
   Variables: { code: CODE_VARIABLE, displayName: DISPLAY_NAME },
 }));
+
+/**
+ * The voice templates, for the same languages: the code said twice, and the Polly voices of the template's locale
+ * (Amazon Polly Developer Guide, "Standard voices"). The Portuguese template is Brazilian, so INES, the European
+ * Portuguese voice, does not read it.
+ */
+const VOICE_TEMPLATES: readonly SimulatedTemplate[] = (
+  [
+    ['english', 'en-US', 'This is {{displayName}}. Your verification code is {{code}}. Again, your code is {{code}}.', ['IVY', 'JOANNA', 'JOEY', 'JUSTIN', 'KENDRA', 'KIMBERLY', 'MATTHEW', 'SALLI']],
+    ['german', 'de-DE', 'Hier ist {{displayName}}. Ihr Bestätigungscode lautet {{code}}. Noch einmal: {{code}}.', ['HANS', 'MARLENE', 'VICKI']],
+    ['spanish', 'es-ES', 'Le llama {{displayName}}. Su código de verificación es {{code}}. Repito: {{code}}.', ['CONCHITA', 'ENRIQUE', 'LUCIA']],
+    ['french', 'fr-FR', 'Ici {{displayName}}. Votre code de vérification est {{code}}. Je répète : {{code}}.', ['CELINE', 'LEA', 'MATHIEU']],
+    ['italian', 'it-IT', 'Qui {{displayName}}. Il tuo codice di verifica è {{code}}. Ripeto: {{code}}.', ['BIANCA', 'CARLA', 'GIORGIO']],
+    ['portuguese', 'pt-BR', 'Aqui é {{displayName}}. Seu código de verificação é {{code}}. Repetindo: {{code}}.', ['CAMILA', 'RICARDO', 'VITORIA']],
+  ] as const
+).map(([name, LanguageCode, Content, voices]) => ({
+  TemplateId: `notify-voice-code-verification-${name}-001`,
+  LanguageCode,
+  Content,
+  Channels: ['VOICE'],
+  Variables: { code: CODE_VARIABLE, displayName: DISPLAY_NAME },
+  SupportedVoiceIds: [...voices],
+}));
+
+export const SIMULATED_TEMPLATES: readonly SimulatedTemplate[] = [...SMS_TEMPLATES, ...VOICE_TEMPLATES];
 
 /** What Notify counts per configuration: sends in the last second, and per day in all and per destination. */
 export class NotifyUsage {
@@ -136,9 +185,11 @@ export function createNotify(provider: Provider) {
     return configuration !== undefined && (given === configuration.id || given === arnOf(provider.account, `notify-configuration/${configuration.id}`));
   };
 
-  function send(request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>): void {
-    provider.record({ route: 'notify', path: '/', headers: request.headers, payload });
-    const violations = violationsOf(SEND_NOTIFY_TEXT_MESSAGE, payload);
+  /** SendNotifyTextMessage (`SMS`) and SendNotifyVoiceMessage (`VOICE`): one set of rules, each on its channel. */
+  function send(channel: NotifyChannel, request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>): void {
+    const route = channel === 'SMS' ? 'notify' : 'notify-voice';
+    provider.record({ route, path: '/', headers: request.headers, payload });
+    const violations = violationsOf(channel === 'SMS' ? SEND_NOTIFY_TEXT_MESSAGE : SEND_NOTIFY_VOICE_MESSAGE, payload);
     if (violations.length > 0) return json10Invalid(response, violations);
     const configuration = provider.account.notify;
     if (!configurationMatches(String(payload.NotifyConfigurationId)) || !configuration) {
@@ -147,7 +198,7 @@ export function createNotify(provider: Provider) {
         ResourceId: payload.NotifyConfigurationId,
       });
     }
-    const fault = provider.fault('notify');
+    const fault = provider.fault(route);
     if (fault === 'throttle') return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
     if (fault === 'error') return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
     if (fault === 'reject') return json10Error(response, 400, 'ValidationException', 'Destination is not reachable (simulated)', { Reason: 'DESTINATION_COUNTRY_BLOCKED' });
@@ -158,8 +209,8 @@ export function createNotify(provider: Provider) {
         ResourceId: configuration.id,
       });
     }
-    if (!configuration.enabledChannels.includes('SMS')) {
-      return json10Error(response, 400, 'ValidationException', 'The SMS channel is not enabled on the Notify configuration', { Reason: 'CHANNEL_NOT_ENABLED' });
+    if (!configuration.enabledChannels.includes(channel)) {
+      return json10Error(response, 400, 'ValidationException', `The ${channel} channel is not enabled on the Notify configuration`, { Reason: 'CHANNEL_NOT_ENABLED' });
     }
     const to = String(payload.DestinationPhoneNumber);
     const country = isoCountryOf(to) ?? '';
@@ -175,6 +226,11 @@ export function createNotify(provider: Provider) {
       return json10Error(response, 400, 'ValidationException', 'TemplateId is required: the configuration has no default template', { Reason: 'MISSING_PARAMETER' });
     }
     if (!template) return json10Error(response, 400, 'ResourceNotFoundException', 'The template does not exist', { ResourceType: 'notify-template', ResourceId: templateId });
+    if (!template.Channels.includes(channel)) return json10Invalid(response, [{ field: 'TemplateId', message: `The template has no ${channel} channel` }]);
+    const voiceId = payload.VoiceId as string | undefined;
+    if (voiceId !== undefined && !(template.SupportedVoiceIds ?? []).includes(voiceId)) {
+      return json10Invalid(response, [{ field: 'VoiceId', message: `The template is not read by ${voiceId}` }]);
+    }
     const variables = payload.TemplateVariables as Record<string, string>;
     const variableProblem = templateVariableProblem(template, variables);
     if (variableProblem) {
@@ -186,11 +242,11 @@ export function createNotify(provider: Provider) {
     if (provider.account.monthlySpendLimitUsd <= 0) {
       return json10Error(response, 400, 'ServiceQuotaExceededException', 'The Notify monthly spend limit is reached', { Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY' });
     }
-    const body = template.Content.replace(/\{\{(\w+)\}\}/g, (_, name: string) => (name === 'displayName' ? configuration.displayName : (variables[name] ?? '')));
+    const body = filled(template, configuration.displayName, variables);
     if (payload.DryRun === true) return json10Answer(response, { TemplateId: template.TemplateId, ResolvedMessageBody: body });
     const refused = usage.admit(provider.now(), configuration.tier, to);
     if (refused) return json10Error(response, 400, refused.type, refused.message, refused.reason ? { Reason: refused.reason } : {});
-    provider.accept({ to, body, route: 'notify' });
+    provider.accept(channel === 'SMS' ? { to, body, route, channel: 'sms' } : callOf(to, template, configuration.displayName, variables));
     if (fault === 'error-after-accept') return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
     if (fault === 'timeout') return;
     json10Answer(response, { MessageId: randomUUID(), TemplateId: template.TemplateId, ResolvedMessageBody: body });
@@ -239,6 +295,7 @@ export function createNotify(provider: Provider) {
             if (Name === 'language-code') return Values.includes(template.LanguageCode);
             if (Name === 'channels') return Values.some((value) => (template.Channels as string[]).includes(value));
             if (Name === 'template-type') return Values.includes('OTP_VERIFICATION');
+            if (Name === 'supported-voice-ids') return Values.some((value) => (template.SupportedVoiceIds ?? []).includes(value));
             return true;
           });
         return json10Answer(response, {
@@ -267,7 +324,25 @@ export function createNotify(provider: Provider) {
     }
   }
 
-  return { send, read, usage };
+  return {
+    sendText: (request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>) => send('SMS', request, response, payload),
+    sendVoice: (request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>) => send('VOICE', request, response, payload),
+    read,
+    usage,
+  };
+}
+
+/** The template's text with its variables filled: what Notify answers as ResolvedMessageBody. */
+function filled(template: SimulatedTemplate, displayName: string, variables: Record<string, string>, readCode = (code: string) => code): string {
+  return template.Content.replace(/\{\{(\w+)\}\}/g, (_, name: string) =>
+    name === 'displayName' ? displayName : name === 'code' ? readCode(variables.code ?? '') : (variables[name] ?? ''),
+  );
+}
+
+/** A Notify call as the outbox keeps it: the template as filled, and what the person hears (the code digit by digit). */
+function callOf(to: string, template: SimulatedTemplate, displayName: string, variables: Record<string, string>): Omit<OutboxMessage, 'at'> {
+  const transcript = filled(template, displayName, variables, spokenCharacters);
+  return { to, body: transcript, route: 'notify-voice', channel: 'voice', transcript, resolvedMessageBody: filled(template, displayName, variables) };
 }
 
 /** A template's CUSTOMER variables must all be given, each as its metadata allows; nothing else may be. */

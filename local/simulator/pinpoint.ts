@@ -35,10 +35,10 @@ export function handlePinpoint(provider: Provider, request: IncomingMessage, res
     case 'error':
       return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
     case 'error-after-accept':
-      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint' });
+      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms' });
       return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
     case 'timeout':
-      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint' });
+      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms' });
       return;
     case 'ok':
     case 'reject': {
@@ -47,8 +47,8 @@ export function handlePinpoint(provider: Provider, request: IncomingMessage, res
         const messageId = randomUUID();
         if (fault === 'ok' && address.ChannelType === 'SMS') {
           const undeliverable = whyUndeliverable(provider, to);
-          if (undeliverable) provider.drop({ to, body: text, route: 'pinpoint' }, undeliverable);
-          else provider.accept({ to, body: text, route: 'pinpoint' });
+          if (undeliverable) provider.drop({ to, body: text, route: 'pinpoint', channel: 'sms' }, undeliverable);
+          else provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms' });
         }
         result[to] =
           fault === 'ok'

@@ -2,7 +2,8 @@
  * AWS End User Messaging SMS (pinpoint-sms-voice-v2, AWS JSON 1.0: POST / with `X-Amz-Target:
  * PinpointSMSVoiceV2.<Operation>`; aws-models/pinpoint-sms-voice-v2.json, API Reference): `SendTextMessage`, and the
  * account reads the doctor makes (`DescribeAccountAttributes`, `DescribeSpendLimits`, `DescribePhoneNumbers`,
- * `DescribeSenderIds`, `DescribeRegistrations`, `DescribeOptedOutNumbers`). Notify's operations are in notify.ts.
+ * `DescribeSenderIds`, `DescribeRegistrations`, `DescribeOptedOutNumbers`). `SendVoiceMessage` is in voice-message.ts,
+ * Notify's operations in notify.ts.
  *
  * Unlike SNS, `SendTextMessage` refuses what the account cannot deliver, at once: a sandboxed account's unverified
  * destination (ConflictException DESTINATION_PHONE_NUMBER_NOT_VERIFIED), a US destination without a registered
@@ -11,12 +12,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { arnOf, COUNTRIES_REQUIRING_IDENTITY, hasRegisteredIdentity, isoCountryOf } from './account';
-import { json10Answer, json10Error, json10Invalid, violationsOf, type Shape, type Violation } from './protocol';
-import type { Provider } from './provider';
+import { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { arnOf, COUNTRIES_REQUIRING_IDENTITY, hasRegisteredIdentity, isoCountryOf, phoneNumberIdAt } from './account';
+import { json10Answer, json10Error, json10Invalid, violationsOf, type MemberRule, type Shape, type Violation } from './protocol';
+import type { Provider, SimulatedRoute } from './provider';
 
 /** SendTextMessage's members this project sends, with the shapes' traits (aws-models/pinpoint-sms-voice-v2.json). */
-export const SEND_TEXT_MESSAGE: Shape = {
+export const SEND_TEXT_MESSAGE = {
   // PhoneNumber: length 1-20, ^\+?[1-9][0-9]{1,18}$
   DestinationPhoneNumber: { required: true, string: { min: 1, max: 20, pattern: /^\+?[1-9][0-9]{1,18}$/ } },
   // TextMessageOriginationIdentity: length 1-256, ^[A-Za-z0-9_:/\+-]+$
@@ -33,7 +35,10 @@ export const SEND_TEXT_MESSAGE: Shape = {
   // TimeToLive: range 5-259200
   TimeToLive: { integer: { min: 5, max: 259_200 } },
   MessageFeedbackEnabled: { boolean: true },
-};
+} satisfies Shape;
+
+/** The model's VoiceId enum (59 Amazon Polly standard voices), as the SDK is generated from it. */
+export const VOICE_ID: MemberRule = { enum: Object.values(VoiceId) };
 
 export function sendTextMessageViolations(request: Record<string, unknown>): Violation[] {
   return violationsOf(SEND_TEXT_MESSAGE, request);
@@ -70,26 +75,38 @@ export function handleSendTextMessage(provider: Provider, request: IncomingMessa
   provider.record({ route: 'sms-voice-v2', path: '/', headers: request.headers, payload });
   const violations = sendTextMessageViolations(payload);
   if (violations.length > 0) return json10Invalid(response, violations);
-  const message = { to: String(payload.DestinationPhoneNumber), body: String(payload.MessageBody ?? ''), route: 'sms-voice-v2' as const };
-  switch (provider.fault('sms-voice-v2')) {
+  const message = { to: String(payload.DestinationPhoneNumber), body: String(payload.MessageBody ?? ''), route: 'sms-voice-v2' as const, channel: 'sms' as const };
+  if (answeredWithFault(provider, 'sms-voice-v2', response, () => provider.accept(message))) return;
+  const refusal = accountRefusal(provider, message.to, 'TEXT');
+  if (refusal) return json10Error(response, 400, refusal.type, refusal.message, { Reason: refusal.reason });
+  provider.accept(message);
+  json10Answer(response, { MessageId: randomUUID() });
+}
+
+/**
+ * How End User Messaging's send operations answer when the route's fault switch says so; `take` is called where the
+ * provider takes the message before failing (error-after-accept, timeout). False for `ok`: the operation answers.
+ */
+export function answeredWithFault(provider: Provider, route: SimulatedRoute, response: ServerResponse, take: () => void): boolean {
+  switch (provider.fault(route)) {
     case 'throttle':
-      return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
+      json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
+      return true;
     case 'error':
-      return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+      json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+      return true;
     case 'error-after-accept':
-      provider.accept(message);
-      return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+      take();
+      json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
+      return true;
     case 'reject':
-      return json10Error(response, 400, 'ValidationException', 'Destination is not reachable (simulated)', { Reason: 'DESTINATION_COUNTRY_BLOCKED' });
+      json10Error(response, 400, 'ValidationException', 'Destination is not reachable (simulated)', { Reason: 'DESTINATION_COUNTRY_BLOCKED' });
+      return true;
     case 'timeout':
-      provider.accept(message);
-      return;
-    case 'ok': {
-      const refusal = accountRefusal(provider, message.to, 'TEXT');
-      if (refusal) return json10Error(response, 400, refusal.type, refusal.message, { Reason: refusal.reason });
-      provider.accept(message);
-      return json10Answer(response, { MessageId: randomUUID() });
-    }
+      take(); // taken, and never answered: the caller's timeout ends the wait
+      return true;
+    case 'ok':
+      return false;
   }
 }
 
@@ -124,8 +141,8 @@ export const ACCOUNT_READS: Record<string, (provider: Provider, payload: Record<
     PhoneNumbers: account.originationIdentities
       .filter((identity) => identity.kind === 'phone-number')
       .map((identity, i) => ({
-        PhoneNumberArn: arnOf(account, `phone-number/phone-${String(i).padStart(32, '0')}`),
-        PhoneNumberId: `phone-${String(i).padStart(32, '0')}`,
+        PhoneNumberArn: arnOf(account, `phone-number/${phoneNumberIdAt(i)}`),
+        PhoneNumberId: phoneNumberIdAt(i),
         PhoneNumber: identity.identity,
         Status: identity.status,
         IsoCountryCode: identity.isoCountryCode,

@@ -72,7 +72,7 @@ describe('test console', () => {
     await page.selectOption('#faults-form select[name=sns]', 'throttle');
 
     await saved;
-    expect(service.simulator.faults()).toEqual({ sns: 'throttle', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok' });
+    expect(service.simulator.faults()).toEqual({ sns: 'throttle', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok', voice: 'ok', 'notify-voice': 'ok' });
     service.simulator.setFaults({ sns: 'ok' });
   });
 

@@ -4,7 +4,8 @@
  * against the local service in API-key mode, and the answers such a client
  * reads. Written from their documentation, not their code:
  *  - every call carries `User-ID` and `API-Key` headers and `Content-Type: application/json`;
- *  - `smsVerify` POSTs a JSON body of its parameters, every optional one present, "" when unset, numbers as strings;
+ *  - `smsVerify` and `phoneVerify` POST a JSON body of their parameters, every optional one present, "" when unset,
+ *    numbers as strings;
  *  - `verifySecurityCode` GETs with the parameters in the query string and an empty body;
  *  - the Node.js client joins base URL, "/" and endpoint; its Python, Java, Go, Rust, C# and PHP clients join base URL
  *    and endpoint with nothing between (so they need a base URL that ends in "/");
@@ -119,6 +120,42 @@ describe('smsVerify and verifySecurityCode, as the client sends them', () => {
       contentType: expect.stringContaining('application/json'),
       body: { 'api-error': 1, 'api-error-msg': 'Missing required parameter "number"', 'api-parameter-name': 'number', 'api-parameter-type': 'string' },
     });
+  });
+});
+
+/** NeutrinoAPI's own Phone Verify example, with a fictional number. */
+const phoneVerifyExample = (number: string): Record<string, string> => ({
+  number,
+  'country-code': '',
+  'security-code': '',
+  'language-code': 'en',
+  'code-length': '6',
+  limit: '3',
+  'playback-delay': '800',
+  'limit-ttl': '1',
+});
+
+describe('phoneVerify, as the client sends it', () => {
+  it('places a call with NeutrinoAPI\'s own example parameters, read as calling, and the code verifies like a texted one', async () => {
+    const number = usFictional(60);
+    const called = await neutrino('POST', 'phone-verify', phoneVerifyExample(number));
+
+    expect(called).toEqual({
+      status: 200,
+      contentType: expect.stringContaining('application/json'),
+      body: { calling: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{6}$/) },
+    });
+    const code = (called.body as Record<string, string>)['security-code']!;
+    expect(service.simulator.outbox()).toEqual([expect.objectContaining({ to: number, channel: 'voice', transcript: expect.stringContaining([...code].join(' ')) })]);
+    await expect(neutrino('GET', 'verify-security-code', { number, 'security-code': code })).resolves.toMatchObject({ body: { verified: true } });
+  });
+
+  it('names a playback-delay out of range as a code-1 answer the Java clients read', async () => {
+    await expect(neutrino('POST', 'phone-verify', { ...phoneVerifyExample(usFictional(61)), 'playback-delay': '9000' })).resolves.toMatchObject({
+      status: 400,
+      body: { 'api-error': 1, 'api-parameter-name': 'playback-delay', 'api-parameter-type': 'integer' },
+    });
+    expect(service.simulator.outbox()).toEqual([]);
   });
 });
 

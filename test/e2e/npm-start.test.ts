@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await fetch(`${service.url}/local/outbox`, { method: 'DELETE' });
-  await put('/local/faults', { sns: 'ok', notify: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok' });
+  await put('/local/faults', { sns: 'ok', notify: 'ok', pinpoint: 'ok', 'sms-voice-v2': 'ok', voice: 'ok', 'notify-voice': 'ok' });
 });
 
 async function post(path: string, body: unknown, contentType = 'application/json') {
@@ -50,7 +50,7 @@ describe('npm start', () => {
     expect(sent).toEqual({ status: 200, body: { sent: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{5}$/) } });
     const code = sent.body['security-code'] as string;
     expect(await outbox()).toEqual([
-      { to: GB_MOBILE, body: `Tu código de seguridad de Acme es ${code}`, route: 'sns', at: expect.any(String) },
+      { to: GB_MOBILE, body: `Tu código de seguridad de Acme es ${code}`, route: 'sns', channel: 'sms', at: expect.any(String) },
     ]);
     expect(service.output()).toContain(`SMS via sns to +44******3456: Tu código de seguridad de Acme es ${code}`);
     await expect(post('/verify-security-code', { number: GB_MOBILE, 'security-code': code })).resolves.toEqual({
@@ -83,7 +83,7 @@ describe('npm start', () => {
   it('makes failover visible: with SNS throttled the first SMS goes through notify', async () => {
     await expect(put('/local/faults', { sns: 'throttle' })).resolves.toEqual({
       status: 200,
-      body: { sns: 'throttle', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok' },
+      body: { sns: 'throttle', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok', voice: 'ok', 'notify-voice': 'ok' },
     });
 
     const sent = await post('/sms-verify', { number: usFictional(3) });
@@ -107,7 +107,7 @@ describe('npm start', () => {
   });
 
   it('shows and refuses fault settings clearly', async () => {
-    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok' });
+    await expect((await fetch(`${service.url}/local/faults`)).json()).resolves.toEqual({ sns: 'ok', notify: 'ok', 'sms-voice-v2': 'ok', pinpoint: 'ok', voice: 'ok', 'notify-voice': 'ok' });
     await expect(put('/local/faults', { sns: 'sometimes' })).resolves.toEqual({
       status: 400,
       body: { message: expect.stringContaining('unknown fault "sometimes"') },
@@ -138,6 +138,19 @@ describe('npm start', () => {
     await expect(put('/local/account', { smsSandbox: 'yes' })).resolves.toEqual({ status: 400, body: { message: expect.stringContaining('smsSandbox') } });
   });
 
+  it('places a call that reads the code aloud (Phone Verify), checked like a texted code', async () => {
+    const called = await post('/phone-verify', { number: GB_MOBILE, 'playback-delay': 500 });
+
+    expect(called).toEqual({ status: 200, body: { calling: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{6}$/) } });
+    const code = called.body['security-code'] as string;
+    const [call] = await outbox();
+    expect(call).toMatchObject({ channel: 'voice', route: 'voice', transcript: `Your security code is: ${[...code].join(' ')} Again: ${[...code].join(' ')}` });
+    expect(service.output()).toContain('Call via voice to +44******3456');
+    await expect(post('/verify-security-code', { number: GB_MOBILE, 'security-code': code })).resolves.toEqual({ status: 200, body: { verified: true } });
+    // Calls go only where the deployment says: npm start calls a few low-risk countries.
+    await expect(post('/phone-verify', { number: '+61491570156' })).resolves.toMatchObject({ body: { calling: false, reason: 'country-not-allowed' } });
+  });
+
   it('answers errors in the API envelope, unknown paths and wrong methods included, as the stack routes them', async () => {
     await expect(post('/sms-verify', { number: GB_MOBILE_NATIONAL })).resolves.toEqual({
       status: 200,
@@ -151,7 +164,7 @@ describe('npm start', () => {
       status: 404,
       body: {
         'api-error': 45,
-        'api-error-msg': 'There is no endpoint at POST /sms-verify/extra; this API has POST /sms-verify and POST (or GET) /verify-security-code',
+        'api-error-msg': 'There is no endpoint at POST /sms-verify/extra; this API has POST /sms-verify, POST /phone-verify and POST (or GET) /verify-security-code',
       },
     });
     for (const [method, path] of [

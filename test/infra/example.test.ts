@@ -8,7 +8,7 @@ describe('example app: a login function granted the right to verify', () => {
   const template = Template.fromStack(stack);
 
   it('synthesises, with the construct configured by the team', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 8);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { VERIFY_FUNCTION_NAME: { Ref: stack.getLogicalId(stack.verification.verifyFunction.node.defaultChild as never) } } },
     });

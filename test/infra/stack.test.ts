@@ -38,10 +38,10 @@ describe('SMS verify stack', () => {
   const withPinpoint = synth({ service: { pinpointApplicationId: PINPOINT_APPLICATION_ID } });
 
   it('serves both routes as POST with IAM authorization, and every other method and path with the envelope, behind IAM too', () => {
-    for (const routeKey of ['POST /sms-verify', 'POST /verify-security-code', 'GET /verify-security-code', 'ANY /sms-verify', 'ANY /verify-security-code', '$default']) {
+    for (const routeKey of ['POST /sms-verify', 'POST /phone-verify', 'POST /verify-security-code', 'GET /verify-security-code', 'ANY /sms-verify', 'ANY /phone-verify', 'ANY /verify-security-code', '$default']) {
       withPinpoint.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
     }
-    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+    withPinpoint.resourceCountIs('AWS::ApiGatewayV2::Route', 8);
   });
 
   it('sends a path\'s other methods to its own function, and unknown paths to the verify function', () => {
@@ -54,6 +54,9 @@ describe('SMS verify stack', () => {
       return JSON.stringify(integration.Properties.IntegrationUri);
     };
     expect(functionOf('ANY /sms-verify')).toBe(functionOf('POST /sms-verify'));
+    // One function sends codes by text and by call.
+    expect(functionOf('POST /phone-verify')).toBe(functionOf('POST /sms-verify'));
+    expect(functionOf('ANY /phone-verify')).toBe(functionOf('POST /sms-verify'));
     expect(functionOf('ANY /verify-security-code')).toBe(functionOf('POST /verify-security-code'));
     expect(functionOf('$default')).toBe(functionOf('POST /verify-security-code'));
     expect(functionOf('POST /sms-verify')).not.toBe(functionOf('POST /verify-security-code'));
@@ -248,7 +251,7 @@ describe('API-key mode (auth: api-key)', () => {
       AuthorizerResultTtlInSeconds: 0,
     });
     const routes = Object.values(keyed.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes).toHaveLength(6);
+    expect(routes).toHaveLength(8);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('CUSTOM');
   });
 
@@ -395,6 +398,58 @@ describe('what a first real deploy needs', () => {
       [{ notifyDisplayName: 'Acme & Co' }, /notifyDisplayName/],
     ])('refuses %j at synth, naming the setting', (service, message) => {
       expect(() => synth({ service })).toThrow(message);
+    });
+  });
+
+  describe('calls', () => {
+    const withVoice = synth({
+      service: {
+        allowedVoiceCountries: ['GB', 'US'],
+        voiceOriginationIdentity: 'phone-0123456789abcdef0123456789abcdef',
+        maxPricePerMinute: '0.05',
+        notifyDisplayName: 'Acme',
+      },
+    });
+
+    it('places no call by default: no voice route, no voice permission', () => {
+      const defaults = synth();
+      expect(actionsOf(defaults, 'SmsVerifySendFunction').filter((action) => /Voice/.test(action))).toEqual([]);
+      defaults.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_VOICE_COUNTRIES: '' }) } });
+    });
+
+    it('lets the send function call from its identity only, and through the Notify configuration it made with VOICE', () => {
+      const [configurationId] = Object.keys(withVoice.findResources('AWS::SMSVOICE::NotifyConfiguration'));
+      withVoice.hasResourceProperties('AWS::SMSVOICE::NotifyConfiguration', { EnabledChannels: ['SMS', 'VOICE'] });
+      withVoice.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sms-voice:SendVoiceMessage',
+              Resource: { 'Fn::Join': ['', Match.arrayWith([':phone-number/phone-0123456789abcdef0123456789abcdef'])] },
+            }),
+            Match.objectLike({
+              Action: ['sms-voice:SendNotifyVoiceMessage', 'sms-voice:DescribeNotifyConfigurations'],
+              Resource: { 'Fn::GetAtt': [configurationId, 'NotifyConfigurationArn'] },
+            }),
+          ]),
+        },
+      });
+      withVoice.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ VOICE_ROUTES: 'voice,notify-voice', ALLOWED_VOICE_COUNTRIES: 'GB,US', MAX_PRICE_PER_MINUTE: '0.05' }) },
+      });
+      expect(actionsOf(withVoice, 'SmsVerifyVerifyFunction').filter((action) => action.startsWith('sms-voice:'))).toEqual([]);
+    });
+
+    it.each([
+      [{ voiceOriginationIdentity: '+18005550100' }, /allowedVoiceCountries.*name the countries calls may go to/],
+      [{ allowedVoiceCountries: ['GB'] }, /voiceRoutes.*calls need a route/],
+      [{ allowedVoiceCountries: ['GB'], voiceOriginationIdentity: 'AcmeCo' }, /voiceOriginationIdentity.*a sender id cannot call/],
+      [{ allowedVoiceCountries: ['GB'], voiceOriginationIdentity: '+18005550100', voiceFallbackAfter: 1 }, /voiceFallbackAfter.*at least 2/],
+      [{ voiceFallbackAfter: 3 }, /voiceFallbackAfter.*needs voice routes/],
+      [{ allowedVoiceCountries: ['UK'], voiceOriginationIdentity: '+18005550100' }, /allowedVoiceCountries.*did you mean GB/],
+      [{ allowedVoiceNumberTypes: ['PREMIUM_RATE'] }, /allowedVoiceNumberTypes/],
+    ])('refuses %j at synth, naming the setting', (service, message) => {
+      expect(() => synth({ service: service as SmsVerifyStackProps['service'] })).toThrow(message);
     });
   });
 

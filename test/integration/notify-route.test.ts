@@ -130,7 +130,7 @@ describe('what the Notify route sends', () => {
     });
     // Notify's own words and the configuration's name: the service's text (`body`) is not what Notify sends.
     expect(simulator.outbox()).toEqual([
-      { to: DE_MOBILE, body: `${DISPLAY_NAME}: Ihr Bestätigungscode lautet 123456. Geben Sie ihn nicht weiter.`, route: 'notify', at: expect.any(String) },
+      { to: DE_MOBILE, body: `${DISPLAY_NAME}: Ihr Bestätigungscode lautet 123456. Geben Sie ihn nicht weiter.`, route: 'notify', channel: 'sms', at: expect.any(String) },
     ]);
   });
 
@@ -512,10 +512,11 @@ describe('failover: what Notify does not carry, the next route does', () => {
       logger: new CapturingLogger(),
       metrics,
       policy: sendPolicyFrom(resolved),
+      voiceRoutes: [],
     };
     const send = (request: { number: string; securityCode?: string; brandName?: string }) =>
       sendSecurityCode(
-        { codeLength: request.securityCode?.length ?? 6, language: 'en', limit: 10, limitTtlDays: 1, ...request },
+        { channel: 'sms', codeLength: request.securityCode?.length ?? 6, language: 'en', limit: 10, limitTtlDays: 1, ...request },
         { caller: 'ip:192.0.2.10' },
         deps,
       );
@@ -530,9 +531,9 @@ describe('failover: what Notify does not carry, the next route does', () => {
   it('Notify carries what it can', async () => {
     const { send } = sendWith(notifyThenEum);
 
-    await expect(send({ number: GB_MOBILE })).resolves.toEqual({ sent: true, numberValid: true, securityCode: '123456', route: 'notify' });
+    await expect(send({ number: GB_MOBILE })).resolves.toEqual({ sent: true, numberValid: true, securityCode: '123456', route: 'notify', channel: 'sms' });
     expect(simulator.outbox()).toEqual([
-      { to: GB_MOBILE, body: `${DISPLAY_NAME}: your verification code is 123456. Do not share it.`, route: 'notify', at: expect.any(String) },
+      { to: GB_MOBILE, body: `${DISPLAY_NAME}: your verification code is 123456. Do not share it.`, route: 'notify', channel: 'sms', at: expect.any(String) },
     ]);
   });
 
@@ -545,7 +546,7 @@ describe('failover: what Notify does not carry, the next route does', () => {
     await expect(send({ number: GB_MOBILE, ...request })).resolves.toMatchObject({ sent: true, route: 'sms-voice-v2' });
 
     expect(sends()).toEqual([]);
-    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body, route: 'sms-voice-v2', at: expect.any(String) }]);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body, route: 'sms-voice-v2', channel: 'sms', at: expect.any(String) }]);
     expect(metrics.get('RouteFailures Route=notify Failure=rejected')).toBe(1);
     expect(metrics.get('Failovers')).toBe(1);
   });

@@ -12,7 +12,7 @@ import { createDigester, createSealer } from '../../functions/core/security-code
 import { createSendHandler } from '../../functions/entry/send-handler';
 import { createVerifyHandler } from '../../functions/entry/verify-handler';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
-import { CapturingLogger, CountingMetrics, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from './fakes';
+import { CapturingLogger, CountingMetrics, FakeSmsRoute, FakeVoiceRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from './fakes';
 import { TEST_CODE_KEY } from './fixtures';
 
 export function createFakeService(options: { settings?: DeploymentSettingsInput; randomValues?: number[] } = {}) {
@@ -23,6 +23,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
   });
   const store = new InMemoryVerificationStore();
   const routes = settings.smsRoutes.map((name) => new FakeSmsRoute(name));
+  const voiceRoutes = settings.voiceRoutes.map((name) => new FakeVoiceRoute(name));
   const clock = new ManualClock();
   const random = new ScriptedRandom(options.randomValues ?? [12345]);
   const loadKey = async () => new TextEncoder().encode(TEST_CODE_KEY);
@@ -37,6 +38,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
       digester,
       sealer,
       routes,
+      voiceRoutes,
       clock,
       random,
     },
@@ -53,7 +55,7 @@ export function createFakeService(options: { settings?: DeploymentSettingsInput;
     settings,
     { logger, metrics },
   );
-  return { settings, store, routes, clock, random, logger, metrics, send, verify };
+  return { settings, store, routes, voiceRoutes, clock, random, logger, metrics, send, verify };
 }
 
 /**

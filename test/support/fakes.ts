@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { RequestLogger } from '../../functions/entry/api-handler';
 import type {
+  CallReceipt,
   CheckCodeInput,
   CheckCodeResult,
   IdempotencyRecord,
@@ -19,13 +20,16 @@ import type {
   SmsMessage,
   SmsReceipt,
   SmsRoute,
+  VelocityKind,
   VelocityLimit,
   VerificationStore,
+  VoiceMessage,
+  VoiceRoute,
 } from '../../functions/core/ports';
 import { SmsRouteError } from '../../functions/core/ports';
 import { IN_PROGRESS_MS } from '../../functions/adapters/dynamodb-store/idempotency';
 import { TEST_EPOCH } from './fixtures';
-import type { RouteName } from '../../functions/settings';
+import type { RouteName, VoiceRouteName } from '../../functions/settings';
 
 interface NumberRecord {
   codeDigest?: string;
@@ -169,6 +173,13 @@ export class InMemoryVerificationStore implements VerificationStore {
     return this.counters.get(this.counterKey(limit, at)) ?? 0;
   }
 
+  async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted?: VelocityKind }> {
+    const exhausted = limits.find((limit) => this.count(limit, now) >= limit.limit);
+    if (exhausted) return { exhausted: exhausted.kind };
+    for (const limit of limits) this.add(limit, now, 1);
+    return {};
+  }
+
   private add(limit: VelocityLimit, at: number, change: number): void {
     this.counters.set(this.counterKey(limit, at), this.count(limit, at) + change);
   }
@@ -196,6 +207,20 @@ export class FakeSmsRoute implements SmsRoute {
     if (this.failure) throw new SmsRouteError(this.name, this.failure, `${this.name}: ${this.failure}`);
     this.sent.push(message);
     return { route: this.name, messageId: `${this.name}-${this.sent.length}` };
+  }
+}
+
+/** A voice route that keeps the calls it was given and fails on demand. */
+export class FakeVoiceRoute implements VoiceRoute {
+  readonly calls: VoiceMessage[] = [];
+  failure: SmsFailureKind | undefined;
+
+  constructor(readonly name: VoiceRouteName) {}
+
+  async call(message: VoiceMessage): Promise<CallReceipt> {
+    if (this.failure) throw new SmsRouteError(this.name, this.failure, `${this.name}: ${this.failure}`);
+    this.calls.push(message);
+    return { route: this.name, messageId: `${this.name}-${this.calls.length}` };
   }
 }
 

@@ -12,7 +12,8 @@ import type { MetadataJson } from 'libphonenumber-js/core';
 import maxMetadata from '../../functions/phone-metadata/max.json';
 import minMetadata from '../../functions/phone-metadata/min.json';
 import { DynamoDbVerificationStore, numberKey } from '../../functions/adapters/dynamodb-verification-store';
-import { createSmsRoutes } from '../../functions/adapters/sms-routes';
+import { createSmsRoutes, sharedSmsVoiceClient } from '../../functions/adapters/sms-routes';
+import { createVoiceRoutes } from '../../functions/adapters/voice-routes';
 import { secureRandom } from '../../functions/adapters/system';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
 import { createDigester, createSealer } from '../../functions/core/security-code';
@@ -66,14 +67,16 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const clock = new ManualClock(Date.now());
   const sendReader = createPhoneNumberReader(maxMetadata as unknown as MetadataJson);
   const verifyReader = createPhoneNumberReader(minMetadata as unknown as MetadataJson);
-  const routes = createSmsRoutes(settings);
+  const smsVoice = sharedSmsVoiceClient();
+  const routes = createSmsRoutes(settings, smsVoice);
+  const voiceRoutes = createVoiceRoutes(settings, smsVoice);
   // The production logger and metrics: tests that read them capture standard output.
   const sendObservability = createObservability('sms-verify-send');
   const verifyObservability = createObservability('sms-verify-verify');
   const handlersOn = (tableClient: DynamoDBClient) => {
     const store = new DynamoDbVerificationStore(tableClient, tableName);
     return {
-      send: createSendHandler({ phoneNumbers: sendReader, store, digester, sealer, routes, clock, random: secureRandom }, settings, sendObservability),
+      send: createSendHandler({ phoneNumbers: sendReader, store, digester, sealer, routes, voiceRoutes, clock, random: secureRandom }, settings, sendObservability),
       verify: createVerifyHandler({ phoneNumbers: verifyReader, store, digester, clock }, settings, verifyObservability),
     };
   };

@@ -109,6 +109,50 @@ describe('handlers: HTTP events', () => {
   });
 });
 
+describe('handlers: Phone Verify on the send function', () => {
+  const VOICE = { settings: { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: '+18005550100' } };
+
+  it('answers POST /phone-verify with calling, over HTTP and by direct invocation naming the endpoint', async () => {
+    const { send, voiceRoutes, routes } = createFakeService(VOICE);
+
+    const response = await send(httpEvent('/phone-verify', { number: GB_MOBILE, 'playback-delay': 1000 }), lambdaContext());
+    const direct = await send({ endpoint: 'phone-verify', number: GB_MOBILE }, lambdaContext());
+
+    expect(JSON.parse((response as { body: string }).body)).toEqual({ calling: true, 'number-valid': true, 'security-code': '012345' });
+    expect(direct).toEqual({ calling: true, 'number-valid': true, 'security-code': '012345' });
+    expect(voiceRoutes[0]!.calls).toHaveLength(2);
+    expect(voiceRoutes[0]!.calls[0]!.ssml).toContain('<break time="1000ms"/>');
+    expect(routes[0]!.sent).toEqual([]);
+  });
+
+  it('reads a direct invocation without an endpoint as /sms-verify, and refuses an endpoint it does not serve by name', async () => {
+    const { send, routes } = createFakeService(VOICE);
+
+    await expect(send({ number: GB_MOBILE }, lambdaContext())).resolves.toMatchObject({ sent: true });
+    await expect(send({ endpoint: 'verify-security-code', number: GB_MOBILE }, lambdaContext())).resolves.toMatchObject({
+      'api-error': 1,
+      'api-parameter-name': 'endpoint',
+      'api-error-msg': 'Parameter "endpoint" must be one of sms-verify, phone-verify',
+    });
+    expect(routes[0]!.sent).toHaveLength(1);
+  });
+
+  it('refuses what Phone Verify does not take, and a playback-delay out of range, by name, calling no one', async () => {
+    const { send, voiceRoutes, store } = createFakeService(VOICE);
+
+    for (const [parameters, name] of [
+      [{ number: GB_MOBILE, 'playback-delay': 3001 }, 'playback-delay'],
+      [{ number: GB_MOBILE, 'playback-delay': -1 }, 'playback-delay'],
+      [{ number: GB_MOBILE, 'limit-by': 'x' }, 'limit-by'],
+    ] as const) {
+      await expect(send(httpEvent('/phone-verify', parameters), lambdaContext())).resolves.toMatchObject({ statusCode: 400, body: expect.stringContaining(`"api-parameter-name":"${name}"`) });
+    }
+    await expect(send(httpEvent('/sms-verify', { number: GB_MOBILE, 'playback-delay': 800 }), lambdaContext())).resolves.toMatchObject({ statusCode: 400 });
+    expect(voiceRoutes[0]!.calls).toEqual([]);
+    expect(store.records.size).toBe(0);
+  });
+});
+
 describe('handlers: direct invocation', () => {
   it('takes the parameters as the event and returns the plain body', async () => {
     const { send, verify } = createFakeService();

@@ -21,6 +21,7 @@ function refusal(parse: () => unknown): InvalidParameterError {
 describe('send parameters', () => {
   it('applies the contract defaults', () => {
     expect(send({ number: '+447400123456' })).toEqual({
+      channel: 'sms',
       number: '+447400123456',
       codeLength: 5,
       securityCode: undefined,
@@ -45,6 +46,7 @@ describe('send parameters', () => {
         'limit-ttl': '7',
       }),
     ).toEqual({
+      channel: 'sms',
       number: '07400 123456',
       codeLength: 6,
       securityCode: '012345',

@@ -6,7 +6,7 @@ import { ROUTES_BUDGET_MS, sendPolicyFrom, sendSecurityCode as send, type SendDe
 import type { SendRequest } from '../../functions/core/parameters';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
-import { CapturingLogger, CountingMetrics, FakeSmsRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from '../support/fakes';
+import { CapturingLogger, CountingMetrics, FakeSmsRoute, FakeVoiceRoute, InMemoryVerificationStore, ManualClock, ScriptedRandom } from '../support/fakes';
 import { DE_MOBILE, GB_FIXED_LINE, GB_MOBILE, TEST_CODE_KEY, US_PREMIUM_RATE, usFictional } from '../support/fixtures';
 
 const CALLER = 'ip:192.0.2.10';
@@ -16,6 +16,8 @@ function setup(settings: DeploymentSettingsInput = {}) {
   const store = new InMemoryVerificationStore();
   const sns = new FakeSmsRoute('sns');
   const pinpoint = new FakeSmsRoute('pinpoint');
+  const voice = new FakeVoiceRoute('voice');
+  const notifyVoice = new FakeVoiceRoute('notify-voice');
   const clock = new ManualClock();
   const logger = new CapturingLogger();
   const metrics = new CountingMetrics();
@@ -27,6 +29,7 @@ function setup(settings: DeploymentSettingsInput = {}) {
     phoneNumbers,
     store,
     routes: [sns, pinpoint],
+    voiceRoutes: resolved.voiceRoutes.map((name) => (name === 'voice' ? voice : notifyVoice)),
     digester,
     sealer: createSealer(loadKey),
     clock,
@@ -36,6 +39,7 @@ function setup(settings: DeploymentSettingsInput = {}) {
     policy: sendPolicyFrom(resolved),
   };
   const request = (extra: Partial<SendRequest> = {}): SendRequest => ({
+    channel: 'sms',
     number: GB_MOBILE,
     codeLength: 5,
     language: 'en',
@@ -49,7 +53,7 @@ function setup(settings: DeploymentSettingsInput = {}) {
       CALLER,
       { phoneNumbers, store, digester, clock, logger, metrics, policy: verifyPolicyFrom(resolved) },
     );
-  return { store, sns, pinpoint, clock, logger, metrics, deps, request, check };
+  return { store, sns, pinpoint, voice, notifyVoice, clock, logger, metrics, deps, request, check };
 }
 
 describe('sending a code', () => {
@@ -58,7 +62,7 @@ describe('sending a code', () => {
 
     const outcome = await sendSecurityCode(request({ brandName: 'Acme' }), deps);
 
-    expect(outcome).toEqual({ sent: true, numberValid: true, securityCode: '04242', route: 'sns' });
+    expect(outcome).toEqual({ sent: true, numberValid: true, securityCode: '04242', route: 'sns', channel: 'sms' });
     // The text for routes that send it as it is; the code, language and brand for a route with templates of its own.
     expect(sns.sent).toEqual([{ to: GB_MOBILE, body: 'Your Acme security code is 04242', code: '04242', language: 'en', brand: 'Acme', country: 'GB' }]);
     expect(pinpoint.sent).toEqual([]);
@@ -291,6 +295,142 @@ describe('uncertain delivery', () => {
     await expect(sendSecurityCode(request(), deps)).rejects.toBe(notUndone);
     expect(revoke).toHaveBeenCalledTimes(1);
     expect(metrics.get('DeliveryFailed')).toBe(1);
+  });
+});
+
+describe('codes read aloud in a call', () => {
+  const VOICE = { allowedVoiceCountries: ['GB', 'US'], voiceOriginationIdentity: '+18005550100', notifyConfigurationId: 'notify-0123' };
+  const call = (extra: Partial<SendRequest> = {}): Partial<SendRequest> => ({ channel: 'voice', codeLength: 6, playbackDelayMs: 800, ...extra });
+
+  it('places a call that reads the digits one at a time, playback-delay apart, then once again', async () => {
+    const { deps, request, voice, sns, metrics, check } = setup(VOICE);
+
+    const outcome = await sendSecurityCode(request(call({ brandName: 'Acme' })), deps);
+
+    expect(outcome).toEqual({ sent: true, numberValid: true, securityCode: '004242', route: 'voice', channel: 'voice' });
+    expect(sns.sent).toEqual([]);
+    const [placed] = voice.calls;
+    expect(placed).toMatchObject({ to: GB_MOBILE, code: '004242', language: 'en', brand: 'Acme', country: 'GB' });
+    const digits = '0 0 4 2 4 2'.split(' ').map((digit) => `<say-as interpret-as="digits">${digit}</say-as>`).join('<break time="800ms"/>');
+    expect(placed?.ssml).toBe(`<speak>Your Acme security code is: <break time="500ms"/>${digits}<break time="1s"/>Again: <break time="500ms"/>${digits}</speak>`);
+    expect(metrics.get('CallsPlaced')).toBe(1);
+    expect(metrics.get('CallsPlacedByCountry Country=GB')).toBe(1);
+    expect(metrics.get('CodesSent')).toBe(0);
+    await expect(check('004242')).resolves.toBe(true);
+  });
+
+  it('escapes a brand in the script, and reads it in the request\'s language', async () => {
+    const { deps, request, voice } = setup(VOICE);
+
+    await sendSecurityCode(request(call({ brandName: 'A&B <Co>', language: 'de' })), deps);
+
+    expect(voice.calls[0]?.ssml).toMatch(/^<speak>Ihr Sicherheitscode für A&#38;B &#60;Co&#62; lautet: .*Noch einmal: /);
+  });
+
+  it.each([
+    ['a deployment that places no calls', {}, GB_MOBILE],
+    ['a country allowedVoiceCountries does not name', VOICE, DE_MOBILE],
+    ['a denied country', { ...VOICE, deniedCountries: ['GB'] }, GB_MOBILE],
+  ])('refuses a call to %s with a hint, placing, storing and counting nothing', async (_, settings, number) => {
+    const { deps, request, store, voice } = setup(settings);
+
+    await expect(sendSecurityCode(request(call({ number })), deps)).resolves.toEqual({
+      sent: false,
+      numberValid: true,
+      securityCode: '',
+      reason: 'country-not-allowed',
+      hint: expect.stringContaining('allowedVoiceCountries'),
+    });
+    expect(store.records.size).toBe(0);
+    expect(store.counters.size).toBe(0);
+    expect(voice.calls).toEqual([]);
+  });
+
+  it('calls a fixed line, which cannot take a text, and never a premium-rate number', async () => {
+    const { deps, request, voice } = setup(VOICE);
+
+    await expect(sendSecurityCode(request(call({ number: GB_FIXED_LINE })), deps)).resolves.toMatchObject({ sent: true, channel: 'voice' });
+    await expect(sendSecurityCode(request(call({ number: US_PREMIUM_RATE })), deps)).resolves.toMatchObject({ sent: false, reason: 'unsupported-number-type' });
+    expect(voice.calls.map((placed) => placed.to)).toEqual([GB_FIXED_LINE]);
+  });
+
+  it('counts calls against their own limits, not the SMS ones: the caller\'s calls run out first', async () => {
+    const { deps, request, voice, sns } = setup({ ...VOICE, callerCallLimit: 1, callerSendLimit: 1 });
+
+    await sendSecurityCode(request(call()), deps);
+    await expect(sendSecurityCode(request(call({ number: usFictional(1) })), deps)).rejects.toMatchObject({ name: 'VelocityLimitError', limit: 'caller-call', apiError: 11 });
+    await expect(sendSecurityCode(request({ number: usFictional(2) }), deps)).resolves.toMatchObject({ sent: true, channel: 'sms' });
+    expect(voice.calls).toHaveLength(1);
+    expect(sns.sent).toHaveLength(1);
+  });
+
+  it('keeps one code per number whichever channel carried it: the latest counts, and the number\'s limit is shared', async () => {
+    const { deps, request, check } = setup(VOICE);
+    const texted = await sendSecurityCode(request({ limit: 2 }), deps);
+    const called = await sendSecurityCode(request(call({ limit: 2 })), deps);
+
+    await expect(check(texted.securityCode)).resolves.toBe(false);
+    await expect(check(called.securityCode)).resolves.toBe(true);
+    await expect(sendSecurityCode(request({ limit: 2 }), deps)).rejects.toMatchObject({ name: 'NumberLimitReachedError' });
+  });
+
+  it('switches voice route when the same number asks for a call again', async () => {
+    const { deps, request, voice, notifyVoice } = setup(VOICE);
+
+    await sendSecurityCode(request(call()), deps);
+    await sendSecurityCode(request(call()), deps);
+
+    expect([voice.calls.length, notifyVoice.calls.length]).toEqual([1, 1]);
+  });
+
+  it('fails over between voice routes, and a call that may have been placed keeps its code valid', async () => {
+    const { deps, request, voice, notifyVoice, check } = setup(VOICE);
+    voice.failure = 'unconfirmed';
+    notifyVoice.failure = 'rejected';
+
+    const outcome = await sendSecurityCode(request(call()), deps);
+
+    expect(outcome).toEqual({ sent: false, numberValid: true, securityCode: '004242', reason: 'delivery-unconfirmed' });
+    await expect(check('004242')).resolves.toBe(true);
+  });
+});
+
+describe('a call when texts do not arrive (voiceFallbackAfter)', () => {
+  const FALLBACK = { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: '+18005550100', voiceFallbackAfter: 3 };
+
+  it('texts the first two codes of a streak and calls with the third, saying so', async () => {
+    const { deps, request, sns, pinpoint, voice, metrics } = setup(FALLBACK);
+
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await sendSecurityCode(request(), deps));
+
+    expect(answers.map((answer) => ('channel' in answer ? answer.channel : undefined))).toEqual(['sms', 'sms', 'voice']);
+    expect(sns.sent.length + pinpoint.sent.length).toBe(2);
+    expect(voice.calls).toHaveLength(1);
+    expect(metrics.get('CallsPlaced')).toBe(1);
+  });
+
+  it('texts as before when the number cannot be called there, or the call limits are used up', async () => {
+    const { deps, request, voice } = setup({ ...FALLBACK, globalCallLimit: 1 });
+    for (let i = 0; i < 3; i++) await sendSecurityCode(request({ number: usFictional(9) }), deps); // the US: no calls
+    for (let i = 0; i < 3; i++) await sendSecurityCode(request(), deps); // the third is a call: the ceiling's one
+    const other = GB_MOBILE.replace(/6$/, '7');
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await sendSecurityCode(request({ number: other }), deps));
+
+    expect(voice.calls.map((placed) => placed.to)).toEqual([GB_MOBILE]);
+    expect(answers[2]).toMatchObject({ sent: true, channel: 'sms' });
+  });
+
+  it('texts the code when no call could be placed', async () => {
+    const { deps, request, voice, check } = setup(FALLBACK);
+    voice.failure = 'rejected';
+
+    let outcome;
+    for (let i = 0; i < 3; i++) outcome = await sendSecurityCode(request(), deps);
+
+    expect(outcome).toMatchObject({ sent: true, channel: 'sms' });
+    await expect(check(outcome!.securityCode)).resolves.toBe(true);
   });
 });
 
