@@ -4,10 +4,12 @@
 
 const $ = (selector) => document.querySelector(selector);
 
-function parametersOf(form) {
+/** The form's filled fields; `playback-delay` only for a call (/sms-verify would refuse it by name). */
+function parametersOf(form, path) {
   const parameters = {};
   for (const [name, value] of new FormData(form)) {
     if (name === 'as-form' || value === '') continue; // empty fields are left out, as a caller would
+    if (name === 'playback-delay' && path !== '/phone-verify') continue;
     parameters[name] = value;
   }
   return parameters;
@@ -23,17 +25,17 @@ function credentialHeaders() {
   return headers;
 }
 
-async function callApi(form) {
-  const parameters = parametersOf(form);
+async function callApi(form, path = form.dataset.path) {
+  const parameters = parametersOf(form, path);
   const asForm = form.elements['as-form'].checked;
-  const response = await fetch(form.dataset.path, {
+  const response = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': asForm ? 'application/x-www-form-urlencoded' : 'application/json', ...credentialHeaders() },
     body: asForm ? new URLSearchParams(parameters).toString() : JSON.stringify(parameters),
   });
   const text = await response.text();
   const status = $('#response-status');
-  status.textContent = `${response.status} ${response.statusText} · POST ${form.dataset.path}`;
+  status.textContent = `${response.status} ${response.statusText} · POST ${path}`;
   status.className = response.ok ? 'ok' : 'bad';
   let shown = text;
   try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* show as sent back */ }
@@ -43,7 +45,8 @@ async function callApi(form) {
 
 $('#send-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const { parameters } = await callApi(event.target);
+  // "Call me" posts the same fields to /phone-verify; "Send code" to the form's own /sms-verify.
+  const { parameters } = await callApi(event.target, event.submitter?.dataset.path ?? event.target.dataset.path);
   // Carry the number over, so verifying is one code away.
   const verify = $('#verify-form');
   verify.elements.number.value = parameters.number ?? '';
@@ -76,29 +79,33 @@ function renderMessage(message) {
   const item = document.createElement('li');
   const meta = document.createElement('div');
   meta.className = 'meta';
-  for (const text of [message.to, `via ${message.route}`, new Date(message.at).toLocaleTimeString()]) {
+  const how = message.channel === 'voice' ? `call via ${message.route}` : `via ${message.route}`;
+  for (const text of [message.to, how, new Date(message.at).toLocaleTimeString()]) {
     const span = document.createElement('span');
     span.textContent = text;
     meta.append(span);
   }
   const body = document.createElement('div');
   body.className = 'body';
-  const match = /(\d{4,12})\s*$/.exec(message.body);
+  // A text ends with its code; a call reads the digits one by one ("4 2 4 2 4 2"), twice: the first reading is taken.
+  const match = message.channel === 'voice' ? /((?:\d ){3,11}\d)/.exec(message.body) : /(\d{4,12})\s*$/.exec(message.body);
   if (match) {
+    const digits = match[1].replace(/ /g, '');
     body.append(message.body.slice(0, match.index));
     const code = document.createElement('button');
     code.type = 'button';
     code.className = 'code';
     code.title = 'Use this code in the verify form';
-    code.textContent = match[1];
+    code.textContent = digits;
     code.addEventListener('click', () => {
       const verify = $('#verify-form');
       verify.elements.number.value = message.to;
       verify.elements['country-code'].value = '';
-      verify.elements['security-code'].value = match[1];
+      verify.elements['security-code'].value = digits;
       verify.elements['security-code'].focus();
     });
     body.append(code);
+    if (message.channel === 'voice') body.append(message.body.slice(match.index + match[1].length));
   } else {
     body.textContent = message.body;
   }

@@ -48,6 +48,15 @@ describe('over HTTPS with SigV4, against the local server', () => {
     }
   });
 
+  it('has a code read aloud in a call (/phone-verify), checked like a texted one', async () => {
+    const called = await client.call({ number: usFictional(33), 'playback-delay': 400 });
+
+    expect(called).toEqual({ calling: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{6}$/) });
+    expect(service.simulator.outbox().at(-1)).toMatchObject({ channel: 'voice', ssml: expect.stringContaining('<break time="400ms"/>') });
+    expect(events.at(-1)?.rawPath).toBe('/phone-verify');
+    await expect(client.verify({ number: usFictional(33), 'security-code': called['security-code'] })).resolves.toEqual({ verified: true });
+  });
+
   it('sends the idempotency key as the Idempotency-Key header', async () => {
     const first = await client.send({ number: usFictional(30), 'idempotency-key': 'signup-1' });
     const repeat = await client.send({ number: usFictional(30), 'idempotency-key': 'signup-1' });
@@ -99,6 +108,17 @@ describe('over direct Lambda invocation', () => {
       'sms-verify-send',
       'sms-verify-verify',
     ]);
+  });
+
+  it('places a call through the send function, naming the phone-verify endpoint', async () => {
+    const calling = createFakeService({ randomValues: [135790], settings: { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: '+18005550100' } });
+    handlers['sms-verify-send'] = (event) => calling.send(event, lambdaContext());
+
+    await expect(client.call({ number: GB_MOBILE })).resolves.toEqual({ calling: true, 'number-valid': true, 'security-code': '135790' });
+    const payload = lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array;
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ number: GB_MOBILE, endpoint: 'phone-verify' });
+    expect(calling.voiceRoutes[0]!.calls).toHaveLength(1);
+    handlers['sms-verify-send'] = (event) => service.send(event, lambdaContext());
   });
 
   it('passes the idempotency key as the idempotency-key field', async () => {

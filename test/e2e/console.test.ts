@@ -51,6 +51,27 @@ describe('test console', () => {
     expect(await page.textContent('#response-status')).toContain('200');
   });
 
+  it('calls a number that cannot take a text, shows the call with its code, and verifies it', async () => {
+    service.simulator.clearOutbox();
+    await page.fill('#send-form [name=number]', '+442079460000'); // a London fixed line: calls only
+    await page.fill('#send-form [name=playback-delay]', '600');
+    await page.click('#call-me');
+
+    await page.waitForFunction("document.querySelector('#response-status').textContent.includes('/phone-verify')");
+    const called = JSON.parse((await page.textContent('#response-body'))!) as { calling: boolean; 'security-code': string };
+    expect(called).toMatchObject({ calling: true, 'number-valid': true });
+    const message = page.locator('#outbox li').first();
+    await message.waitFor();
+    expect(await message.textContent()).toContain('call via voice');
+    expect(service.simulator.outbox()[0]?.ssml).toContain('<break time="600ms"/>');
+
+    await message.locator('button.code').click();
+    expect(await page.inputValue('#verify-form [name=security-code]')).toBe(called['security-code']);
+    await page.click('#verify-form button[type=submit]');
+    await page.waitForFunction("document.querySelector('#response-body').textContent.includes('verified')");
+    expect(JSON.parse((await page.textContent('#response-body'))!)).toEqual({ verified: true });
+  });
+
   it('shows an API error as sent back, with its status', async () => {
     await page.fill('#send-form [name=number]', '+447400123456');
     await page.fill('#send-form [name=code-length]', '3');

@@ -36,6 +36,8 @@ describe('cdk-nag AWS Solutions checks', () => {
     ['SNS alone', {}],
     ['a Notify configuration of its own', { service: { notifyDisplayName: 'Acme', configurationSetName: 'codes' } }],
     ['an existing Notify configuration', { service: { notifyConfigurationId: 'notify-0123456789abcdef' } }],
+    ['calls from a number given in E.164, and through Notify', { service: { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: '+18005550100', notifyDisplayName: 'Acme' } }],
+    ['calls from a pool', { service: { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: 'pool-0123456789abcdef0123456789abcdef' } }],
     ['API keys instead of IAM', { service: { auth: 'api-key' as const } }],
   ])('pass for a deployment with %s', (_, props) => {
     expect(synthWithNag(props)).not.toThrow();
