@@ -94,6 +94,21 @@ export const SETTING_SPECS = {
       'How the HTTP API authorizes callers: iam (SigV4, execute-api:Invoke) or api-key (NeutrinoAPI\'s User-ID and ' +
       'API-Key headers, checked by a Lambda authorizer against keys kept as digests in the table).',
   },
+  alarmTopicArn: {
+    type: 'text',
+    // An SNS topic ARN: arn:<partition>:sns:<region>:<account>:<name> (SNS topic names: 1-256 of [A-Za-z0-9_-], .fifo).
+    pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+    rule: 'an SNS topic ARN',
+    scope: 'stack',
+    description: 'SNS topic every alarm notifies, on alarm and on recovery (a pager, chat or e-mail subscription of your own).',
+  },
+  alarmEmail: {
+    type: 'text',
+    pattern: /^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$/,
+    rule: 'an e-mail address',
+    scope: 'stack',
+    description: 'Makes a topic for the alarms with this address subscribed (AWS mails a confirmation link first).',
+  },
   authorizerCacheSeconds: {
     type: 'integer',
     default: 300,
@@ -601,6 +616,8 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   return {
     auth: choice('auth'),
     authorizerCacheSeconds: integer('authorizerCacheSeconds'),
+    alarmTopicArn: text('alarmTopicArn'),
+    alarmEmail: text('alarmEmail'),
     smsRoutes,
     notifyConfigurationId,
     notifyDisplayName,

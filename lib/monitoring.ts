@@ -29,6 +29,8 @@ export interface SmsVerifyMonitoringProps {
   namespace: string;
   sendFunction: IFunction;
   verifyFunction: IFunction;
+  /** API-key mode's authorizer: when it fails, every request is a 500 before any function runs. */
+  authorizerFunction?: IFunction;
   /** SMS of the deployment per window (0: no ceiling), for the "ceiling near" alarm. */
   globalSendLimit: number;
   globalSendWindowSeconds: number;
@@ -106,9 +108,13 @@ export class SmsVerifyMonitoring extends Construct {
       this.addAlarm('NotifyDailyQuotaNear', notifyDaily, Math.floor(props.notifyDailyLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
         `Notify carried 80 % of the ${props.notifyDailyLimit} messages a day its tier allows: past the quota, Notify refuses and codes take the next route (or none). Ask for the Advanced tier, or add a route.`);
     }
-    for (const [name, fn] of [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]] as const) {
+    const functions: Array<[string, IFunction]> = [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]];
+    if (props.authorizerFunction) functions.push(['AuthorizerErrors', props.authorizerFunction]);
+    for (const [name, fn] of functions) {
       this.addAlarm(name, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
-        'The function failed (unexpected errors answer 500/51).');
+        name === 'AuthorizerErrors'
+          ? 'The API-key authorizer failed: API Gateway answers those requests 500 before any function runs (see authorizerError in the access log).'
+          : 'The function failed (unexpected errors answer 500/51).');
     }
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
@@ -142,8 +148,12 @@ export class SmsVerifyMonitoring extends Construct {
       );
     }
     this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Function duration p99', left: [props.sendFunction.metricDuration({ statistic: 'p99' }), props.verifyFunction.metricDuration({ statistic: 'p99' })], width: 12 }),
-      new GraphWidget({ title: 'Function errors and throttles', left: [props.sendFunction.metricErrors(), props.verifyFunction.metricErrors(), props.sendFunction.metricThrottles(), props.verifyFunction.metricThrottles()], width: 12 }),
+      new GraphWidget({ title: 'Function duration p99', left: functions.map(([, fn]) => fn.metricDuration({ statistic: 'p99', label: fn.node.id })), width: 12 }),
+      new GraphWidget({
+        title: 'Function errors and throttles',
+        left: functions.flatMap(([, fn]) => [fn.metricErrors({ label: `${fn.node.id} errors` }), fn.metricThrottles({ label: `${fn.node.id} throttles` })]),
+        width: 12,
+      }),
     );
   }
 

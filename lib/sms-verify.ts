@@ -16,7 +16,9 @@ import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AUTHORIZER_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { API_KEY_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
@@ -69,7 +71,8 @@ export interface SmsVerifyProps extends DeploymentSettingsInput {
    */
   readonly monitoring?: boolean;
   /**
-   * SNS topic the alarms notify (on alarm and on recovery).
+   * SNS topic the alarms notify (on alarm and on recovery). Also the settings `alarmTopicArn` (a topic of your own) and
+   * `alarmEmail` (the construct makes a topic with that address subscribed).
    * @default no notifications; the alarms still show in CloudWatch
    */
   readonly alarmTopic?: ITopic;
@@ -142,6 +145,8 @@ export class SmsVerify extends Construct {
   readonly metricsNamespace: string;
   /** The Notify configuration the stack made for `notifyDisplayName`. */
   readonly notifyConfiguration?: NotifyConfiguration;
+  /** The topic the alarms notify, when one was given or made. */
+  readonly alarmTopic?: ITopic;
   /** The dashboard and alarms, unless `monitoring` is false. */
   readonly monitoring?: SmsVerifyMonitoring;
 
@@ -198,6 +203,8 @@ export class SmsVerify extends Construct {
     if (this.auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
     const authorizer = this.authorizerFunction ? keyAuthorizer(this.authorizerFunction) : new HttpIamAuthorizer();
     this.api = new HttpApi(this, 'Api', {
+      // The stack's name in the API's: two deployments in one account and Region tell their APIs apart.
+      apiName: `${Stack.of(this).stackName}-${id}`,
       description: 'SMS verification: send and check one-time codes',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
@@ -205,7 +212,8 @@ export class SmsVerify extends Construct {
     // Under /aws/vendedlogs/: API Gateway adds every access-log group outside it to the account's CloudWatch Logs
     // resource policy, which is capped at 5 120 characters, and deploys then fail with "Cannot enable logging".
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      logGroupName: `/aws/vendedlogs/apigateway/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-access`,
+      // The stack's name first: two apps whose constructs have the same path never share (or collide on) a log group.
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}-${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-access`,
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -226,6 +234,9 @@ export class SmsVerify extends Construct {
             latencyMs: '$context.responseLatency',
             sourceIp: '$context.identity.sourceIp',
             principal: '$context.identity.userArn',
+            // API-key mode: the key's user, and the authorizer's own failure (a 500 before any function ran).
+            userId: '$context.authorizer.userId',
+            authorizerError: '$context.authorizer.error',
             integrationError: '$context.integrationErrorMessage',
           }),
         ),
@@ -258,13 +269,15 @@ export class SmsVerify extends Construct {
     });
 
     if (props.monitoring ?? true) {
+      this.alarmTopic = props.alarmTopic ?? this.alarmTopicFromSettings();
       this.monitoring = new SmsVerifyMonitoring(this, 'Monitoring', {
         namespace: this.metricsNamespace,
         sendFunction: this.sendFunction,
         verifyFunction: this.verifyFunction,
+        authorizerFunction: this.authorizerFunction,
         globalSendLimit: this.settings.globalSendLimit,
         globalSendWindowSeconds: this.settings.globalSendWindowSeconds,
-        alarmTopic: props.alarmTopic,
+        alarmTopic: this.alarmTopic,
         conversionAlarmPercent: props.conversionAlarmPercent ?? 30,
         notifyDailyLimit: this.settings.smsRoutes.includes('notify') ? this.settings.notifyDailyLimit : undefined,
         calls: this.settings.voiceRoutes.length > 0,
@@ -290,6 +303,23 @@ export class SmsVerify extends Construct {
   private existingNotifyConfiguration(): { configurationId: string; configurationArn: string } | undefined {
     const id = this.settings.notifyConfigurationId;
     return id ? { configurationId: id, configurationArn: notifyConfigurationArn(Stack.of(this), id) } : undefined;
+  }
+
+  /** The topic of `alarmTopicArn`, or one made for `alarmEmail` (encrypted, HTTPS only), or none. */
+  private alarmTopicFromSettings(): ITopic | undefined {
+    const { alarmTopicArn, alarmEmail } = this.settings;
+    if (alarmTopicArn && alarmEmail) {
+      throw new InvalidSettingError('alarmEmail', 'give alarmTopicArn (a topic of your own) or alarmEmail (the stack makes one), not both');
+    }
+    if (alarmTopicArn) return Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn);
+    if (!alarmEmail) return undefined;
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'sms-verify alarms',
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(this, 'AlarmTopicKey', 'alias/aws/sns'),
+    });
+    topic.addSubscription(new EmailSubscription(alarmEmail));
+    return topic;
   }
 
   /** Lets a principal send codes: through the API (SigV4-signed POST /sms-verify) or by invoking the function. */

@@ -39,6 +39,7 @@ describe('cdk-nag AWS Solutions checks', () => {
     ['calls from a number given in E.164, and through Notify', { service: { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: '+18005550100', notifyDisplayName: 'Acme' } }],
     ['calls from a pool', { service: { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: 'pool-0123456789abcdef0123456789abcdef' } }],
     ['API keys instead of IAM', { service: { auth: 'api-key' as const } }],
+    ['an alarm topic made for an e-mail address', { service: { alarmEmail: 'oncall@example.com' } }],
   ])('pass for a deployment with %s', (_, props) => {
     expect(synthWithNag(props)).not.toThrow();
   });

@@ -401,6 +401,56 @@ describe('what a first real deploy needs', () => {
     });
   });
 
+  describe('day two', () => {
+    const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:on-call';
+
+    it('makes every alarm reach the topic of alarmTopicArn, on alarm and on recovery', () => {
+      const withTopic = synth({ service: { alarmTopicArn: TOPIC, auth: 'api-key', notifyDisplayName: 'Acme' } });
+      const alarms = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms.length).toBeGreaterThan(5);
+      for (const alarm of alarms) {
+        expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
+        expect(alarm.Properties.OKActions).toEqual([TOPIC]);
+      }
+    });
+
+    it('makes an encrypted, HTTPS-only topic for alarmEmail with the address subscribed; not both settings', () => {
+      const withEmail = synth({ service: { alarmEmail: 'oncall@example.com' } });
+      withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+      withEmail.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      withEmail.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      expect(() => synth({ service: { alarmEmail: 'oncall@example.com', alarmTopicArn: TOPIC } })).toThrow(/alarmEmail.*not both/);
+      expect(() => synth({ service: { alarmTopicArn: 'on-call' } })).toThrow(/alarmTopicArn.*an SNS topic ARN/);
+    });
+
+    it('watches the API-key authorizer: an errors alarm, and its error and user id in the access log', () => {
+      const keyed = synth({ service: { auth: 'api-key' } });
+      keyed.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^SmsVerifyAuthorizerFunction') } }],
+      });
+      const [stage] = Object.values(keyed.findResources('AWS::ApiGatewayV2::Stage'));
+      const format = JSON.parse(stage!.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+      expect(format).toMatchObject({ authorizerError: '$context.authorizer.error', userId: '$context.authorizer.userId' });
+    });
+
+    it('names the API and its access log group after the stack: two stacks with the same construct path do not collide', () => {
+      const names = (stackName: string) => {
+        const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+        const template = Template.fromStack(new SmsVerifyStack(app, stackName));
+        const [api] = Object.values(template.findResources('AWS::ApiGatewayV2::Api'));
+        const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((group) => group.Properties.LogGroupName as unknown);
+        return { api: api!.Properties.Name as string, accessLogs: groups.find((name) => typeof name === 'string' && name.includes('apigateway')) };
+      };
+      const [blue, green] = [names('SmsVerifyBlue'), names('SmsVerifyGreen')];
+      expect(blue.api).toBe('SmsVerifyBlue-SmsVerify');
+      expect(green.api).not.toBe(blue.api);
+      expect(green.accessLogs).not.toBe(blue.accessLogs);
+    });
+  });
+
   describe('calls', () => {
     const withVoice = synth({
       service: {
