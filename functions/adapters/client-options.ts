@@ -11,6 +11,10 @@
  *                  (10.5 s) of the first one's start (functions/core/send-code.ts)
  *
  *   slowest send = counts (3.1) + record (3.1) + routes (10.5) + revoke or keep the answer (3.1) ≈ 19.8 s
+ *   cold start     the code key is read during Lambda's init (entry/runtime.ts), not in the first request; should a
+ *                  request still meet a slow start, the routes get only what Lambda's remaining time leaves after
+ *                  the settling write (SETTLE_RESERVE_MS, core/send-code.ts), and middy answers 503/30 just
+ *                  before Lambda's own timeout if anything else runs late
  *   unsettled send = counts (3.1) + record (3.1) + its fence (3.1) + give the counts back (3.1) ≈ 12.4 s
  *   slowest check = caller count (3.1) + check (3.1) + its fence or a post-lock check (3.1) + refund (3.1) ≈ 12.4 s
  *

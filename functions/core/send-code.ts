@@ -59,6 +59,12 @@ export type SendOutcome =
 export interface SendContext {
   caller: string;
   idempotencyKey?: string;
+  /**
+   * How long the function has left when the request starts (Lambda's own timeout). The routes then get what is left
+   * of it after the write that settles the send, if that is less than their budget (a cold container's first request
+   * may have waited for its key and its connections first).
+   */
+  remainingMs?: number;
 }
 
 interface Window {
@@ -173,10 +179,11 @@ export const DUPLICATE_WAITS_MS = [50, 100, 200, 400, 800] as const;
  */
 export async function sendSecurityCode(
   request: SendRequest,
-  { caller, idempotencyKey }: SendContext,
+  { caller, idempotencyKey, remainingMs }: SendContext,
   deps: SendDependencies,
 ): Promise<SendOutcome> {
   const { logger, policy } = deps;
+  const deadline = remainingMs === undefined ? undefined : deps.clock.now() + remainingMs;
   const reading = deps.phoneNumbers.read(request.number, request.countryCode);
   if (!reading.valid) {
     logger.info('Refused: not a valid phone number', { outcome: 'invalid-number' });
@@ -223,7 +230,7 @@ export async function sendSecurityCode(
   try {
     const send = { masked, country, code, routeStreak: recorded.routeStreak, record: recorded.record };
     const channel: Channel = call || (await fallsBackToCall(send, reading, caller, prefix, deps)) ? 'voice' : 'sms';
-    outcome = await deliver(send, channel, request, deps);
+    outcome = await deliver(send, channel, request, deps, deadline);
   } catch (error) {
     // An unexpected failure after the claim: give the key up so that a repeat runs again.
     if (idempotency) await deps.store.releaseIdempotency(recorded.record).catch(() => undefined);
@@ -261,7 +268,7 @@ interface Attempt {
  * voice routes; a text that falls back to a call tries them first, then the SMS routes, so that a person still gets
  * the code if no call goes through.
  */
-async function deliver(send: RecordedSend, channel: Channel, request: SendRequest, deps: SendDependencies): Promise<SendOutcome> {
+async function deliver(send: RecordedSend, channel: Channel, request: SendRequest, deps: SendDependencies, deadline?: number): Promise<SendOutcome> {
   const { logger, metrics } = deps;
   const { masked, code } = send;
   const e164 = send.record.e164;
@@ -287,8 +294,9 @@ async function deliver(send: RecordedSend, channel: Channel, request: SendReques
 
   let maybeSent = false;
   const started = deps.clock.now();
+  const budgetMs = deadline === undefined ? ROUTES_BUDGET_MS : Math.min(ROUTES_BUDGET_MS, deadline - SETTLE_RESERVE_MS - started);
   for (const attempt of attempts) {
-    if (attempt !== attempts[0] && !fitsRoutesBudget(attempt, deps.clock.now() - started)) {
+    if (attempt !== attempts[0] && !fitsRoutesBudget(attempt, deps.clock.now() - started, budgetMs)) {
       logger.warn('No time left for this route; not tried', { number: masked, route: attempt.name });
       metrics.count('RouteFailures', { Route: attempt.name, Failure: 'out-of-time' });
       continue;
@@ -379,8 +387,14 @@ function callsGoTo(policy: SendPolicy, country: string): boolean {
  */
 export const ROUTES_BUDGET_MS = 10_500;
 
-function fitsRoutesBudget(route: Pick<Attempt, 'maxDurationMs'>, elapsedMs: number): boolean {
-  return route.maxDurationMs === undefined || elapsedMs + route.maxDurationMs <= ROUTES_BUDGET_MS;
+/**
+ * What must be left of the function's time when the routes are done: the write that settles the send (a revocation
+ * or the idempotent answer, ≈ 3.1 s at worst; functions/adapters/client-options.ts) and the answer itself.
+ */
+export const SETTLE_RESERVE_MS = 3_600;
+
+function fitsRoutesBudget(route: Pick<Attempt, 'maxDurationMs'>, elapsedMs: number, budgetMs: number): boolean {
+  return route.maxDurationMs === undefined || elapsedMs + route.maxDurationMs <= budgetMs;
 }
 
 /** A generated code is returned unless the deployment turned that off; a caller's own code is theirs already. */

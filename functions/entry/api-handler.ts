@@ -58,6 +58,9 @@ function apiContract(
       const shape = { http, outputCase: 'kebab' as OutputCase };
       shapes.set(request, shape);
       const invocation = readInvocation(request.event, { ...options, requestId: request.context.awsRequestId });
+      // Lambda's own timeout: what the send's routes may use is measured against it.
+      const remaining = request.context.getRemainingTimeInMillis?.();
+      if (typeof remaining === 'number' && remaining > 0) invocation.remainingMs = remaining;
       shape.outputCase = invocation.outputCase;
       if (invocation.caller.startsWith('key:')) {
         // API-key mode: the key's user, in every log line and metric record of the request.

@@ -48,6 +48,8 @@ export interface Invocation {
    * {@link InvocationOptions.endpoints}): the path over HTTP, the `endpoint` field of a direct invocation.
    */
   endpoint?: string;
+  /** The time the function has left as the request starts (Lambda's context); absent outside Lambda. */
+  remainingMs?: number;
 }
 
 export const DIRECT_CALLER = 'direct';

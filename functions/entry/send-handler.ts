@@ -68,13 +68,13 @@ export function createSendHandler(
   };
   const callDefaults = { ...defaults, codeLength: PHONE_VERIFY_CODE_LENGTH };
   return createApiHandler(
-    async ({ parameters, caller, idempotencyKey, endpoint }) => {
+    async ({ parameters, caller, idempotencyKey, endpoint, remainingMs }) => {
       if (endpoint === 'phone-verify') {
         const request = parsePhoneVerifyRequest(parameters, callDefaults, ports.phoneNumbers);
-        return toPhoneVerifyResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
+        return toPhoneVerifyResponseBody(await sendSecurityCode(request, { caller, idempotencyKey, remainingMs }, deps));
       }
       const request = parseSendRequest(parameters, defaults, ports.phoneNumbers);
-      return toSendResponseBody(await sendSecurityCode(request, { caller, idempotencyKey }, deps));
+      return toSendResponseBody(await sendSecurityCode(request, { caller, idempotencyKey, remainingMs }, deps));
     },
     observability,
     // One function sends codes by text and by call: /sms-verify and /phone-verify share its clients and limits.

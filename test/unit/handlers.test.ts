@@ -153,6 +153,20 @@ describe('handlers: Phone Verify on the send function', () => {
   });
 });
 
+describe('handlers: the function\'s own time', () => {
+  it('gives the send\'s routes only what Lambda\'s remaining time leaves, so the answer comes before Lambda\'s timeout', async () => {
+    const { send, routes } = createFakeService({ settings: { pinpointApplicationId: '0123456789abcdef0123456789abcdef' } });
+    routes[0]!.failure = 'rejected';
+    routes[1]!.maxDurationMs = 3_500;
+    const contextWith = (remaining: number) => ({ ...lambdaContext(), getRemainingTimeInMillis: () => remaining });
+
+    await expect(send({ number: GB_MOBILE }, contextWith(4_000))).resolves.toMatchObject({ sent: false, reason: 'delivery-failed' });
+    expect(routes[1]!.sent).toEqual([]);
+    await expect(send({ number: GB_MOBILE }, contextWith(20_000))).resolves.toMatchObject({ sent: true });
+    expect(routes[1]!.sent).toHaveLength(1);
+  });
+});
+
 describe('handlers: direct invocation', () => {
   it('takes the parameters as the event and returns the plain body', async () => {
     const { send, verify } = createFakeService();

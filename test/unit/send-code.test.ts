@@ -2,7 +2,7 @@ import maxMetadata from 'libphonenumber-js/max/metadata';
 import { NumberLimitReachedError, OutcomeUnknownError, VelocityLimitError } from '../../functions/core/errors';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
 import { createDigester, createSealer } from '../../functions/core/security-code';
-import { ROUTES_BUDGET_MS, sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
+import { ROUTES_BUDGET_MS, SETTLE_RESERVE_MS, sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
 import type { SendRequest } from '../../functions/core/parameters';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
@@ -444,6 +444,26 @@ describe('the time routes may take', () => {
     await expect(sendSecurityCode(request(), deps)).resolves.toMatchObject({ sent: false, reason: 'delivery-unconfirmed' });
     expect(pinpoint.sent).toEqual([]);
     expect(metrics.get('RouteFailures Route=pinpoint Failure=out-of-time')).toBe(1);
+  });
+
+  it('on a cold start with less of the function\'s time left, gives the routes only what remains after the settling write', async () => {
+    const { deps, request, sns, pinpoint, clock, metrics } = setup();
+    sns.failure = 'rejected';
+    sns.whileSending = () => clock.advance(5_000);
+    pinpoint.maxDurationMs = 3_500;
+
+    // 12 s left as the request starts (the key read and the first connections took the rest): after 5 s on the first
+    // route, a 3.5 s route would end at 8.5 s, past the 12 - 3.6 s the routes may use.
+    const outcome = await send(request(), { caller: CALLER, remainingMs: 12_000 }, deps);
+
+    expect(outcome).toMatchObject({ sent: false, reason: 'delivery-failed' });
+    expect(pinpoint.sent).toEqual([]);
+    expect(metrics.get('RouteFailures Route=pinpoint Failure=out-of-time')).toBe(1);
+    expect(SETTLE_RESERVE_MS).toBeGreaterThanOrEqual(3_100);
+
+    // With the function's whole 20 s left, the same route fits.
+    sns.whileSending = () => clock.advance(5_000);
+    await expect(send(request({ number: usFictional(3) }), { caller: CALLER, remainingMs: 20_000 }, deps)).resolves.toMatchObject({ sent: true, route: 'pinpoint' });
   });
 
   it('tries it when it fits, and whenever the failures before it were quick', async () => {
