@@ -4,10 +4,10 @@
  * voice, v2; Amazon Pinpoint); where an action has no resource to scope to, the wildcard is acknowledged for cdk-nag
  * with the reason.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Aws, CfnRule, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import type { DeploymentSettings } from '../functions/settings';
+import { InvalidSettingError, type DeploymentSettings } from '../functions/settings';
 
 /** The send function's Notify configuration, as the stack knows it: made by it, or given by id or ARN. */
 export interface NotifyGrantTarget {
@@ -48,24 +48,17 @@ export function grantSmsRoutes(fn: LambdaFunction, settings: DeploymentSettings,
     wildcardReasons.push('sms-voice:DescribeNotifyTemplates reads AWS\'s template catalogue, which has no resource type.');
   }
   if (routes.includes('sms-voice-v2')) {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['sms-voice:SendTextMessage'],
-        // An identity shared from another account (AWS RAM) is given as its full ARN, and is authorised on it.
-        resources: [
-          stack.formatArn({ service: 'sms-voice', resource: '*' }),
-          ...[settings.originationIdentity, settings.configurationSetName, settings.protectConfigurationId].filter(
-            (value): value is string => value?.startsWith('arn:') === true,
-          ),
-        ],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:*]`,
-      reason:
-        'SendTextMessage is authorised on every origination identity, configuration set and protect configuration ' +
-        'it touches, which may be given as names or ARNs; the grant is confined to this account and region.',
-    });
+    // SendTextMessage is authorised on the origination identity, the configuration set and the protect configuration
+    // it is given (Service Authorization Reference, AWS End User Messaging SMS and Voice v2: resource types
+    // PhoneNumber, Pool, SenderId, ConfigurationSet, ProtectConfiguration), each named as exactly as the settings
+    // allow, never the whole account's `:*`.
+    const resources = [
+      ...identityResources(stack, settings.originationIdentity, 'originationIdentity'),
+      ...configurationSetArns(stack, settings),
+      ...(settings.protectConfigurationId ? [namedArn(stack, settings.protectConfigurationId, 'protect-configuration', 'protectConfigurationId')] : []),
+    ];
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sms-voice:SendTextMessage'], resources }));
+    acknowledgeTypeWildcards(role, resources);
   }
   if (routes.includes('pinpoint')) {
     fn.addToRolePolicy(
@@ -83,17 +76,10 @@ export function grantSmsRoutes(fn: LambdaFunction, settings: DeploymentSettings,
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['sms-voice:SendVoiceMessage'],
-        resources: [voiceIdentityArn(stack, settings.voiceOriginationIdentity), ...configurationSetArns(stack, settings)],
+        resources: [...identityResources(stack, settings.voiceOriginationIdentity, 'voiceOriginationIdentity'), ...configurationSetArns(stack, settings)],
       }),
     );
-    if (!settings.voiceOriginationIdentity.startsWith('arn:') && settings.voiceOriginationIdentity.startsWith('+')) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:phone-number/*]',
-        reason:
-          'A phone number given in E.164 is authorised by its phone- id, which the number does not tell: the grant is ' +
-          'every phone number of this account and region. Give its phone- id or ARN to narrow it to one.',
-      });
-    }
+    acknowledgeTypeWildcards(role, identityResources(stack, settings.voiceOriginationIdentity, 'voiceOriginationIdentity'));
   }
   if (settings.voiceRoutes.includes('notify-voice') && notify) {
     fn.addToRolePolicy(
@@ -110,12 +96,68 @@ export function grantSmsRoutes(fn: LambdaFunction, settings: DeploymentSettings,
   if (wildcardReasons.length > 0) acknowledgeWildcard(`${wildcardReasons.join(' ')} The role allows nothing else on "*".`);
 }
 
-/** The resource a voice origination identity is authorised as: its ARN, a phone- or pool- id's ARN, or any phone number. */
-function voiceIdentityArn(stack: Stack, identity: string): string {
-  if (identity.startsWith('arn:')) return identity;
-  if (identity.startsWith('pool-')) return stack.formatArn({ service: 'sms-voice', resource: 'pool', resourceName: identity });
-  if (identity.startsWith('phone-')) return stack.formatArn({ service: 'sms-voice', resource: 'phone-number', resourceName: identity });
-  return stack.formatArn({ service: 'sms-voice', resource: 'phone-number', resourceName: '*' });
+/**
+ * What an origination identity is authorised as. An ARN or a phone-/pool- id names one resource; a phone number in
+ * E.164 is authorised by its phone- id, which the number does not tell, so every phone number of the account and
+ * Region; a sender id by its name in any country; none given, End User Messaging picks one of the account's. A pool's
+ * members (its numbers and sender ids) are granted too, within the pool's account and Region: which of them IAM
+ * evaluates for a send through a pool is not documented.
+ */
+function identityResources(stack: Stack, identity: string | undefined, setting: 'originationIdentity' | 'voiceOriginationIdentity'): string[] {
+  const inAccount = (resourceName: string, resource: string) => stack.formatArn({ service: 'sms-voice', resource, resourceName });
+  if (identity === undefined) return [inAccount('*', 'phone-number'), inAccount('*', 'sender-id'), inAccount('*', 'pool')];
+  if (identity.startsWith('arn:')) {
+    checkRegion(stack, identity, setting);
+    const pool = /^(arn:[^:]+:sms-voice:[^:]+:[^:]+:)pool\//.exec(identity);
+    return pool ? [identity, `${pool[1]}phone-number/*`, `${pool[1]}sender-id/*`] : [identity];
+  }
+  if (identity.startsWith('pool-')) return [inAccount(identity, 'pool'), inAccount('*', 'phone-number'), inAccount('*', 'sender-id')];
+  if (identity.startsWith('phone-')) return [inAccount(identity, 'phone-number')];
+  if (identity.startsWith('+')) return [inAccount('*', 'phone-number')];
+  return [inAccount(`${identity}/*`, 'sender-id')];
+}
+
+/** A resource given by name or ARN: its ARN (checked to be in the stack's Region). */
+function namedArn(stack: Stack, nameOrArn: string, resource: string, setting: 'configurationSetName' | 'protectConfigurationId'): string {
+  if (!nameOrArn.startsWith('arn:')) return stack.formatArn({ service: 'sms-voice', resource, resourceName: nameOrArn });
+  checkRegion(stack, nameOrArn, setting);
+  return nameOrArn;
+}
+
+/**
+ * End User Messaging resources are regional: an ARN from another Region than the stack's would fail every send at run
+ * time. Refused at synth when the stack's Region is known; asserted by a CloudFormation rule when it is a token.
+ */
+function checkRegion(stack: Stack, arn: string, setting: 'originationIdentity' | 'voiceOriginationIdentity' | 'configurationSetName' | 'protectConfigurationId'): void {
+  const region = arn.split(':')[3];
+  if (!region) throw new InvalidSettingError(setting, `"${arn}" names no Region`);
+  if (!Token.isUnresolved(stack.region)) {
+    if (region !== stack.region) {
+      throw new InvalidSettingError(setting, `"${arn}" is in ${region}, and this stack deploys to ${stack.region}: End User Messaging resources are regional`);
+    }
+    return;
+  }
+  const id = `${setting[0]!.toUpperCase()}${setting.slice(1)}Region`;
+  if (stack.node.tryFindChild(id)) return;
+  new CfnRule(stack, id, {
+    assertions: [{ assert: Fn.conditionEquals(Aws.REGION, region), assertDescription: `${setting} (${arn}) is in ${region}: deploy this stack to ${region}` }],
+  });
+}
+
+/** cdk-nag: the wildcards of a resource type (all phone numbers, all sender ids), each with why it cannot be one. */
+function acknowledgeTypeWildcards(role: IRole, resources: readonly string[]): void {
+  for (const resource of resources) {
+    if (!resource.includes('*')) continue;
+    const shown = Stack.of(role).resolve(resource) as unknown;
+    const nagId = typeof shown === 'string' ? shown : `arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${resource.split(':').pop()}`;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagId}]`,
+      reason:
+        'An origination identity given as a phone number (E.164), a sender id or a pool, or not given at all, is ' +
+        'authorised by resources the setting does not name (its phone- id, its countries, the pool\'s members, the ' +
+        'account\'s choice): the grant covers that one resource type in this account and Region. Give a phone- id or ARN to narrow it.',
+    });
+  }
 }
 
 /** The ARN of a Notify configuration given as an id or an ARN. */
@@ -125,6 +167,5 @@ export function notifyConfigurationArn(stack: Stack, idOrArn: string): string {
 
 function configurationSetArns(stack: Stack, settings: DeploymentSettings): string[] {
   const name = settings.configurationSetName;
-  if (!name) return [];
-  return [name.startsWith('arn:') ? name : stack.formatArn({ service: 'sms-voice', resource: 'configuration-set', resourceName: name })];
+  return name ? [namedArn(stack, name, 'configuration-set', 'configurationSetName')] : [];
 }

@@ -451,6 +451,49 @@ describe('what a first real deploy needs', () => {
     });
   });
 
+  describe('grants no wider than the identity', () => {
+    /** Every resource of every sms-voice statement of the send function, resolved to text. */
+    const smsVoiceResources = (template: Template) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+        .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('sms-voice:Send')))
+        .flatMap((statement) => [statement.Resource].flat())
+        .map((resource) => JSON.stringify(resource));
+
+    it.each([
+      ['a pool ARN', { originationIdentity: 'arn:aws:sms-voice:eu-west-1:111122223333:pool/pool-0123456789abcdef0123456789abcdef' }],
+      ['a phone number', { originationIdentity: '+447400123456' }],
+      ['a phone- id, a configuration set and a protect configuration', { originationIdentity: 'phone-0123456789abcdef0123456789abcdef', configurationSetName: 'codes', protectConfigurationId: 'protect-0123456789abcdef0123456789abcdef' }],
+      ['a sender id', { originationIdentity: 'Acme' }],
+      ['calls from a pool', { allowedVoiceCountries: ['GB'], voiceOriginationIdentity: 'pool-0123456789abcdef0123456789abcdef' }],
+    ])('grants %s by resource type, never every resource of the account (":*")', (_, service) => {
+      const resources = smsVoiceResources(synth({ env: { region: 'eu-west-1', account: '111122223333' }, service }));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource).not.toMatch(/:\*"/);
+    });
+
+    it('names exactly one phone number given by its id, and the configuration set and protect configuration by name', () => {
+      const resources = smsVoiceResources(
+        synth({ service: { originationIdentity: 'phone-0123456789abcdef0123456789abcdef', configurationSetName: 'codes', protectConfigurationId: 'protect-01' } }),
+      );
+      expect(resources.join()).toContain(':phone-number/phone-0123456789abcdef0123456789abcdef"');
+      expect(resources.join()).toContain(':configuration-set/codes"');
+      expect(resources.join()).toContain(':protect-configuration/protect-01"');
+      expect(resources.join()).not.toContain('/*');
+    });
+
+    it('stops the synth for an identity in another Region, and asserts the Region when the stack\'s is not known', () => {
+      const foreign = 'arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef';
+      expect(() => synth({ env: { region: 'eu-west-1', account: '111122223333' }, service: { originationIdentity: foreign } })).toThrow(
+        /originationIdentity.*is in us-east-1, and this stack deploys to eu-west-1/,
+      );
+      const agnostic = synth({ service: { originationIdentity: foreign } });
+      expect(agnostic.toJSON().Rules).toMatchObject({
+        OriginationIdentityRegion: { Assertions: [{ Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } }] },
+      });
+    });
+  });
+
   describe('calls', () => {
     const withVoice = synth({
       service: {
