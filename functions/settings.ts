@@ -109,6 +109,51 @@ export const SETTING_SPECS = {
     scope: 'stack',
     description: 'Makes a topic for the alarms with this address subscribed (AWS mails a confirmation link first).',
   },
+  tableName: {
+    type: 'text',
+    // DynamoDB table names: 3-255 of [a-zA-Z0-9_.-].
+    pattern: /^[a-zA-Z0-9_.-]{3,255}$/,
+    rule: 'a DynamoDB table name',
+    scope: 'stack',
+    description:
+      'Adopt this existing table (made by an earlier deployment, kept when it was deleted) instead of making one: its ' +
+      'codes, limits, locks and API keys carry on. It must have the service\'s key (pk, a string) and TTL (expiresAt).',
+  },
+  codeKeySecretArn: {
+    type: 'text',
+    pattern: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+    rule: 'a Secrets Manager secret ARN (with its 6-character suffix)',
+    scope: 'stack',
+    description:
+      'Adopt this existing code key (made by an earlier deployment) instead of making one: codes in flight stay ' +
+      'verifiable across a redeploy from scratch. Give it with tableName.',
+  },
+  sendConcurrency: {
+    type: 'integer',
+    default: 100,
+    min: 0,
+    max: 10_000,
+    scope: 'stack',
+    description:
+      'Reserved concurrency of the send function: at most this many sends at once, so that a slow provider cannot take ' +
+      "the Region's concurrency from every other function (0: not reserved).",
+  },
+  verifyConcurrency: {
+    type: 'integer',
+    default: 100,
+    min: 0,
+    max: 10_000,
+    scope: 'stack',
+    description: 'Reserved concurrency of the verify function (0: not reserved).',
+  },
+  authorizerConcurrency: {
+    type: 'integer',
+    default: 50,
+    min: 0,
+    max: 10_000,
+    scope: 'stack',
+    description: "Reserved concurrency of API-key mode's authorizer (0: not reserved).",
+  },
   authorizerCacheSeconds: {
     type: 'integer',
     default: 300,
@@ -616,6 +661,11 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   return {
     auth: choice('auth'),
     authorizerCacheSeconds: integer('authorizerCacheSeconds'),
+    tableName: text('tableName'),
+    codeKeySecretArn: text('codeKeySecretArn'),
+    sendConcurrency: integer('sendConcurrency'),
+    verifyConcurrency: integer('verifyConcurrency'),
+    authorizerConcurrency: integer('authorizerConcurrency'),
     alarmTopicArn: text('alarmTopicArn'),
     alarmEmail: text('alarmEmail'),
     smsRoutes,

@@ -10,12 +10,12 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -51,8 +51,10 @@ export interface SmsVerifyProps extends DeploymentSettingsInput {
    */
   readonly auth?: ApiAuth;
   /**
-   * What happens to the table and the code key when the stack is deleted.
-   * @default RemovalPolicy.RETAIN — send windows and locks survive a redeploy from scratch
+   * What happens to the table, the code key and the Notify configuration when the stack is deleted. Retained, the
+   * table is also protected from deletion; a new deployment adopts the old table and key with the settings
+   * `tableName` and `codeKeySecretArn`, and only then do codes, limits, locks and API keys carry on.
+   * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
@@ -139,8 +141,10 @@ export class SmsVerify extends Construct {
   readonly auth: ApiAuth;
   /** The Lambda authorizer of API-key mode. */
   readonly authorizerFunction?: LambdaFunction;
-  readonly table: TableV2;
-  readonly codeKey: Secret;
+  /** The table: made by the construct, or adopted (`tableName`). */
+  readonly table: ITableV2;
+  /** The code key: made by the construct, or adopted (`codeKeySecretArn`). */
+  readonly codeKey: ISecret;
   /** The CloudWatch namespace of the service's metrics. */
   readonly metricsNamespace: string;
   /** The Notify configuration the stack made for `notifyDisplayName`. */
@@ -156,25 +160,39 @@ export class SmsVerify extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
-    this.table = new TableV2(this, 'Table', {
-      partitionKey: { name: TABLE_PARTITION_KEY, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy,
-    });
+    // Kept when the stack is deleted, and protected from deletion while it stands; a later deployment adopts both by
+    // name (tableName, codeKeySecretArn), so that what the table holds carries on (docs/DEPLOY.md, "What survives what").
+    const { tableName, codeKeySecretArn } = this.settings;
+    if (Boolean(tableName) !== Boolean(codeKeySecretArn)) {
+      throw new InvalidSettingError(tableName ? 'codeKeySecretArn' : 'tableName', 'adopt the table and the code key together: the table holds digests made with that key');
+    }
+    this.table = tableName
+      ? TableV2.fromTableName(this, 'Table', tableName)
+      : new TableV2(this, 'Table', {
+          partitionKey: { name: TABLE_PARTITION_KEY, type: AttributeType.STRING },
+          billing: Billing.onDemand(),
+          timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+          removalPolicy,
+        });
 
-    this.codeKey = new Secret(this, 'CodeKey', {
-      description: 'HMAC key for the digests of SMS verification codes',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(this.codeKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The key only protects digests of codes that live 10 minutes; the functions read it once per container, so a ' +
-        'rotation would invalidate codes in flight. Replace it by hand (or redeploy the secret) after a suspected leak.',
-    });
+    if (codeKeySecretArn) {
+      this.codeKey = Secret.fromSecretCompleteArn(this, 'CodeKey', codeKeySecretArn);
+    } else {
+      const codeKey = new Secret(this, 'CodeKey', {
+        description: 'HMAC key for the digests of SMS verification codes',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy,
+      });
+      Validations.of(codeKey).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The key only protects digests of codes that live 10 minutes; the functions read it once per container, so a ' +
+          'rotation would invalidate codes in flight. Replace it by hand (or redeploy the secret) after a suspected leak.',
+      });
+      this.codeKey = codeKey;
+    }
 
     this.metricsNamespace = props.metricsNamespace ?? `SmsVerify/${Stack.of(this).stackName}/${id}`;
     if (this.settings.notifyDisplayName) this.notifyConfiguration = this.createNotifyConfiguration(this.settings.notifyDisplayName, removalPolicy);
@@ -186,8 +204,8 @@ export class SmsVerify extends Construct {
       CODE_HASH_SECRET_ID: this.codeKey.secretArn,
       METRICS_NAMESPACE: this.metricsNamespace,
     };
-    this.sendFunction = this.createFunction('SendFunction', 'send.ts', environment, logRetention);
-    this.verifyFunction = this.createFunction('VerifyFunction', 'verify.ts', environment, logRetention);
+    this.sendFunction = this.createFunction('SendFunction', 'send.ts', environment, logRetention, FUNCTION_TIMEOUT_SECONDS, this.settings.sendConcurrency);
+    this.verifyFunction = this.createFunction('VerifyFunction', 'verify.ts', environment, logRetention, FUNCTION_TIMEOUT_SECONDS, this.settings.verifyConcurrency);
 
     // Each function may do exactly what its code does: conditional UpdateItems (no transactions: a send's counters,
     // claim and number are single-item writes, and so is a check), and one secret read.
@@ -357,6 +375,7 @@ export class SmsVerify extends Construct {
       { TABLE_NAME: this.table.tableName, AUTHORIZER_CACHE_SECONDS: String(this.settings.authorizerCacheSeconds) },
       logRetention,
       AUTHORIZER_TIMEOUT_SECONDS,
+      this.settings.authorizerConcurrency,
     );
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -374,6 +393,7 @@ export class SmsVerify extends Construct {
     environment: Record<string, string>,
     retention: RetentionDays,
     timeoutSeconds = FUNCTION_TIMEOUT_SECONDS,
+    reservedConcurrency = 0,
   ): LambdaFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
     // An own role instead of the default one with AWSLambdaBasicExecutionRole: it may write to this function's
@@ -406,6 +426,9 @@ export class SmsVerify extends Construct {
       memorySize: 512,
       // The slowest send (counts, table, every route, table) is bounded at ~20 s; see functions/adapters/client-options.ts.
       timeout: Duration.seconds(timeoutSeconds),
+      // A bound on what this function may take of the Region's concurrency: a slow provider makes sends wait, and
+      // without it they could starve every other function of the account (docs/SCALE.md, "Concurrency").
+      ...(reservedConcurrency > 0 ? { reservedConcurrentExecutions: reservedConcurrency } : {}),
       environment,
       logGroup,
     };

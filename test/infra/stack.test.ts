@@ -436,6 +436,29 @@ describe('what a first real deploy needs', () => {
       expect(format).toMatchObject({ authorizerError: '$context.authorizer.error', userId: '$context.authorizer.userId' });
     });
 
+    it('bounds each function\'s concurrency, so a slow provider cannot take the Region\'s from every other function', () => {
+      const keyed = synth({ service: { auth: 'api-key' } });
+      const reserved = (prefix: string) =>
+        Object.entries(keyed.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix))![1].Properties.ReservedConcurrentExecutions as unknown;
+      expect([reserved('SmsVerifySendFunction'), reserved('SmsVerifyVerifyFunction'), reserved('SmsVerifyAuthorizerFunction')]).toEqual([100, 100, 50]);
+      const unreserved = synth({ service: { sendConcurrency: 0 } });
+      const send = Object.entries(unreserved.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('SmsVerifySendFunction'))![1];
+      expect(send.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    });
+
+    it('protects the table from deletion, and adopts an earlier deployment\'s table and key together', () => {
+      // A TableV2 is a global table of one replica: deletion protection is the replica's.
+      synth().hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] });
+      const secret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:SmsVerifyCodeKey-AbCdEf';
+      const adopted = synth({ service: { tableName: 'sms-verify-2026', codeKeySecretArn: secret } });
+      adopted.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+      adopted.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      adopted.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ TABLE_NAME: 'sms-verify-2026', CODE_HASH_SECRET_ID: secret }) },
+      });
+      expect(() => synth({ service: { tableName: 'sms-verify-2026' } })).toThrow(/codeKeySecretArn.*together/);
+    });
+
     it('names the API and its access log group after the stack: two stacks with the same construct path do not collide', () => {
       const names = (stackName: string) => {
         const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

@@ -13,6 +13,13 @@ describe('deployment settings', () => {
     expect(resolveSettings({})).toEqual({
       auth: 'iam',
       authorizerCacheSeconds: 300,
+      tableName: undefined,
+      codeKeySecretArn: undefined,
+      sendConcurrency: 100,
+      verifyConcurrency: 100,
+      authorizerConcurrency: 50,
+      alarmTopicArn: undefined,
+      alarmEmail: undefined,
       smsRoutes: ['sns'],
       notifyConfigurationId: undefined,
       notifyDisplayName: undefined,
