@@ -98,9 +98,19 @@ export class InvalidParameterError extends SmsVerifyError {
 export class UnreadableRequestError extends SmsVerifyError {}
 /** 413/44. */
 export class RequestTooLargeError extends SmsVerifyError {}
-const LIMITS = { 14: 'number', 31: 'caller-send', 4: 'prefix-send', 2: 'global-send', 32: 'caller-verify', 33: 'limit-by' } as const;
+const LIMITS = {
+  14: 'number',
+  31: 'caller-send',
+  4: 'prefix-send',
+  2: 'global-send',
+  11: 'caller-call',
+  15: 'prefix-call',
+  8: 'global-call',
+  32: 'caller-verify',
+  33: 'limit-by',
+} as const;
 
-/** 429/14, 31, 4, 2, 32, 33: a limit is reached; `limit` says which. */
+/** 429/14, 31, 4, 2, 11, 15, 8, 32, 33: a limit is reached; `limit` says which. */
 export class RateLimitedError extends SmsVerifyError {
   get limit(): (typeof LIMITS)[keyof typeof LIMITS] {
     return LIMITS[this.apiError as keyof typeof LIMITS];
@@ -128,8 +138,11 @@ const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   4: RateLimitedError,
   5: ServiceUnavailableError,
   6: IdempotencyConflictError,
+  8: RateLimitedError,
   9: UnreadableRequestError,
+  11: RateLimitedError,
   14: RateLimitedError,
+  15: RateLimitedError,
   25: IdempotencyConflictError,
   29: UnreadableRequestError,
   30: OutcomeUnknownError,

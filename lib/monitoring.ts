@@ -44,6 +44,9 @@ export interface SmsVerifyMonitoringProps {
   notifyDailyLimit?: number;
   /** Whether the deployment places calls: the dashboard then shows them by route and country. */
   calls?: boolean;
+  /** Calls of the deployment per window (0: no ceiling), for the "calls ceiling near" alarm. */
+  globalCallLimit?: number;
+  globalCallWindowSeconds?: number;
 }
 
 export class SmsVerifyMonitoring extends Construct {
@@ -69,14 +72,16 @@ export class SmsVerifyMonitoring extends Construct {
       new MathExpression({ expression, usingMetrics, label, period });
 
     // IF guards the division: metric math documents MAX over metrics, not a metric and a scalar in one array.
+    // Texts and calls alike: a delivery failure or a failover of either counts against the codes of both.
+    const calls = metric('CallsPlaced', SEND_SERVICE);
     const deliveryFailureRate = ratio(
-      'IF(FILL(sent, 0) + FILL(failed, 0) > 0, 100 * FILL(failed, 0) / (FILL(sent, 0) + FILL(failed, 0)), 0)',
-      { failed: metric('DeliveryFailed', SEND_SERVICE), sent },
+      'IF(FILL(sent, 0) + FILL(calls, 0) + FILL(failed, 0) > 0, 100 * FILL(failed, 0) / (FILL(sent, 0) + FILL(calls, 0) + FILL(failed, 0)), 0)',
+      { failed: metric('DeliveryFailed', SEND_SERVICE), sent, calls },
       'Delivery failure %',
     );
     const failoverRate = ratio(
-      'IF(FILL(sent, 0) > 0, 100 * FILL(failovers, 0) / FILL(sent, 0), 0)',
-      { failovers: metric('Failovers', SEND_SERVICE), sent },
+      'IF(FILL(sent, 0) + FILL(calls, 0) > 0, 100 * FILL(failovers, 0) / (FILL(sent, 0) + FILL(calls, 0)), 0)',
+      { failovers: metric('Failovers', SEND_SERVICE), sent, calls },
       'Failover %',
     );
     // Codes delivered either way count: a pumping run through calls shows in conversion as one through texts does.
@@ -101,6 +106,11 @@ export class SmsVerifyMonitoring extends Construct {
       const windowSent = metric('CodesSent', SEND_SERVICE, Duration.seconds(props.globalSendWindowSeconds));
       this.addAlarm('SpendCeilingNear', windowSent, Math.floor(props.globalSendLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
         'The deployment has sent 80 % of its SMS ceiling (globalSendLimit) in the current window.');
+    }
+    if (props.calls && props.globalCallLimit) {
+      const windowCalls = metric('CallsPlaced', SEND_SERVICE, Duration.seconds(props.globalCallWindowSeconds ?? 3_600));
+      this.addAlarm('CallCeilingNear', windowCalls, Math.floor(props.globalCallLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
+        'The deployment has placed 80 % of its calls ceiling (globalCallLimit) in the current window: calls cost many times a text, and toll fraud shows here.');
     }
     const notifyDaily = metric('CodesSentByRoute', SEND_SERVICE, Duration.days(1), { Route: 'notify' });
     if (props.notifyDailyLimit) {

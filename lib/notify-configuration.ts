@@ -19,7 +19,10 @@ export class NotifyConfiguration extends Construct {
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings & { notifyDisplayName: string }, removalPolicy: RemovalPolicy) {
     super(scope, id);
-    this.enabledCountries = notifyBasicCountriesFor(settings.allowedCountries, settings.deniedCountries);
+    // The countries texts go to, and, when it carries calls too, those calls go to (a list of their own).
+    const texts = notifyBasicCountriesFor(settings.allowedCountries, settings.deniedCountries);
+    const calls = settings.voiceRoutes.includes('notify-voice') ? notifyBasicCountriesFor(settings.allowedVoiceCountries, settings.deniedCountries) : [];
+    this.enabledCountries = [...new Set([...texts, ...calls])];
     if (this.enabledCountries.length === 0) {
       throw new InvalidSettingError(
         'notifyDisplayName',

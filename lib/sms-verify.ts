@@ -299,6 +299,8 @@ export class SmsVerify extends Construct {
         conversionAlarmPercent: props.conversionAlarmPercent ?? 30,
         notifyDailyLimit: this.settings.smsRoutes.includes('notify') ? this.settings.notifyDailyLimit : undefined,
         calls: this.settings.voiceRoutes.length > 0,
+        globalCallLimit: this.settings.globalCallLimit,
+        globalCallWindowSeconds: this.settings.globalCallWindowSeconds,
       });
     }
   }

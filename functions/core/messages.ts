@@ -65,8 +65,9 @@ export interface VoiceScriptInput {
  * What a call says, as SSML for Amazon Polly (End User Messaging reads SSML with Polly; Polly Developer Guide,
  * "Supported SSML tags"): the sentence the text would carry, then the digits one at a time (`say-as digits`, never
  * as one number: "four hundred…" is no use to someone typing), `playbackDelayMs` apart, then once again. The script
- * is all the call says, so the call's length, and its cost, are bounded by the code's length and the delay
- * (a 12-digit code at the longest delay: well under a minute). Caller-given text (the brand) is XML-escaped.
+ * is all the call says, so the call's length, and its cost, are bounded by the code's length and the delay (a
+ * 12-digit code read twice at the longest delay, 3 s: about a minute and a half; at the default 800 ms, about half a
+ * minute). Caller-given text (the brand) is XML-escaped.
  */
 export function composeVoiceScript({ language, code, brand, playbackDelayMs }: VoiceScriptInput): string {
   const template = TEMPLATES[language];

@@ -453,7 +453,7 @@ function lockedOutcome(lockedUntil: number, masked: string, deps: SendDependenci
 
 function numberLimitReached(request: SendRequest): NumberLimitReachedError {
   return new NumberLimitReachedError(
-    `This number has reached its limit of ${request.limit} SMS within ${request.limitTtlDays} day(s)`,
+    `This number has reached its limit of ${request.limit} codes (texts and calls) within ${request.limitTtlDays} day(s)`,
   );
 }
 

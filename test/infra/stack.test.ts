@@ -527,6 +527,11 @@ describe('what a first real deploy needs', () => {
       },
     });
 
+    it('enables in the Notify configuration the countries calls go to, as well as those texts go to', () => {
+      const template = synth({ service: { notifyDisplayName: 'Acme', allowedCountries: ['GB'], allowedVoiceCountries: ['US'] } });
+      template.hasResourceProperties('AWS::SMSVOICE::NotifyConfiguration', { EnabledCountries: ['GB', 'US'], EnabledChannels: ['SMS', 'VOICE'] });
+    });
+
     it('places no call by default: no voice route, no voice permission', () => {
       const defaults = synth();
       expect(actionsOf(defaults, 'SmsVerifySendFunction').filter((action) => /Voice/.test(action))).toEqual([]);
@@ -536,6 +541,7 @@ describe('what a first real deploy needs', () => {
     it('lets the send function call from its identity only, and through the Notify configuration it made with VOICE', () => {
       const [configurationId] = Object.keys(withVoice.findResources('AWS::SMSVOICE::NotifyConfiguration'));
       withVoice.hasResourceProperties('AWS::SMSVOICE::NotifyConfiguration', { EnabledChannels: ['SMS', 'VOICE'] });
+      withVoice.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CallsPlaced', Threshold: 80 });
       withVoice.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([

@@ -98,7 +98,7 @@ describe('limits and routes', () => {
 
     await expect(send({ number: GB_MOBILE, limit: 2 })).resolves.toEqual({
       'api-error': 14,
-      'api-error-msg': 'This number has reached its limit of 2 SMS within 1 day(s)',
+      'api-error-msg': 'This number has reached its limit of 2 codes (texts and calls) within 1 day(s)',
     });
     expect(service.simulator.outbox()).toHaveLength(2);
   });
