@@ -23,7 +23,7 @@ it('opens the console, and keeps running across pages', async () => {
   for (let i = 0; i < 2; i++) {
     const page = await browser.newPage();
     await page.goto(service.url);
-    expect(await page.locator('#send-form button[type=submit]').count()).toBe(1);
+    expect(await page.locator('#send-form button[type=submit]').count()).toBe(2); // Send code, and Call me
     expect(await page.title()).toContain('sms-verify');
     await page.close();
   }
