@@ -109,7 +109,7 @@ export const SETTING_SPECS = {
     scope: 'stack',
     description: 'Makes a topic for the alarms with this address subscribed (AWS mails a confirmation link first).',
   },
-  tableName: {
+  existingTableName: {
     type: 'text',
     // DynamoDB table names: 3-255 of [a-zA-Z0-9_.-].
     pattern: /^[a-zA-Z0-9_.-]{3,255}$/,
@@ -119,7 +119,7 @@ export const SETTING_SPECS = {
       'Adopt this existing table (made by an earlier deployment, kept when it was deleted) instead of making one: its ' +
       'codes, limits, locks and API keys carry on. It must have the service\'s key (pk, a string) and TTL (expiresAt).',
   },
-  codeKeySecretArn: {
+  existingCodeKeySecretArn: {
     type: 'text',
     pattern: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
     rule: 'a Secrets Manager secret ARN (with its 6-character suffix)',
@@ -661,8 +661,8 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   return {
     auth: choice('auth'),
     authorizerCacheSeconds: integer('authorizerCacheSeconds'),
-    tableName: text('tableName'),
-    codeKeySecretArn: text('codeKeySecretArn'),
+    existingTableName: text('existingTableName'),
+    existingCodeKeySecretArn: text('existingCodeKeySecretArn'),
     sendConcurrency: integer('sendConcurrency'),
     verifyConcurrency: integer('verifyConcurrency'),
     authorizerConcurrency: integer('authorizerConcurrency'),

@@ -16,7 +16,7 @@ import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -53,7 +53,7 @@ export interface SmsVerifyProps extends DeploymentSettingsInput {
   /**
    * What happens to the table, the code key and the Notify configuration when the stack is deleted. Retained, the
    * table is also protected from deletion; a new deployment adopts the old table and key with the settings
-   * `tableName` and `codeKeySecretArn`, and only then do codes, limits, locks and API keys carry on.
+   * `existingTableName` and `existingCodeKeySecretArn`, and only then do codes, limits, locks and API keys carry on.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -141,9 +141,9 @@ export class SmsVerify extends Construct {
   readonly auth: ApiAuth;
   /** The Lambda authorizer of API-key mode. */
   readonly authorizerFunction?: LambdaFunction;
-  /** The table: made by the construct, or adopted (`tableName`). */
+  /** The table: made by the construct, or adopted (`existingTableName`). */
   readonly table: ITableV2;
-  /** The code key: made by the construct, or adopted (`codeKeySecretArn`). */
+  /** The code key: made by the construct, or adopted (`existingCodeKeySecretArn`). */
   readonly codeKey: ISecret;
   /** The CloudWatch namespace of the service's metrics. */
   readonly metricsNamespace: string;
@@ -161,13 +161,13 @@ export class SmsVerify extends Construct {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     // Kept when the stack is deleted, and protected from deletion while it stands; a later deployment adopts both by
-    // name (tableName, codeKeySecretArn), so that what the table holds carries on (docs/DEPLOY.md, "What survives what").
-    const { tableName, codeKeySecretArn } = this.settings;
-    if (Boolean(tableName) !== Boolean(codeKeySecretArn)) {
-      throw new InvalidSettingError(tableName ? 'codeKeySecretArn' : 'tableName', 'adopt the table and the code key together: the table holds digests made with that key');
+    // name (existingTableName, existingCodeKeySecretArn), so that what the table holds carries on (docs/DEPLOY.md, "What survives what").
+    const { existingTableName, existingCodeKeySecretArn } = this.settings;
+    if (Boolean(existingTableName) !== Boolean(existingCodeKeySecretArn)) {
+      throw new InvalidSettingError(existingTableName ? 'existingCodeKeySecretArn' : 'existingTableName', 'adopt the table and the code key together: the table holds digests made with that key');
     }
-    this.table = tableName
-      ? TableV2.fromTableName(this, 'Table', tableName)
+    this.table = existingTableName
+      ? TableV2.fromTableName(this, 'Table', existingTableName)
       : new TableV2(this, 'Table', {
           partitionKey: { name: TABLE_PARTITION_KEY, type: AttributeType.STRING },
           billing: Billing.onDemand(),
@@ -177,8 +177,8 @@ export class SmsVerify extends Construct {
           removalPolicy,
         });
 
-    if (codeKeySecretArn) {
-      this.codeKey = Secret.fromSecretCompleteArn(this, 'CodeKey', codeKeySecretArn);
+    if (existingCodeKeySecretArn) {
+      this.codeKey = Secret.fromSecretCompleteArn(this, 'CodeKey', existingCodeKeySecretArn);
     } else {
       const codeKey = new Secret(this, 'CodeKey', {
         description: 'HMAC key for the digests of SMS verification codes',
@@ -230,8 +230,8 @@ export class SmsVerify extends Construct {
     // Under /aws/vendedlogs/: API Gateway adds every access-log group outside it to the account's CloudWatch Logs
     // resource policy, which is capped at 5 120 characters, and deploys then fail with "Cannot enable logging".
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      // The stack's name first: two apps whose constructs have the same path never share (or collide on) a log group.
-      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}-${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-access`,
+      // Named from the construct's whole path, the stack's name first: two stacks never share (or collide on) it.
+      logGroupName: `/aws/vendedlogs/apigateway/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-access`,
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -333,11 +333,17 @@ export class SmsVerify extends Construct {
     }
     if (alarmTopicArn) return Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn);
     if (!alarmEmail) return undefined;
-    const topic = new Topic(this, 'AlarmTopic', {
-      displayName: 'sms-verify alarms',
-      enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, 'AlarmTopicKey', 'alias/aws/sns'),
-    });
+    // A key of the stack's own: CloudWatch cannot publish to a topic under the AWS managed alias/aws/sns, whose
+    // policy cannot let it use the key (Knowledge Center, "configure a CloudWatch alarm with an encrypted SNS topic").
+    const key = new Key(this, 'AlarmTopicKey', { description: 'sms-verify alarm topic', enableKeyRotation: true });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new Topic(this, 'AlarmTopic', { displayName: 'sms-verify alarms', enforceSSL: true, masterKey: key });
     topic.addSubscription(new EmailSubscription(alarmEmail));
     return topic;
   }

@@ -417,7 +417,16 @@ describe('what a first real deploy needs', () => {
     it('makes an encrypted, HTTPS-only topic for alarmEmail with the address subscribed; not both settings', () => {
       const withEmail = synth({ service: { alarmEmail: 'oncall@example.com' } });
       withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
-      withEmail.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      withEmail.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AlarmTopicKey'), 'Arn'] } });
+      // CloudWatch publishes to it only with a key whose policy lets CloudWatch use it (not alias/aws/sns).
+      withEmail.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+          ]),
+        },
+      });
       withEmail.hasResourceProperties('AWS::SNS::TopicPolicy', {
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
       });
@@ -450,13 +459,13 @@ describe('what a first real deploy needs', () => {
       // A TableV2 is a global table of one replica: deletion protection is the replica's.
       synth().hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] });
       const secret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:SmsVerifyCodeKey-AbCdEf';
-      const adopted = synth({ service: { tableName: 'sms-verify-2026', codeKeySecretArn: secret } });
+      const adopted = synth({ service: { existingTableName: 'sms-verify-2026', existingCodeKeySecretArn: secret } });
       adopted.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
       adopted.resourceCountIs('AWS::SecretsManager::Secret', 0);
       adopted.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ TABLE_NAME: 'sms-verify-2026', CODE_HASH_SECRET_ID: secret }) },
       });
-      expect(() => synth({ service: { tableName: 'sms-verify-2026' } })).toThrow(/codeKeySecretArn.*together/);
+      expect(() => synth({ service: { existingTableName: 'sms-verify-2026' } })).toThrow(/existingCodeKeySecretArn.*together/);
     });
 
     it('names the API and its access log group after the stack: two stacks with the same construct path do not collide', () => {

@@ -13,8 +13,8 @@ describe('deployment settings', () => {
     expect(resolveSettings({})).toEqual({
       auth: 'iam',
       authorizerCacheSeconds: 300,
-      tableName: undefined,
-      codeKeySecretArn: undefined,
+      existingTableName: undefined,
+      existingCodeKeySecretArn: undefined,
       sendConcurrency: 100,
       verifyConcurrency: 100,
       authorizerConcurrency: 50,
