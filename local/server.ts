@@ -242,9 +242,7 @@ function configureEnvironment({
   }
   delete env.AWS_PROFILE;
   env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
-  env.AWS_ENDPOINT_URL_SNS = simulator.url;
-  env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
-  env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
+  Object.assign(env, simulator.endpoints());
   env.TABLE_NAME ??= LOCAL_TABLE_NAME;
   env.PINPOINT_APPLICATION_ID ??= LOCAL_PINPOINT_APPLICATION_ID;
   // Every route, in the order a deployment with a Notify configuration, an origination identity and a Pinpoint project

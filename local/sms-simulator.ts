@@ -116,6 +116,14 @@ export class SmsSimulator {
     return simulator;
   }
 
+  /**
+   * The variables that point the AWS SDK's clients of every simulated API here (the SDK reads AWS_ENDPOINT_URL_<service>):
+   * `Object.assign(process.env, simulator.endpoints())`.
+   */
+  endpoints(): Record<string, string> {
+    return { AWS_ENDPOINT_URL_SNS: this.url, AWS_ENDPOINT_URL_PINPOINT: this.url, AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: this.url };
+  }
+
   get url(): string {
     const { address, port } = this.server.address() as AddressInfo;
     return `http://${address}:${port}`;

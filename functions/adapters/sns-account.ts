@@ -7,8 +7,8 @@
 import {
   GetSMSAttributesCommand,
   GetSMSSandboxAccountStatusCommand,
-  ListOriginationNumbersCommand,
   ListSMSSandboxPhoneNumbersCommand,
+  paginateListOriginationNumbers,
   type SNSClient,
 } from '@aws-sdk/client-sns';
 
@@ -31,10 +31,8 @@ export async function readVerifiedDestinations(client: SNSClient): Promise<strin
 
 export async function readOriginationNumbers(client: SNSClient): Promise<SnsOriginationNumber[]> {
   const numbers: SnsOriginationNumber[] = [];
-  let NextToken: string | undefined;
-  do {
-    // ListOriginationNumbers takes at most 30 a page (aws-models/sns.json, MaxItemsListOriginationNumbers).
-    const page = await client.send(new ListOriginationNumbersCommand({ MaxResults: 30, NextToken }));
+  // ListOriginationNumbers takes at most 30 a page (aws-models/sns.json, MaxItemsListOriginationNumbers).
+  for await (const page of paginateListOriginationNumbers({ client, pageSize: 30 }, {})) {
     for (const number of page.PhoneNumbers ?? []) {
       numbers.push({
         phoneNumber: number.PhoneNumber ?? '',
@@ -43,8 +41,7 @@ export async function readOriginationNumbers(client: SNSClient): Promise<SnsOrig
         capabilities: number.NumberCapabilities ?? [],
       });
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return numbers;
 }
 

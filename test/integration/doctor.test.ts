@@ -14,8 +14,7 @@ import { SmsSimulator } from '../../local/sms-simulator';
 let simulator: SmsSimulator;
 beforeAll(async () => {
   simulator = await SmsSimulator.start();
-  process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
-  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
+  Object.assign(process.env, simulator.endpoints());
 });
 afterAll(() => simulator.stop());
 

@@ -53,8 +53,7 @@ beforeAll(async () => {
     doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
   });
   simulator = await SmsSimulator.start();
-  process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
-  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
+  Object.assign(process.env, simulator.endpoints());
 });
 afterAll(async () => {
   await simulator.stop();

@@ -16,9 +16,7 @@ import { GB_MOBILE, PINPOINT_APPLICATION_ID } from '../support/fixtures';
 let simulator: SmsSimulator;
 beforeAll(async () => {
   simulator = await SmsSimulator.start();
-  process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
-  process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
-  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
+  Object.assign(process.env, simulator.endpoints());
 });
 afterAll(() => simulator.stop());
 beforeEach(() => {

@@ -38,7 +38,7 @@ let simulator: SmsSimulator;
 beforeAll(async () => {
   fakeDateOnly();
   simulator = await SmsSimulator.start();
-  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
+  Object.assign(process.env, simulator.endpoints());
 });
 afterAll(async () => {
   await simulator.stop();

@@ -53,9 +53,7 @@ function storeClientFor(options: RealServiceOptions, customUserAgent?: string): 
 
 export async function startRealService(settingsInput: DeploymentSettingsInput = {}, options: RealServiceOptions = {}) {
   const simulator = await SmsSimulator.start();
-  process.env.AWS_ENDPOINT_URL_SNS = simulator.url;
-  process.env.AWS_ENDPOINT_URL_PINPOINT = simulator.url;
-  process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 = simulator.url;
+  Object.assign(process.env, simulator.endpoints());
   const client = testDynamoDbClient();
   const tableName = await createTestTable(client);
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });

@@ -8,10 +8,10 @@ import {
   DescribeAccountAttributesCommand,
   DescribeNotifyConfigurationsCommand,
   DescribeOptedOutNumbersCommand,
-  DescribePhoneNumbersCommand,
-  DescribeRegistrationsCommand,
-  DescribeSenderIdsCommand,
   DescribeSpendLimitsCommand,
+  paginateDescribePhoneNumbers,
+  paginateDescribeRegistrations,
+  paginateDescribeSenderIds,
   type PinpointSMSVoiceV2Client,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { CheckIfPhoneNumberIsOptedOutCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -95,12 +95,9 @@ export async function readAccountFacts(clients: FactClients, notifyConfiguration
       readIdentities(smsVoice),
       eum('DescribeRegistrations', async () => {
         const statuses: Record<string, string> = {};
-        let NextToken: string | undefined;
-        do {
-          const page = await smsVoice.send(new DescribeRegistrationsCommand({ NextToken }));
+        for await (const page of paginateDescribeRegistrations({ client: smsVoice }, {})) {
           for (const registration of page.Registrations ?? []) statuses[registration.RegistrationId ?? ''] = registration.RegistrationStatus ?? '';
-          NextToken = page.NextToken;
-        } while (NextToken);
+        }
         return statuses;
       }),
     ]);
@@ -117,9 +114,7 @@ async function readIdentities(client: PinpointSMSVoiceV2Client): Promise<Reading
   const [numbers, senderIds] = await Promise.all([
     reading('sms-voice:DescribePhoneNumbers', async () => {
       const identities: EumIdentity[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await client.send(new DescribePhoneNumbersCommand({ NextToken }));
+      for await (const page of paginateDescribePhoneNumbers({ client }, {})) {
         for (const number of page.PhoneNumbers ?? []) {
           identities.push({
             identity: number.PhoneNumber ?? '',
@@ -132,15 +127,12 @@ async function readIdentities(client: PinpointSMSVoiceV2Client): Promise<Reading
             registrationId: number.RegistrationId,
           });
         }
-        NextToken = page.NextToken;
-      } while (NextToken);
+      }
       return identities;
     }),
     reading('sms-voice:DescribeSenderIds', async () => {
       const identities: EumIdentity[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await client.send(new DescribeSenderIdsCommand({ NextToken }));
+      for await (const page of paginateDescribeSenderIds({ client }, {})) {
         for (const senderId of page.SenderIds ?? []) {
           identities.push({
             identity: senderId.SenderId ?? '',
@@ -153,8 +145,7 @@ async function readIdentities(client: PinpointSMSVoiceV2Client): Promise<Reading
             registrationId: senderId.RegistrationId,
           });
         }
-        NextToken = page.NextToken;
-      } while (NextToken);
+      }
       return identities;
     }),
   ]);
