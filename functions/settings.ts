@@ -126,7 +126,7 @@ export const SETTING_SPECS = {
     scope: 'stack',
     description:
       'Adopt this existing code key (made by an earlier deployment) instead of making one: codes in flight stay ' +
-      'verifiable across a redeploy from scratch. Give it with tableName.',
+      'verifiable across a redeploy from scratch. Give it with existingTableName.',
   },
   sendConcurrency: {
     type: 'integer',

@@ -42,6 +42,8 @@ export interface SmsVerifyMonitoringProps {
    * at 80 % of it, before Notify starts refusing and every code takes the next route. 0 or absent: no alarm.
    */
   notifyDailyLimit?: number;
+  /** Whether calls go through Notify too (the notify-voice route): they count against the same daily quota. */
+  notifyCalls?: boolean;
   /** Whether the deployment places calls: the dashboard then shows them by route and country. */
   calls?: boolean;
   /** Calls of the deployment per window (0: no ceiling), for the "calls ceiling near" alarm. */
@@ -112,7 +114,16 @@ export class SmsVerifyMonitoring extends Construct {
       this.addAlarm('CallCeilingNear', windowCalls, Math.floor(props.globalCallLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
         'The deployment has placed 80 % of its calls ceiling (globalCallLimit) in the current window: calls cost many times a text, and toll fraud shows here.');
     }
-    const notifyDaily = metric('CodesSentByRoute', SEND_SERVICE, Duration.days(1), { Route: 'notify' });
+    // Texts and calls through Notify share its tier's daily quota.
+    const notifyTexts = metric('CodesSentByRoute', SEND_SERVICE, Duration.days(1), { Route: 'notify' });
+    const notifyDaily: IMetric = props.notifyCalls
+      ? ratio(
+          'FILL(texts, 0) + FILL(calls, 0)',
+          { texts: notifyTexts, calls: metric('CallsPlacedByRoute', SEND_SERVICE, Duration.days(1), { Route: 'notify-voice' }) },
+          'Notify texts and calls',
+          Duration.days(1),
+        )
+      : notifyTexts;
     if (props.notifyDailyLimit) {
       // Over the last 24 hours: Notify documents a daily quota but not when its day starts, so the alarm warns early.
       this.addAlarm('NotifyDailyQuotaNear', notifyDaily, Math.floor(props.notifyDailyLimit * 0.8), ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
@@ -121,10 +132,18 @@ export class SmsVerifyMonitoring extends Construct {
     const functions: Array<[string, IFunction]> = [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]];
     if (props.authorizerFunction) functions.push(['AuthorizerErrors', props.authorizerFunction]);
     for (const [name, fn] of functions) {
-      this.addAlarm(name, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
-        name === 'AuthorizerErrors'
-          ? 'The API-key authorizer failed: API Gateway answers those requests 500 before any function runs (see authorizerError in the access log).'
-          : 'The function failed (unexpected errors answer 500/51).');
+      const errors = fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
+      if (name === 'AuthorizerErrors') {
+        this.addAlarm(name, errors, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
+          'The API-key authorizer failed: API Gateway answers those requests 500 before any function runs (see authorizerError in the access log).');
+        continue;
+      }
+      // A function answers its unexpected failures (500/51) itself, so Lambda counts only crashes and timeouts as
+      // errors: the failures it answered are its own metric, UnexpectedFailures.
+      const service = name === 'SendErrors' ? SEND_SERVICE : VERIFY_SERVICE;
+      const failures = ratio('FILL(errors, 0) + FILL(answered, 0)', { errors, answered: metric('UnexpectedFailures', service) }, `${name}: crashes and answered failures`);
+      this.addAlarm(name, failures, 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
+        'The function failed: an unexpected error answered 500/51, or the function crashed or ran out of time.');
     }
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });

@@ -297,7 +297,9 @@ export class SmsVerify extends Construct {
         globalSendWindowSeconds: this.settings.globalSendWindowSeconds,
         alarmTopic: this.alarmTopic,
         conversionAlarmPercent: props.conversionAlarmPercent ?? 30,
-        notifyDailyLimit: this.settings.smsRoutes.includes('notify') ? this.settings.notifyDailyLimit : undefined,
+        notifyDailyLimit:
+          this.settings.smsRoutes.includes('notify') || this.settings.voiceRoutes.includes('notify-voice') ? this.settings.notifyDailyLimit : undefined,
+        notifyCalls: this.settings.voiceRoutes.includes('notify-voice'),
         calls: this.settings.voiceRoutes.length > 0,
         globalCallLimit: this.settings.globalCallLimit,
         globalCallWindowSeconds: this.settings.globalCallWindowSeconds,
@@ -335,7 +337,13 @@ export class SmsVerify extends Construct {
     if (!alarmEmail) return undefined;
     // A key of the stack's own: CloudWatch cannot publish to a topic under the AWS managed alias/aws/sns, whose
     // policy cannot let it use the key (Knowledge Center, "configure a CloudWatch alarm with an encrypted SNS topic").
-    const key = new Key(this, 'AlarmTopicKey', { description: 'sms-verify alarm topic', enableKeyRotation: true });
+    // Deleted with the topic it encrypts (after KMS's shortest waiting period): it keeps nothing worth retaining.
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'sms-verify alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
     key.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],

@@ -8,13 +8,13 @@
  *
  *   routes         each says how long it can take (SmsRoute.maxDurationMs: its reads' budget, then one
  *                  request); after the first, a route is tried only if it can end within ROUTES_BUDGET_MS
- *                  (10.5 s) of the first one's start (functions/core/send-code.ts)
+ *                  (10.5 s) of the first one's start (functions/core/delivery.ts)
  *
  *   slowest send = counts (3.1) + record (3.1) + routes (10.5) + revoke or keep the answer (3.1) ≈ 19.8 s
- *   cold start     the code key is read during Lambda's init (entry/runtime.ts), not in the first request; should a
- *                  request still meet a slow start, the routes get only what Lambda's remaining time leaves after
- *                  the settling write (SETTLE_RESERVE_MS, core/send-code.ts), and middy answers 503/30 just
- *                  before Lambda's own timeout if anything else runs late
+ *   cold start     the code key's read starts during Lambda's init (entry/runtime.ts); the first request waits for
+ *                  what is left of it, and its routes get only what Lambda's remaining time leaves after the
+ *                  settling writes (one, or two with an idempotency key; core/delivery.ts). middy answers 503/30
+ *                  just before Lambda's own timeout if anything else runs late
  *   unsettled send = counts (3.1) + record (3.1) + its fence (3.1) + give the counts back (3.1) ≈ 12.4 s
  *   slowest check = caller count (3.1) + check (3.1) + its fence or a post-lock check (3.1) + refund (3.1) ≈ 12.4 s
  *

@@ -138,9 +138,13 @@ export class DynamoDbVerificationStore implements VerificationStore {
     }
   }
 
-  async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted?: VelocityKind }> {
+  async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted: VelocityKind } | { counted: readonly string[] }> {
     const counts = await countEach(this.table, limits, now);
-    return 'exhausted' in counts ? { exhausted: counts.exhausted } : {};
+    return 'exhausted' in counts ? { exhausted: counts.exhausted } : { counted: counts.counted };
+  }
+
+  async refundEvents(counted: readonly string[]): Promise<void> {
+    await refundEach(this.table, counted);
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {

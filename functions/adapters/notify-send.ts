@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { LanguageCode } from '../core/messages';
 import { mayHaveSent, SmsRouteError } from '../core/ports';
+import { InvalidSettingError, type DeploymentSettings } from '../settings';
 import { SMS_REQUEST_MAX_MS } from './client-options';
 import { smsRouteFailure } from './sms-failures';
 import { OUT_OF_TIME, withinMs } from './time-budget';
@@ -33,6 +34,22 @@ export interface NotifySendOptions {
   configurationSetName?: string;
   /** How long Notify may keep trying: the code's validity (Notify's default is 72 hours). */
   timeToLiveSeconds: number;
+}
+
+/**
+ * A Notify route's options from the settings. The stack sets the id of the configuration it makes for
+ * notifyDisplayName; elsewhere it must be given.
+ */
+export function notifyOptionsFrom(settings: DeploymentSettings, route: 'notify' | 'notify-voice'): NotifySendOptions {
+  if (!settings.notifyConfigurationId) {
+    throw new InvalidSettingError('notifyConfigurationId', `the ${route} route needs the id of the Notify configuration (NOTIFY_CONFIGURATION_ID)`);
+  }
+  return {
+    configurationId: settings.notifyConfigurationId,
+    displayName: settings.notifyDisplayName,
+    configurationSetName: settings.configurationSetName,
+    timeToLiveSeconds: settings.codeTtlSeconds,
+  };
 }
 
 /** What a Notify template must carry: the code, in a language, perhaps under a brand, to a country's number. */
@@ -132,7 +149,12 @@ function createNotifyTemplateChooser(
         await new Promise((resolve) => setTimeout(resolve, CATALOGUE_RETRY_MS));
         return readTemplates();
       })
-      .then((answer) => (answer.NotifyTemplates ?? []).filter((template) => template.Status !== 'INACTIVE'))
+      .then((answer) => {
+        const active = (answer.NotifyTemplates ?? []).filter((template) => template.Status !== 'INACTIVE');
+        // An empty catalogue (read before the configuration was ready) is not kept: the next send asks again.
+        if (active.length === 0) templates = undefined;
+        return active;
+      })
       .catch((error: unknown) => {
         templates = undefined; // the next send asks again
         throw error;

@@ -22,8 +22,10 @@ export function smsRouteFailure(route: RouteName | VoiceRouteName, error: unknow
   // The error's name and, where the API gives one, its Reason (an enum: End User Messaging's ConflictException and
   // ServiceQuotaExceededException, Notify's): what a log needs to tell one refusal from another. Never the
   // provider's message, which may quote the phone number.
+  // A Reason the SDK has no model for is copied from the provider's body: only an enum-like one is kept.
   const reason = (error as { Reason?: unknown } | undefined)?.Reason;
-  const detail = error instanceof Error ? `${error.name}${typeof reason === 'string' ? ` ${reason}` : ''}` : 'unknown error';
+  const shownReason = typeof reason === 'string' && /^[A-Z0-9_]{1,64}$/.test(reason) ? ` ${reason}` : '';
+  const detail = error instanceof Error ? `${error.name}${shownReason}` : 'unknown error';
   return new SmsRouteError(route, kind, `${route}: ${kind} (${detail})`, { cause: error });
 }
 

@@ -2,9 +2,10 @@ import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SmsRoute } from '../core/ports';
-import { InvalidSettingError, type DeploymentSettings } from '../settings';
+import type { DeploymentSettings } from '../settings';
 import { SMS_CLIENT_OPTIONS } from './client-options';
 import { createNotifyRoute } from './notify-route';
+import { notifyOptionsFrom } from './notify-send';
 import { createPinpointRoute } from './pinpoint-sms-route';
 import { createSmsVoiceV2Route } from './sms-voice-v2-route';
 import { createSnsRoute } from './sns-sms-route';
@@ -27,16 +28,7 @@ export function createSmsRoutes(settings: DeploymentSettings, smsVoiceClient = s
   return settings.smsRoutes.map((name) => {
     switch (name) {
       case 'notify':
-        // The stack sets the id of the configuration it makes for notifyDisplayName; elsewhere it must be given.
-        if (!settings.notifyConfigurationId) {
-          throw new InvalidSettingError('notifyConfigurationId', 'the notify route needs the id of the configuration to send through (NOTIFY_CONFIGURATION_ID)');
-        }
-        return createNotifyRoute(smsVoiceClient(), {
-          configurationId: settings.notifyConfigurationId,
-          displayName: settings.notifyDisplayName,
-          configurationSetName: settings.configurationSetName,
-          timeToLiveSeconds: settings.codeTtlSeconds,
-        });
+        return createNotifyRoute(smsVoiceClient(), notifyOptionsFrom(settings, 'notify'));
       case 'sns':
         return createSnsRoute(new SNSClient(SMS_CLIENT_OPTIONS), { senderId, originationNumber, maxPrice, accountViewSeconds: settings.accountViewSeconds });
       case 'pinpoint':

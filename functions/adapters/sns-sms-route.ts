@@ -27,14 +27,16 @@ const text = (value: string): MessageAttributeValue => ({ DataType: 'String', St
  * before publishing: nothing is sent, and the next route (Notify, End User Messaging) carries the code.
  */
 interface AccountView {
-  sandboxed: boolean;
-  verifiedDestinations: ReadonlySet<string>;
-  /** Countries with an active, SMS-capable origination number in the account. */
-  numberCountries: ReadonlySet<string>;
+  /** The sandbox and its verified destinations, when both were read. */
+  sandbox?: { sandboxed: boolean; verifiedDestinations: ReadonlySet<string> };
+  /** Countries with an active, SMS-capable origination number in the account, when they were read. */
+  numberCountries?: ReadonlySet<string>;
 }
 
 /** The account is read within the send's own time; a read that takes longer than this is given up, not waited for. */
 const VIEW_READ_BUDGET_MS = 1_000;
+/** A view with a part that could not be read (a throttle, a missing permission) is read again this soon. */
+const PARTIAL_VIEW_LIFETIME_MS = 30_000;
 
 /** SMS through Amazon SNS `Publish` to a phone number, as a transactional message. */
 export function createSnsRoute(client: SNSClient, options: SnsRouteOptions, now: () => number = Date.now): SmsRoute {
@@ -47,22 +49,30 @@ export function createSnsRoute(client: SNSClient, options: SnsRouteOptions, now:
   if (options.maxPrice) attributes['AWS.SNS.SMS.MaxPrice'] = { DataType: 'Number', StringValue: options.maxPrice };
 
   const viewLifetimeMs = (options.accountViewSeconds ?? 900) * 1_000;
-  let view: { read: Promise<AccountView | undefined>; at: number } | undefined;
-  const accountView = (): Promise<AccountView | undefined> => {
-    if (!view || view.at <= now() - viewLifetimeMs) view = { read: readAccountView(client), at: now() };
-    // A view the account would not give (no permission, a slow or failing read) decides nothing: SNS is tried.
-    return withinMs(view.read, VIEW_READ_BUDGET_MS).then((read) => (read === OUT_OF_TIME ? undefined : read));
+  let view: { read: Promise<AccountView>; at: number; lifetimeMs: number } | undefined;
+  const accountView = async (): Promise<AccountView> => {
+    if (!view || view.at <= now() - view.lifetimeMs) {
+      const current = { read: readAccountView(client), at: now(), lifetimeMs: viewLifetimeMs };
+      // A part that could not be read decides nothing, and is asked again soon rather than in accountViewSeconds.
+      void current.read.then((read) => {
+        if (!read.sandbox || !read.numberCountries) current.lifetimeMs = Math.min(viewLifetimeMs, PARTIAL_VIEW_LIFETIME_MS);
+      });
+      view = current;
+    }
+    // A view the account would not give in time decides nothing: SNS is tried.
+    const read = await withinMs(view.read, VIEW_READ_BUDGET_MS);
+    return read === OUT_OF_TIME ? {} : read;
   };
 
   return {
     name: 'sns',
     maxDurationMs: VIEW_READ_BUDGET_MS + SMS_REQUEST_MAX_MS,
     async send(message: SmsMessage): Promise<SmsReceipt> {
-      const account = await accountView();
-      if (account?.sandboxed && !account.verifiedDestinations.has(message.to)) {
+      const { sandbox, numberCountries } = await accountView();
+      if (sandbox?.sandboxed && !sandbox.verifiedDestinations.has(message.to)) {
         throw undeliverable('the account is in the SMS sandbox and this destination is not verified');
       }
-      if (message.country && COUNTRIES_REQUIRING_IDENTITY.has(message.country) && account && !account.numberCountries.has(message.country)) {
+      if (message.country && COUNTRIES_REQUIRING_IDENTITY.has(message.country) && numberCountries && !numberCountries.has(message.country)) {
         throw undeliverable(`the account has no active origination number for ${message.country}`);
       }
       try {
@@ -82,11 +92,13 @@ function undeliverable(why: string): SmsRouteError {
   return new SmsRouteError('sns', 'rejected', `sns: ${why}; SNS would take the text and deliver nothing`);
 }
 
-async function readAccountView(client: SNSClient): Promise<AccountView | undefined> {
-  try {
-    const [sandboxed, verified, numbers] = await Promise.all([readSandboxed(client), readVerifiedDestinations(client), readOriginationNumbers(client)]);
-    return { sandboxed, verifiedDestinations: new Set(verified), numberCountries: countriesWithNumber(numbers) };
-  } catch {
-    return undefined;
-  }
+/** Each part on its own: one read that fails (a throttle, a missing permission) loses only what it would have told. */
+async function readAccountView(client: SNSClient): Promise<AccountView> {
+  const [sandboxed, verified, numbers] = await Promise.allSettled([readSandboxed(client), readVerifiedDestinations(client), readOriginationNumbers(client)]);
+  return {
+    ...(sandboxed.status === 'fulfilled' && verified.status === 'fulfilled'
+      ? { sandbox: { sandboxed: sandboxed.value, verifiedDestinations: new Set(verified.value) } }
+      : {}),
+    ...(numbers.status === 'fulfilled' ? { numberCountries: countriesWithNumber(numbers.value) } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import type { VoiceRoute } from '../core/ports';
-import { InvalidSettingError, type DeploymentSettings } from '../settings';
+import type { DeploymentSettings } from '../settings';
+import { notifyOptionsFrom } from './notify-send';
 import { createNotifyVoiceRoute } from './notify-voice-route';
 import { sharedSmsVoiceClient } from './sms-routes';
 import { createVoiceRoute } from './voice-route';
@@ -20,16 +21,7 @@ export function createVoiceRoutes(settings: DeploymentSettings, smsVoiceClient =
           timeToLiveSeconds: settings.codeTtlSeconds,
         });
       case 'notify-voice':
-        // The stack sets the id of the configuration it makes for notifyDisplayName; elsewhere it must be given.
-        if (!settings.notifyConfigurationId) {
-          throw new InvalidSettingError('notifyConfigurationId', 'the notify-voice route needs the id of the configuration to call through (NOTIFY_CONFIGURATION_ID)');
-        }
-        return createNotifyVoiceRoute(smsVoiceClient(), {
-          configurationId: settings.notifyConfigurationId,
-          displayName: settings.notifyDisplayName,
-          configurationSetName: settings.configurationSetName,
-          timeToLiveSeconds: settings.codeTtlSeconds,
-        });
+        return createNotifyVoiceRoute(smsVoiceClient(), notifyOptionsFrom(settings, 'notify-voice'));
     }
   });
 }

@@ -216,7 +216,7 @@ function optionalInteger(raw: RawParameters, name: string, min: number, max: num
   const rule = `Parameter "${name}" must be an integer from ${min} to ${max}`;
   let parsed: number;
   if (typeof value === 'number') parsed = value;
-  else if (typeof value === 'string' && /^[1-9][0-9]{0,5}$/.test(value)) parsed = Number(value);
+  else if (typeof value === 'string' && /^(0|[1-9][0-9]{0,5})$/.test(value)) parsed = Number(value);
   else throw new InvalidParameterError(name, rule, 'integer');
   if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidParameterError(name, rule, 'integer');
   return parsed;

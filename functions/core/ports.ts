@@ -181,7 +181,9 @@ export interface VerificationStore {
    * too). All or nothing: when one limit is exhausted, nothing is counted and it is named. A count whose answer was
    * lost may stand: that only makes the limit stricter.
    */
-  countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted?: VelocityKind }>;
+  countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted: VelocityKind } | { counted: readonly string[] }>;
+  /** Gives back what {@link countEvents} counted, when what it counted for did not happen; each refund on its own. */
+  refundEvents(counted: readonly string[]): Promise<void>;
 }
 
 /**
@@ -277,6 +279,7 @@ export type MetricName =
   | 'CallsPlaced'
   | 'CallsPlacedByRoute'
   | 'CallsPlacedByCountry'
+  | 'CallFallbackDeclined'
   | 'RouteFailures'
   | 'Failovers'
   | 'DeliveryFailed'
@@ -286,7 +289,8 @@ export type MetricName =
   | 'VerifiedByCountry'
   | 'VerificationFailed'
   | 'NumbersLocked'
-  | 'LimitReached';
+  | 'LimitReached'
+  | 'UnexpectedFailures';
 
 export interface Metrics {
   count(name: MetricName, dimensions?: Record<string, string>): void;

@@ -5,8 +5,9 @@ import {
   NumberLimitReachedError,
   VelocityLimitError,
 } from './errors';
-import { composeMessage, composeVoiceScript, type Autofill } from './messages';
-import { DEFAULT_PLAYBACK_DELAY_MS, type Channel, type SendRequest } from './parameters';
+import { deliver, type DeliveryPlan, type RecordedSend } from './delivery';
+import type { Autofill } from './messages';
+import type { Channel, SendRequest } from './parameters';
 import { destinationPrefix, maskNumber, type PhoneNumberReader, type PhoneNumberReading } from './phone-number';
 import type {
   CallReceipt,
@@ -18,16 +19,14 @@ import type {
   Metrics,
   RandomSource,
   RecordCodeInput,
-  SendRecord,
   Sealer,
   SmsReceipt,
   SmsRoute,
+  VelocityKind,
   VelocityLimit,
   VerificationStore,
   VoiceRoute,
 } from './ports';
-import { mayHaveSent, SmsRouteError } from './ports';
-import { routeOrder } from './routing';
 import { generateCode } from './security-code';
 import type { DeploymentSettings } from '../settings';
 
@@ -123,7 +122,8 @@ export function sendPolicyFrom(settings: DeploymentSettings): SendPolicy {
     testNumbers: new Map(settings.testNumbers.map((entry) => entry.split('=') as [string, string])),
     autofill: { webOtpDomain: settings.webOtpDomain, androidAppHash: settings.androidAppHash },
     voice: {
-      allowedCountries: new Set(settings.voiceRoutes.length > 0 ? settings.allowedVoiceCountries : []),
+      // resolveSettings refuses countries without a voice route: this list empty, no calls.
+      allowedCountries: new Set(settings.allowedVoiceCountries),
       allowedNumberTypes: new Set(settings.allowedVoiceNumberTypes),
       callerCall: { limit: settings.callerCallLimit, windowMs: settings.callerCallWindowSeconds * 1000 },
       prefixCall: { limit: settings.prefixCallLimit, windowMs: settings.prefixCallWindowSeconds * 1000 },
@@ -207,8 +207,8 @@ export async function sendSecurityCode(
   const code = request.securityCode ?? generateCode(request.codeLength, deps.random);
   const codeDigest = await deps.digester.code(e164, code);
   const now = deps.clock.now();
-  const prefix = destinationPrefix(reading, policy.prefixDigits);
-  const velocity = call ? await callVelocity(policy, caller, prefix, deps.digester) : await sendVelocity(policy, caller, prefix, deps.digester);
+  const subjects = { caller: await deps.digester.caller(caller), prefix: destinationPrefix(reading, policy.prefixDigits) };
+  const velocity = velocityOf(call ? callWindows(policy) : sendWindows(policy), subjects);
   const idempotency = idempotencyKey ? await claimFor(request, caller, idempotencyKey, now, deps.digester) : undefined;
   const recorded = await deps.store.recordCode({
     ...recordInput(e164, codeDigest, now, request, policy),
@@ -228,9 +228,10 @@ export async function sendSecurityCode(
 
   let outcome: SendOutcome;
   try {
-    const send = { masked, country, code, routeStreak: recorded.routeStreak, record: recorded.record };
-    const channel: Channel = call || (await fallsBackToCall(send, reading, caller, prefix, deps)) ? 'voice' : 'sms';
-    outcome = await deliver(send, channel, request, deps, deadline);
+    const send: RecordedSend = { masked, country, code, shownCode: shownCodeFor(request, code, policy), routeStreak: recorded.routeStreak, record: recorded.record };
+    const plan = call ? { voiceStreak: send.routeStreak } : await textPlan(send, reading, subjects, deps);
+    const timing = { deadline, settlingWrites: idempotency ? 2 : 1 };
+    outcome = await deliver(send, plan, request, { ...deps, autofill: policy.autofill }, timing);
   } catch (error) {
     // An unexpected failure after the claim: give the key up so that a repeat runs again.
     if (idempotency) await deps.store.releaseIdempotency(recorded.record).catch(() => undefined);
@@ -247,127 +248,35 @@ export async function sendSecurityCode(
   return outcome;
 }
 
-interface RecordedSend {
-  masked: string;
-  country: string;
-  code: string;
-  routeStreak: number;
-  record: SendRecord;
-}
-
-/** One way to deliver the code: a route of either channel, ready to try. */
-interface Attempt {
-  name: string;
-  channel: Channel;
-  maxDurationMs?: number;
-  deliver(): Promise<SmsReceipt | CallReceipt>;
-}
-
 /**
- * Tries the routes in order, with one code; revokes it only when every route surely sent nothing. A call tries the
- * voice routes; a text that falls back to a call tries them first, then the SMS routes, so that a person still gets
- * the code if no call goes through.
+ * A text's routes, or, on the `voiceFallbackAfter`th send to the number within the route-switch window (the person
+ * has asked for texts that did not come), a call first where calls go to this number and the call limits have room.
+ * Those are counted as well, and given back if no call goes out; when they are used up, or cannot be counted, the
+ * code goes by text, as without the fallback.
  */
-async function deliver(send: RecordedSend, channel: Channel, request: SendRequest, deps: SendDependencies, deadline?: number): Promise<SendOutcome> {
-  const { logger, metrics } = deps;
-  const { masked, code } = send;
-  const e164 = send.record.e164;
-  const country = send.country === 'none' ? undefined : send.country;
-  const shownCode = shownCodeFor(request, code, deps.policy);
-  const attempts: Attempt[] = [];
-  if (channel === 'voice') {
-    const ssml = composeVoiceScript({ language: request.language, code, brand: request.brandName, playbackDelayMs: request.playbackDelayMs ?? DEFAULT_PLAYBACK_DELAY_MS });
-    // A call asked for again switches route as a text does; a fallback call starts at the first voice route.
-    const streak = request.channel === 'voice' ? send.routeStreak : send.routeStreak + 1 - deps.policy.voice.fallbackAfter;
-    for (const route of routeOrder(deps.voiceRoutes, streak)) {
-      const message = { to: e164, ssml, code, language: request.language, brand: request.brandName, country };
-      attempts.push({ name: route.name, channel: 'voice', maxDurationMs: route.maxDurationMs, deliver: () => route.call(message) });
-    }
-  }
-  if (request.channel === 'sms') {
-    const body = composeMessage({ language: request.language, code, brand: request.brandName, autofill: deps.policy.autofill });
-    const message = { to: e164, body, code, language: request.language, brand: request.brandName, country };
-    for (const route of routeOrder(deps.routes, send.routeStreak)) {
-      attempts.push({ name: route.name, channel: 'sms', maxDurationMs: route.maxDurationMs, deliver: () => route.send(message) });
-    }
-  }
-
-  let maybeSent = false;
-  const started = deps.clock.now();
-  const budgetMs = deadline === undefined ? ROUTES_BUDGET_MS : Math.min(ROUTES_BUDGET_MS, deadline - SETTLE_RESERVE_MS - started);
-  for (const attempt of attempts) {
-    if (attempt !== attempts[0] && !fitsRoutesBudget(attempt, deps.clock.now() - started, budgetMs)) {
-      logger.warn('No time left for this route; not tried', { number: masked, route: attempt.name });
-      metrics.count('RouteFailures', { Route: attempt.name, Failure: 'out-of-time' });
-      continue;
-    }
-    try {
-      const receipt = await attempt.deliver();
-      const failover = attempt !== attempts[0];
-      logger.info(attempt.channel === 'voice' ? 'Call placed' : 'Code sent', { number: masked, route: receipt.route, routeStreak: send.routeStreak, failover });
-      if (attempt.channel === 'voice') {
-        metrics.count('CallsPlaced');
-        metrics.count('CallsPlacedByRoute', { Route: receipt.route });
-        metrics.count('CallsPlacedByCountry', { Country: send.country });
-      } else {
-        metrics.count('CodesSent');
-        metrics.count('CodesSentByRoute', { Route: receipt.route });
-        metrics.count('CodesSentByCountry', { Country: send.country });
-      }
-      if (failover) metrics.count('Failovers');
-      return { sent: true, numberValid: true, securityCode: shownCode, route: receipt.route, channel: attempt.channel };
-    } catch (error) {
-      if (!(error instanceof SmsRouteError)) throw error;
-      maybeSent ||= mayHaveSent(error.kind);
-      // The adapters' messages name the error and its reason, never the number or the code.
-      logger.warn('Route failed; trying the next one', { number: masked, route: attempt.name, failure: error.kind, why: error.message });
-      metrics.count('RouteFailures', { Route: attempt.name, Failure: error.kind });
-    }
-  }
-
-  const routes = attempts.map((attempt) => attempt.name).join(',');
-  if (maybeSent) {
-    // A provider that timed out or failed with a 5xx may have taken the message: revoking would strand a code
-    // someone may read. Only when every route surely sent nothing is the code revoked.
-    logger.error('Delivery unconfirmed on every route', { number: masked, routes });
-    metrics.count('DeliveryUnconfirmed');
-    return { sent: false, numberValid: true, securityCode: shownCode, reason: 'delivery-unconfirmed' };
-  }
-  logger.error('Delivery failed on every route', { number: masked, routes });
-  metrics.count('DeliveryFailed');
-  // If the revocation is not confirmed, the store says so (503/30): "delivery-failed" would promise the counts back
-  // and the earlier code valid again. The code itself stays unknown to anyone either way: no SMS carried it.
-  await deps.store.revokeCode(send.record);
-  return { sent: false, numberValid: true, securityCode: '', reason: 'delivery-failed' };
-}
-
-/**
- * A text becomes a call on the `voiceFallbackAfter`th send to the number within the route-switch window (the person
- * has asked for texts that did not come), where calls go to this number at all and the call limits have room. Those
- * are counted as well; when they are used up, or cannot be counted, the code goes by text, as without the fallback.
- */
-async function fallsBackToCall(
+async function textPlan(
   send: RecordedSend,
   reading: PhoneNumberReading & { valid: true },
-  caller: string,
-  prefix: string,
+  subjects: Subjects,
   deps: SendDependencies,
-): Promise<boolean> {
+): Promise<DeliveryPlan> {
+  const texts = { smsStreak: send.routeStreak };
   const { voice } = deps.policy;
-  if (voice.fallbackAfter < 2 || send.routeStreak + 1 < voice.fallbackAfter || deps.voiceRoutes.length === 0) return false;
-  if (!callsGoTo(deps.policy, send.country) || !voice.allowedNumberTypes.has(reading.type ?? 'UNKNOWN')) return false;
+  if (voice.fallbackAfter < 2 || send.routeStreak + 1 < voice.fallbackAfter || deps.voiceRoutes.length === 0) return texts;
+  if (!callsGoTo(deps.policy, send.country) || !voice.allowedNumberTypes.has(reading.type ?? 'UNKNOWN')) return texts;
   try {
-    const counted = await deps.store.countEvents(await callVelocity(deps.policy, caller, prefix, deps.digester), deps.clock.now());
-    if (counted.exhausted) {
+    const counted = await deps.store.countEvents(velocityOf(callWindows(deps.policy), subjects), deps.clock.now());
+    if ('exhausted' in counted) {
       deps.logger.info('Call limit reached: texting instead', { number: send.masked, limit: counted.exhausted });
-      deps.metrics.count('LimitReached', { Limit: counted.exhausted });
-      return false;
+      deps.metrics.count('CallFallbackDeclined', { Limit: counted.exhausted });
+      return texts;
     }
+    // The first fallback call of a streak starts at the first voice route; one asked for again, at the next.
+    return { ...texts, voiceStreak: send.routeStreak + 1 - voice.fallbackAfter, fallbackCallCounts: counted.counted };
   } catch (error) {
     deps.logger.warn('Could not count the call: texting instead', { number: send.masked, error: (error as Error).name });
-    return false;
+    return texts;
   }
-  return true;
 }
 
 function textsGoTo(policy: SendPolicy, country: string): boolean {
@@ -377,24 +286,6 @@ function textsGoTo(policy: SendPolicy, country: string): boolean {
 /** Calls go only where the deployment says, never to a denied country; no country listed, no calls. */
 function callsGoTo(policy: SendPolicy, country: string): boolean {
   return !policy.deniedCountries.has(country) && policy.voice.allowedCountries.has(country);
-}
-
-/**
- * How long the routes of one send may take together, from the first one's start: what is left of the function's
- * 20 s after the table writes before and after them (functions/adapters/client-options.ts). The first route is
- * always tried; a later one only when it can end within this, so that the send's answer and its last write never
- * meet the function's timeout.
- */
-export const ROUTES_BUDGET_MS = 10_500;
-
-/**
- * What must be left of the function's time when the routes are done: the write that settles the send (a revocation
- * or the idempotent answer, ≈ 3.1 s at worst; functions/adapters/client-options.ts) and the answer itself.
- */
-export const SETTLE_RESERVE_MS = 3_600;
-
-function fitsRoutesBudget(route: Pick<Attempt, 'maxDurationMs'>, elapsedMs: number, budgetMs: number): boolean {
-  return route.maxDurationMs === undefined || elapsedMs + route.maxDurationMs <= budgetMs;
 }
 
 /** A generated code is returned unless the deployment turned that off; a caller's own code is theirs already. */
@@ -493,26 +384,25 @@ async function answerOfFirstRequest(
   return JSON.parse(await deps.sealer.open(current.sealedAnswer)) as SendOutcome;
 }
 
-async function callVelocity(policy: SendPolicy, caller: string, prefix: string, digester: Digester): Promise<VelocityLimit[]> {
-  const { callerCall, prefixCall, globalCall } = policy.voice;
-  const velocity: VelocityLimit[] = [];
-  if (callerCall.limit > 0) velocity.push({ kind: 'caller-call', subject: await digester.caller(caller), ...callerCall });
-  if (prefixCall.limit > 0) velocity.push({ kind: 'prefix-call', subject: prefix, ...prefixCall });
-  if (globalCall.limit > 0) velocity.push({ kind: 'global-call', subject: 'deployment', ...globalCall });
-  return velocity;
+/** Whom a velocity limit counts: the caller (as a digest), the destination's prefix, or the whole deployment. */
+interface Subjects {
+  caller: string;
+  prefix: string;
 }
 
-async function sendVelocity(
-  policy: SendPolicy,
-  caller: string,
-  prefix: string,
-  digester: Digester,
-): Promise<VelocityLimit[]> {
-  const velocity: VelocityLimit[] = [];
-  if (policy.callerSend.limit > 0) {
-    velocity.push({ kind: 'caller-send', subject: await digester.caller(caller), ...policy.callerSend });
-  }
-  if (policy.prefixSend.limit > 0) velocity.push({ kind: 'prefix-send', subject: prefix, ...policy.prefixSend });
-  if (policy.globalSend.limit > 0) velocity.push({ kind: 'global-send', subject: 'deployment', ...policy.globalSend });
-  return velocity;
+type Windows = ReadonlyArray<[VelocityKind, Window, keyof Subjects | 'deployment']>;
+
+function sendWindows(policy: SendPolicy): Windows {
+  return [['caller-send', policy.callerSend, 'caller'], ['prefix-send', policy.prefixSend, 'prefix'], ['global-send', policy.globalSend, 'deployment']];
+}
+
+function callWindows({ voice }: SendPolicy): Windows {
+  return [['caller-call', voice.callerCall, 'caller'], ['prefix-call', voice.prefixCall, 'prefix'], ['global-call', voice.globalCall, 'deployment']];
+}
+
+/** The limits that are on (a limit of 0 is off), each counting its subject. */
+function velocityOf(windows: Windows, subjects: Subjects): VelocityLimit[] {
+  return windows
+    .filter(([, window]) => window.limit > 0)
+    .map(([kind, window, whose]) => ({ kind, subject: whose === 'deployment' ? 'deployment' : subjects[whose], ...window }));
 }

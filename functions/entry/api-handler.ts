@@ -1,6 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { Logger } from '../core/ports';
+import { UNEXPECTED_FAILURE } from '../core/errors';
+import type { Logger, Metrics } from '../core/ports';
 import { errorResponseFor, httpResponse } from './api-response';
 import { asSpelled, isHttpEvent, readInvocation, type Invocation, type InvocationOptions, type OutputCase } from './invocation';
 
@@ -24,7 +25,7 @@ export interface MetricsPublisher {
 
 export interface Observability {
   logger: RequestLogger;
-  metrics: MetricsPublisher;
+  metrics: Metrics & MetricsPublisher;
 }
 
 /**
@@ -80,6 +81,8 @@ function apiContract(
       const spellings = (request.event as Partial<Invocation> | undefined)?.spellings;
       const error = spellings ? asSpelled(request.error, spellings) : request.error;
       const { status, body, headers } = errorResponseFor(error, logger);
+      // The failure is answered, not thrown, so Lambda's Errors metric never sees it: counted here for the alarm.
+      if (body['api-error'] === UNEXPECTED_FAILURE.apiError) metrics.count('UnexpectedFailures');
       const shaped = withOutputCase(body, outputCase);
       request.response = http ? httpResponse(status, shaped, headers) : shaped;
       finish();

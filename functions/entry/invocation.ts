@@ -146,7 +146,9 @@ function readParameters(event: unknown, options: InvocationOptions): Omit<Invoca
     const allowed = options.methods ?? ['POST'];
     if (!allowed.includes(method)) throw new MethodNotAllowedError(method, path, allowed);
     const header = options.idempotent ? headerOf(event, IDEMPOTENCY_HEADER) : undefined;
-    const endpoint = options.endpoints ? path.replace(/^\/+/, '') : undefined;
+    // From the route API Gateway matched ("POST /phone-verify", "ANY /phone-verify"), not the path: behind a custom
+    // domain the path keeps the mapping's base path ("/verify/phone-verify").
+    const endpoint = options.endpoints ? httpEndpoint(event.routeKey, options.endpoints) : undefined;
     return {
       kind: 'http',
       parameters: method === 'GET' ? readQuery(event) : readHttpParameters(event),
@@ -165,6 +167,13 @@ function readParameters(event: unknown, options: InvocationOptions): Omit<Invoca
     return { ...direct, parameters: kept, idempotencyKey: options.idempotent ? options.requestId : undefined };
   }
   return { ...direct, parameters, idempotencyKey: idempotencyKey(key, IDEMPOTENCY_FIELD) };
+}
+
+function httpEndpoint(routeKey: string, endpoints: readonly string[]): string {
+  const endpoint = routeKey.slice(routeKey.indexOf(' ') + 1).replace(/^\/+/, '');
+  // The stack routes only these paths here; anything else is a routing mistake, never a text sent by default.
+  if (!endpoints.includes(endpoint)) throw new NoEndpointError(`There is no endpoint at ${routeKey.slice(0, 80)}; this function serves ${endpoints.join(', ')}`);
+  return endpoint;
 }
 
 /** The endpoint a direct invocation names, for a function with several; a parameter like any other otherwise. */

@@ -33,8 +33,9 @@ export function createRuntime(env: NodeJS.ProcessEnv): Runtime {
   const loadKey = secretId
     ? secretsManagerKeyLoader(new SecretsManagerClient(SECRET_CLIENT_OPTIONS), secretId)
     : fixedKeyLoader(requiredEnvironment(env, 'CODE_HASH_KEY'));
-  // Read during Lambda's init, not in the first request: its time (up to ~4.7 s with retries) would come out of that
-  // request's 20 s. A read that fails is asked again by the first request that needs the key.
+  // Started during Lambda's init, so that it overlaps the rest of the container's start rather than follows it: the
+  // first request waits only for what is left of the read (at worst ~4.7 s with retries), and its routes get only the
+  // time that leaves (core/delivery.ts). A read that fails is asked again by the first request that needs the key.
   loadKey().catch(() => undefined);
   return { settings, store, digester: createDigester(loadKey), sealer: createSealer(loadKey) };
 }

@@ -434,6 +434,21 @@ describe('what a first real deploy needs', () => {
       expect(() => synth({ service: { alarmTopicArn: 'on-call' } })).toThrow(/alarmTopicArn.*an SNS topic ARN/);
     });
 
+    it('alarms on the failures a function answered itself (500/51), which Lambda\'s Errors metric never counts', () => {
+      const template = synth();
+      for (const service of ['sms-verify-send', 'sms-verify-verify']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: Match.arrayWith([
+            Match.objectLike({
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({ MetricName: 'UnexpectedFailures', Dimensions: [{ Name: 'service', Value: service }] }),
+              }),
+            }),
+          ]),
+        });
+      }
+    });
+
     it('watches the API-key authorizer: an errors alarm, and its error and user id in the access log', () => {
       const keyed = synth({ service: { auth: 'api-key' } });
       keyed.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -470,8 +485,9 @@ describe('what a first real deploy needs', () => {
 
     it('names the API and its access log group after the stack: two stacks with the same construct path do not collide', () => {
       const names = (stackName: string) => {
+        // One construct path (stack id SmsVerify, construct SmsVerify) deployed under two stack names.
         const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-        const template = Template.fromStack(new SmsVerifyStack(app, stackName));
+        const template = Template.fromStack(new SmsVerifyStack(app, 'SmsVerify', { stackName }));
         const [api] = Object.values(template.findResources('AWS::ApiGatewayV2::Api'));
         const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((group) => group.Properties.LogGroupName as unknown);
         return { api: api!.Properties.Name as string, accessLogs: groups.find((name) => typeof name === 'string' && name.includes('apigateway')) };
@@ -551,6 +567,14 @@ describe('what a first real deploy needs', () => {
       const [configurationId] = Object.keys(withVoice.findResources('AWS::SMSVOICE::NotifyConfiguration'));
       withVoice.hasResourceProperties('AWS::SMSVOICE::NotifyConfiguration', { EnabledChannels: ['SMS', 'VOICE'] });
       withVoice.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CallsPlaced', Threshold: 80 });
+      // Notify's daily quota counts its calls with its texts.
+      withVoice.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 160,
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'FILL(texts, 0) + FILL(calls, 0)' }),
+          Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'CallsPlacedByRoute', Dimensions: Match.arrayWith([{ Name: 'Route', Value: 'notify-voice' }]) }) }) }),
+        ]),
+      });
       withVoice.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([

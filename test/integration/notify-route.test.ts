@@ -366,6 +366,19 @@ describe('catalogues and read failures, from a stubbed client', () => {
     expect(stub.commandCalls(DescribeNotifyTemplatesCommand)).toHaveLength(1);
   });
 
+  it('does not keep an empty catalogue: the next send reads it again', async () => {
+    const client = new PinpointSMSVoiceV2Client({ region: 'us-east-1' });
+    const stub = mockClient(client);
+    const codeOnly = { code: { Type: 'STRING' as const, Required: true, Source: 'CUSTOMER' as const } };
+    stub.on(DescribeNotifyTemplatesCommand).resolvesOnce({ NotifyTemplates: [] }).resolves({ NotifyTemplates: [template({ Variables: codeOnly })] });
+    stub.on(SendNotifyTextMessageCommand).resolves({ MessageId: 'message-1' });
+    const route = createNotifyRoute(client, { configurationId: LOCAL_NOTIFY_CONFIGURATION_ID, timeToLiveSeconds: 600 });
+
+    await expect(route.send(message())).rejects.toMatchObject({ kind: 'rejected' });
+    await expect(route.send(message())).resolves.toEqual({ route: 'notify', messageId: 'message-1' });
+    expect(stub.commandCalls(DescribeNotifyTemplatesCommand)).toHaveLength(2);
+  });
+
   it('passes over an INACTIVE template of the language for the English one', async () => {
     const codeOnly = { code: { Type: 'STRING' as const, Required: true, Source: 'CUSTOMER' as const } };
     const { route, stub } = stubbedRoute([

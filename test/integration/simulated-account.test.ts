@@ -7,6 +7,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SMS_CLIENT_OPTIONS } from '../../functions/adapters/client-options';
 import { createSmsRoutes } from '../../functions/adapters/sms-routes';
+import { createSnsRoute } from '../../functions/adapters/sns-sms-route';
 import type { SmsMessage, SmsRoute } from '../../functions/core/ports';
 import { resolveSettings } from '../../functions/settings';
 import { SmsSimulator } from '../../local/sms-simulator';
@@ -101,6 +102,24 @@ describe('SNS: what the route does not see, SNS takes and the account drops, say
 
     expect(simulator.requests('sns')).toHaveLength(1);
     expect(simulator.dropped().map((dropped) => dropped.reason)).toEqual(['the account is in the SMS sandbox and the destination is not verified']);
+  });
+
+  it('a part of the account it may not read loses only that part: the sandbox still refuses, the US check is off', async () => {
+    simulator.setAccount({ smsSandbox: true, deniedActions: ['sns:ListOriginationNumbers'] });
+
+    await expect(snsRoute().send(toGb)).rejects.toMatchObject({ route: 'sns', kind: 'rejected' });
+    expect(simulator.requests('sns')).toEqual([]);
+  });
+
+  it('reads a view with a part it could not read again within a minute, not after accountViewSeconds', async () => {
+    let time = Date.now();
+    const route = createSnsRoute(new SNSClient({}), { accountViewSeconds: 900 }, () => time);
+    simulator.setAccount({ deniedActions: ['sns:ListOriginationNumbers'] });
+    await route.send(toUs); // no view of the US numbers: published, and dropped
+    simulator.setAccount({ deniedActions: [], originationIdentities: [] });
+
+    time += 31_000;
+    await expect(route.send(toUs)).rejects.toMatchObject({ kind: 'rejected', message: expect.stringContaining('no active origination number for US') });
   });
 
   it('a US number whose registration is not complete is listed ACTIVE: the text is published, and dropped', async () => {

@@ -173,11 +173,15 @@ export class InMemoryVerificationStore implements VerificationStore {
     return this.counters.get(this.counterKey(limit, at)) ?? 0;
   }
 
-  async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted?: VelocityKind }> {
+  async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted: VelocityKind } | { counted: readonly string[] }> {
     const exhausted = limits.find((limit) => this.count(limit, now) >= limit.limit);
     if (exhausted) return { exhausted: exhausted.kind };
     for (const limit of limits) this.add(limit, now, 1);
-    return {};
+    return { counted: limits.map((limit) => this.counterKey(limit, now)) };
+  }
+
+  async refundEvents(counted: readonly string[]): Promise<void> {
+    for (const key of counted) this.counters.set(key, (this.counters.get(key) ?? 0) - 1);
   }
 
   private add(limit: VelocityLimit, at: number, change: number): void {

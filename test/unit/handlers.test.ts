@@ -125,6 +125,16 @@ describe('handlers: Phone Verify on the send function', () => {
     expect(routes[0]!.sent).toEqual([]);
   });
 
+  it('takes the endpoint from the route API Gateway matched, so a custom domain\'s base path changes nothing', async () => {
+    const { send, voiceRoutes } = createFakeService(VOICE);
+    const event = httpEvent('/phone-verify', { number: GB_MOBILE });
+
+    const response = await send({ ...event, rawPath: '/verify/phone-verify' }, lambdaContext());
+
+    expect(JSON.parse((response as { body: string }).body)).toMatchObject({ calling: true });
+    expect(voiceRoutes[0]!.calls).toHaveLength(1);
+  });
+
   it('reads a direct invocation without an endpoint as /sms-verify, and refuses an endpoint it does not serve by name', async () => {
     const { send, routes } = createFakeService(VOICE);
 
@@ -150,6 +160,26 @@ describe('handlers: Phone Verify on the send function', () => {
     await expect(send(httpEvent('/sms-verify', { number: GB_MOBILE, 'playback-delay': 800 }), lambdaContext())).resolves.toMatchObject({ statusCode: 400 });
     expect(voiceRoutes[0]!.calls).toEqual([]);
     expect(store.records.size).toBe(0);
+  });
+
+  it('takes no pause between digits, in a form as in JSON', async () => {
+    const { send, voiceRoutes } = createFakeService(VOICE);
+    const form = `number=${encodeURIComponent(GB_MOBILE)}&playback-delay=0`;
+
+    await expect(send(httpEvent('/phone-verify', form, { contentType: 'application/x-www-form-urlencoded' }), lambdaContext())).resolves.toMatchObject({ statusCode: 200 });
+    expect(voiceRoutes[0]!.calls[0]!.ssml).toContain('<break time="0ms"/>');
+  });
+});
+
+describe('handlers: unexpected failures', () => {
+  it('answers 500/51 and counts the failure, since Lambda never sees an error the function answered', async () => {
+    const { send, store, metrics } = createFakeService();
+    jest.spyOn(store, 'recordCode').mockRejectedValue(new TypeError('not a DynamoDB error'));
+
+    await expect(send({ number: GB_MOBILE }, lambdaContext())).resolves.toMatchObject({ 'api-error': 51 });
+    expect(metrics.get('UnexpectedFailures')).toBe(1);
+    await expect(send({ number: 'call me' }, lambdaContext())).resolves.toMatchObject({ reason: 'invalid-number' });
+    expect(metrics.get('UnexpectedFailures')).toBe(1);
   });
 });
 

@@ -2,7 +2,8 @@ import maxMetadata from 'libphonenumber-js/max/metadata';
 import { NumberLimitReachedError, OutcomeUnknownError, VelocityLimitError } from '../../functions/core/errors';
 import { createPhoneNumberReader } from '../../functions/core/phone-number';
 import { createDigester, createSealer } from '../../functions/core/security-code';
-import { ROUTES_BUDGET_MS, SETTLE_RESERVE_MS, sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
+import { ROUTES_BUDGET_MS, SETTLE_RESERVE_MS } from '../../functions/core/delivery';
+import { sendPolicyFrom, sendSecurityCode as send, type SendDependencies } from '../../functions/core/send-code';
 import type { SendRequest } from '../../functions/core/parameters';
 import { verifyPolicyFrom, verifySecurityCode } from '../../functions/core/verify-code';
 import { resolveSettings, type DeploymentSettingsInput } from '../../functions/settings';
@@ -422,6 +423,36 @@ describe('a call when texts do not arrive (voiceFallbackAfter)', () => {
     expect(answers[2]).toMatchObject({ sent: true, channel: 'sms' });
   });
 
+  it('gives a fallback\'s call counts back when no call went out, and keeps them when one may have', async () => {
+    const { deps, request, voice, store } = setup({ ...FALLBACK, globalCallLimit: 1 });
+    const callsCounted = () => [...store.counters.entries()].filter(([key]) => key.startsWith('global-call')).map(([, count]) => count);
+    voice.failure = 'rejected';
+    for (let i = 0; i < 3; i++) await sendSecurityCode(request(), deps);
+    // The refused call's count came back: the ceiling of one call is still there for another number.
+    expect(callsCounted()).toEqual([0]);
+    voice.failure = 'unconfirmed';
+    const other = GB_MOBILE.replace(/6$/, '7');
+    for (let i = 0; i < 3; i++) await sendSecurityCode(request({ number: other }), deps);
+    voice.failure = undefined;
+    const third = GB_MOBILE.replace(/6$/, '8');
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await sendSecurityCode(request({ number: third }), deps));
+
+    expect(voice.calls).toEqual([]);
+    // The call that may have gone out keeps its count: the ceiling is used, and the third number is texted.
+    expect(answers[2]).toMatchObject({ sent: true, channel: 'sms' });
+    expect(callsCounted()).toEqual([1]);
+  });
+
+  it('counts a fallback the call limits declined apart from the limits that refused a request', async () => {
+    const { deps, request, metrics } = setup({ ...FALLBACK, globalCallLimit: 0, callerCallLimit: 1 });
+    for (let i = 0; i < 3; i++) await sendSecurityCode(request(), deps);
+    for (let i = 0; i < 3; i++) await sendSecurityCode(request({ number: GB_MOBILE.replace(/6$/, '7') }), deps);
+
+    expect(metrics.get('CallFallbackDeclined Limit=caller-call')).toBe(1);
+    expect(metrics.get('LimitReached Limit=caller-call')).toBe(0);
+  });
+
   it('texts the code when no call could be placed', async () => {
     const { deps, request, voice, check } = setup(FALLBACK);
     voice.failure = 'rejected';
@@ -464,6 +495,20 @@ describe('the time routes may take', () => {
     // With the function's whole 20 s left, the same route fits.
     sns.whileSending = () => clock.advance(5_000);
     await expect(send(request({ number: usFictional(3) }), { caller: CALLER, remainingMs: 20_000 }, deps)).resolves.toMatchObject({ sent: true, route: 'pinpoint' });
+  });
+
+  it('keeps room for two settling writes when the send has an idempotency key', async () => {
+    const { deps, request, sns, pinpoint, clock } = setup();
+    sns.failure = 'rejected';
+    sns.whileSending = () => clock.advance(2_500);
+    pinpoint.maxDurationMs = 3_500;
+
+    // 12 s left: 2.5 s + 3.5 s fits before 12 - 3.6 s, but not before 12 - 3.6 - 3.1 s.
+    await expect(send(request(), { caller: CALLER, remainingMs: 12_000 }, deps)).resolves.toMatchObject({ sent: true, route: 'pinpoint' });
+    await expect(send(request({ number: usFictional(4) }), { caller: CALLER, remainingMs: 12_000, idempotencyKey: 'k-1' }, deps)).resolves.toMatchObject({
+      sent: false,
+      reason: 'delivery-failed',
+    });
   });
 
   it('tries it when it fits, and whenever the failures before it were quick', async () => {

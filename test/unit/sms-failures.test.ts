@@ -94,3 +94,10 @@ it('a refusal after more than one attempt may have followed an attempt that sent
   const refused = new smsVoiceV2Sdk.ValidationException({ message: 'x', $metadata: { httpStatusCode: 400, attempts: 2 }, Reason: 'OTHER' });
   expect(smsRouteFailure('sms-voice-v2', refused).kind).toBe('unconfirmed');
 });
+
+it('names the error and an enum-like Reason in its message, and never a Reason that is free text', () => {
+  const conflict = new smsVoiceV2Sdk.ConflictException({ message: 'x', $metadata: { httpStatusCode: 400 }, Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT' });
+  expect(smsRouteFailure('sms-voice-v2', conflict).message).toBe('sms-voice-v2: rejected (ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT)');
+  const quoted = Object.assign(new Error('x'), { name: 'SomeNewException', Reason: 'number +447400123456 refused', $metadata: { httpStatusCode: 400 } });
+  expect(smsRouteFailure('sms-voice-v2', quoted).message).toBe('sms-voice-v2: rejected (SomeNewException)');
+});

@@ -83,7 +83,7 @@ export async function recordOnNumber(table: Table, input: RecordCodeInput): Prom
   let state: SendState = { limitWindow: 'open', streak: { kind: 'fresh' } };
   let writeId = newWriteId();
   // The streak of a write whose answer was lost is read back from the item; a later send may have moved it on, which
-  // only changes the route this send starts with.
+  // changes only the route this send starts with, or whether it falls back to a call (both counted by their limits).
   const recordedEarlier = (item: Item | undefined): NumberWrite => ({
     outcome: 'recorded',
     routeStreak: readNumber(item, NAMES['#routeStreak']) ?? 0,
