@@ -492,6 +492,14 @@ export const SETTING_SPECS = {
     rule: 'the 11-character app hash of the SMS Retriever API',
     description: 'Adds your Android app hash so the SMS Retriever API hands the code to your app.',
   },
+  conversionFeedback: {
+    type: 'boolean',
+    default: true,
+    description:
+      'End User Messaging routes ask for message feedback, and the outcomes function reports each message RECEIVED ' +
+      'when its code is used and FAILED when a new code replaces it. Only with a configuration set whose events reach ' +
+      'that function (the stack makes one).',
+  },
   returnSecurityCode: {
     type: 'boolean',
     default: true,
@@ -708,6 +716,7 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     globalCallWindowSeconds: integer('globalCallWindowSeconds'),
     callerVerifyLimit: integer('callerVerifyLimit'),
     callerVerifyWindowSeconds: integer('callerVerifyWindowSeconds'),
+    conversionFeedback: boolean('conversionFeedback'),
     returnSecurityCode: boolean('returnSecurityCode'),
     testNumbers: list('testNumbers', []),
     webOtpDomain: text('webOtpDomain'),

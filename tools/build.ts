@@ -13,7 +13,7 @@ import { bundle } from './bundle';
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 /** The entries the construct deploys, by the name of their asset folder. */
-export const PACKAGED_FUNCTIONS = ['send', 'verify', 'authorize'] as const;
+export const PACKAGED_FUNCTIONS = ['send', 'verify', 'authorize', 'outcomes'] as const;
 
 async function main(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });

@@ -57,3 +57,14 @@ export const FUNCTION_TIMEOUT_SECONDS = 20;
  * table read, three attempts of at most 0.5 s connect + 1 s request with two short pauses, fits in ≈ 4.7 s.
  */
 export const AUTHORIZER_TIMEOUT_SECONDS = 6;
+
+/**
+ * The outcomes function's clients, off the request path: every write it makes is safe to repeat (a set ADD, a SET of
+ * the same value; reporting the same feedback twice changes nothing), so the SDK's own retries stay on.
+ */
+export const OFF_PATH_CLIENT_OPTIONS = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+} as const;
+/** The outcomes function's timeout: a batch of stream records, each a few short requests. */
+export const OUTCOMES_TIMEOUT_SECONDS = 60;

@@ -99,7 +99,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
 
     let written: NumberWrite;
     try {
-      written = await recordOnNumber(this.table, input);
+      written = await recordOnNumber(this.table, input, sendId);
     } catch (error) {
       const clean = await this.undo(taken);
       if (isUnknown(error)) throw new OutcomeUnknownError('send-recorded');

@@ -23,6 +23,7 @@ import type { LanguageCode } from '../core/messages';
 import { mayHaveSent, SmsRouteError } from '../core/ports';
 import { InvalidSettingError, type DeploymentSettings } from '../settings';
 import { SMS_REQUEST_MAX_MS } from './client-options';
+import { feedbackMembers, messageFeedbackFrom } from './message-feedback';
 import { smsRouteFailure } from './sms-failures';
 import { OUT_OF_TIME, withinMs } from './time-budget';
 
@@ -32,6 +33,8 @@ export interface NotifySendOptions {
   /** The configuration's display name, when the deployment knows it; read from the configuration otherwise. */
   displayName?: string;
   configurationSetName?: string;
+  /** Ask for message feedback and name the send in the Context (message-feedback.ts). */
+  messageFeedback?: boolean;
   /** How long Notify may keep trying: the code's validity (Notify's default is 72 hours). */
   timeToLiveSeconds: number;
 }
@@ -48,6 +51,7 @@ export function notifyOptionsFrom(settings: DeploymentSettings, route: 'notify' 
     configurationId: settings.notifyConfigurationId,
     displayName: settings.notifyDisplayName,
     configurationSetName: settings.configurationSetName,
+    messageFeedback: messageFeedbackFrom(settings),
     timeToLiveSeconds: settings.codeTtlSeconds,
   };
 }
@@ -59,12 +63,21 @@ export interface CodeToCarry {
   language: LanguageCode;
   brand?: string;
   country?: string;
+  /** The send the code belongs to, for conversion feedback. */
+  sendId?: string;
 }
 
 /** The members both sends take, as this service fills them. */
 export type NotifySendInput = Pick<
   SendNotifyTextMessageRequest,
-  'NotifyConfigurationId' | 'DestinationPhoneNumber' | 'TemplateId' | 'TemplateVariables' | 'TimeToLive' | 'ConfigurationSetName'
+  | 'NotifyConfigurationId'
+  | 'DestinationPhoneNumber'
+  | 'TemplateId'
+  | 'TemplateVariables'
+  | 'TimeToLive'
+  | 'ConfigurationSetName'
+  | 'MessageFeedbackEnabled'
+  | 'Context'
 >;
 
 interface NotifyRoute {
@@ -108,6 +121,7 @@ export function createNotifySend(
           TemplateVariables: { [CODE_VARIABLE]: message.code },
           TimeToLive: options.timeToLiveSeconds,
           ...(options.configurationSetName ? { ConfigurationSetName: options.configurationSetName } : {}),
+          ...feedbackMembers(options.messageFeedback, route.name, message.sendId),
         },
         template,
       );

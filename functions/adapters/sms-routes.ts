@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { SmsRoute } from '../core/ports';
 import type { DeploymentSettings } from '../settings';
 import { SMS_CLIENT_OPTIONS } from './client-options';
+import { messageFeedbackFrom } from './message-feedback';
 import { createNotifyRoute } from './notify-route';
 import { notifyOptionsFrom } from './notify-send';
 import { createPinpointRoute } from './pinpoint-sms-route';
@@ -42,6 +43,7 @@ export function createSmsRoutes(settings: DeploymentSettings, smsVoiceClient = s
         return createSmsVoiceV2Route(smsVoiceClient(), {
           originationIdentity: settings.originationIdentity,
           configurationSetName: settings.configurationSetName,
+          messageFeedback: messageFeedbackFrom(settings),
           protectConfigurationId: settings.protectConfigurationId,
           maxPrice,
           timeToLiveSeconds: settings.codeTtlSeconds,

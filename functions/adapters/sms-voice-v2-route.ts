@@ -5,11 +5,14 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { SmsMessage, SmsReceipt, SmsRoute } from '../core/ports';
 import { SMS_REQUEST_MAX_MS } from './client-options';
+import { feedbackMembers } from './message-feedback';
 import { smsRouteFailure } from './sms-failures';
 
 export interface SmsVoiceV2RouteOptions {
   originationIdentity?: string;
   configurationSetName?: string;
+  /** Ask for message feedback and name the send in the Context (message-feedback.ts). */
+  messageFeedback?: boolean;
   protectConfigurationId?: string;
   /** USD; End User Messaging refuses a message that would cost more. */
   maxPrice?: string;
@@ -37,7 +40,12 @@ export function createSmsVoiceV2Route(client: PinpointSMSVoiceV2Client, options:
     async send(message: SmsMessage): Promise<SmsReceipt> {
       try {
         const result = await client.send(
-          new SendTextMessageCommand({ ...configuration, DestinationPhoneNumber: message.to, MessageBody: message.body }),
+          new SendTextMessageCommand({
+            ...configuration,
+            ...feedbackMembers(options.messageFeedback, 'sms-voice-v2', message.sendId),
+            DestinationPhoneNumber: message.to,
+            MessageBody: message.body,
+          }),
         );
         return { route: 'sms-voice-v2', messageId: result.MessageId ?? '' };
       } catch (error) {

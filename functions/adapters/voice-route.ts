@@ -18,6 +18,7 @@ import {
 import type { LanguageCode } from '../core/messages';
 import type { CallReceipt, VoiceMessage, VoiceRoute } from '../core/ports';
 import { SMS_REQUEST_MAX_MS } from './client-options';
+import { feedbackMembers } from './message-feedback';
 import { smsRouteFailure } from './sms-failures';
 
 /**
@@ -51,6 +52,8 @@ export interface VoiceRouteOptions {
   /** USD a minute, as the MaxPrice shape writes it; End User Messaging refuses a call that would cost more. */
   maxPricePerMinute?: string;
   configurationSetName?: string;
+  /** Ask for message feedback and name the send in the Context (message-feedback.ts). */
+  messageFeedback?: boolean;
   /** The code's validity: a call placed after the code expired is no use. */
   timeToLiveSeconds: number;
 }
@@ -73,6 +76,7 @@ export function createVoiceRoute(client: PinpointSMSVoiceV2Client, options: Voic
         const answer = await client.send(
           new SendVoiceMessageCommand({
             ...configuration,
+            ...feedbackMembers(options.messageFeedback, 'voice', message.sendId),
             DestinationPhoneNumber: message.to,
             MessageBody: message.ssml,
             VoiceId: VOICE_ID_BY_LANGUAGE[message.language],

@@ -1,5 +1,6 @@
 import type { VoiceRoute } from '../core/ports';
 import type { DeploymentSettings } from '../settings';
+import { messageFeedbackFrom } from './message-feedback';
 import { notifyOptionsFrom } from './notify-send';
 import { createNotifyVoiceRoute } from './notify-voice-route';
 import { sharedSmsVoiceClient } from './sms-routes';
@@ -18,6 +19,7 @@ export function createVoiceRoutes(settings: DeploymentSettings, smsVoiceClient =
           originationIdentity: settings.voiceOriginationIdentity!,
           maxPricePerMinute: settings.maxPricePerMinute,
           configurationSetName: settings.configurationSetName,
+          messageFeedback: messageFeedbackFrom(settings),
           timeToLiveSeconds: settings.codeTtlSeconds,
         });
       case 'notify-voice':

@@ -139,7 +139,15 @@ export async function deliver(
 function attemptsOf(send: RecordedSend, plan: DeliveryPlan, request: SendRequest, deps: DeliveryDependencies): Attempt[] {
   const { code } = send;
   const to = send.record.e164;
-  const about = { to, code, language: request.language, brand: request.brandName, country: send.country === 'none' ? undefined : send.country };
+  const about = {
+    to,
+    code,
+    language: request.language,
+    brand: request.brandName,
+    country: send.country === 'none' ? undefined : send.country,
+    // Routes that can report back name the send in the message, so that its outcome can be reported (core/outcomes.ts).
+    sendId: send.record.sendId,
+  };
   const attempts: Attempt[] = [];
   if (plan.voiceStreak !== undefined) {
     const ssml = composeVoiceScript({ language: request.language, code, brand: request.brandName, playbackDelayMs: request.playbackDelayMs ?? DEFAULT_PLAYBACK_DELAY_MS });

@@ -199,6 +199,8 @@ export interface SmsMessage {
   brand?: string;
   /** ISO 3166-1 alpha-2, when the number belongs to one country. */
   country?: string;
+  /** The send this message carries the code of: routes that can report back pass it on, for conversion feedback. */
+  sendId?: string;
 }
 
 export interface SmsReceipt {
@@ -230,6 +232,8 @@ export interface VoiceMessage {
   language: LanguageCode;
   brand?: string;
   country?: string;
+  /** As {@link SmsMessage.sendId}. */
+  sendId?: string;
 }
 
 export interface CallReceipt {
@@ -290,7 +294,10 @@ export type MetricName =
   | 'VerificationFailed'
   | 'NumbersLocked'
   | 'LimitReached'
-  | 'UnexpectedFailures';
+  | 'UnexpectedFailures'
+  | 'FeedbackReported'
+  | 'FeedbackForUnknownMessage'
+  | 'DeliveryReceipts';
 
 export interface Metrics {
   count(name: MetricName, dimensions?: Record<string, string>): void;
@@ -303,4 +310,36 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+}
+
+/* Off the request path: what became of each code (functions/core/outcomes.ts). */
+
+/** What End User Messaging is told about a message: the person got it (its code was used), or not. */
+export type FeedbackStatus = 'RECEIVED' | 'FAILED';
+
+/**
+ * Where a send's message ids (from its delivery receipts) meet its code's outcome (from the table's stream). Either
+ * may come first; each note answers what the other side left, so the one that completes the pair reports. A send
+ * may have more than one message (a route that timed out after taking it, then the next route).
+ */
+export interface FeedbackLedger {
+  /** Keeps a message id a receipt named for `sendId`; answers the outcome noted so far, and whether it was reported for this message. */
+  noteMessage(sendId: string, messageId: string, route: string, now: number): Promise<{ outcome?: FeedbackStatus; reported: boolean }>;
+  /**
+   * Keeps the outcome of `sendId`'s code; answers the message ids receipts named, each with whether this outcome was
+   * reported for it. `settled`: the code was used already, and a later FAILED changes nothing.
+   */
+  noteOutcome(
+    sendId: string,
+    outcome: FeedbackStatus,
+    now: number,
+  ): Promise<{ messages: ReadonlyArray<{ messageId: string; reported: boolean }>; route?: string } | 'settled'>;
+  /** Records that `status` was reported for the message, so that neither side reports it again. */
+  markReported(sendId: string, messageId: string, status: FeedbackStatus): Promise<void>;
+}
+
+/** End User Messaging's message feedback (PutMessageFeedback). */
+export interface MessageFeedback {
+  /** `unknown-message`: the provider no longer knows the message (nothing to report to). Throws when it may be retried. */
+  report(messageId: string, status: FeedbackStatus): Promise<'reported' | 'unknown-message'>;
 }

@@ -85,6 +85,13 @@ function renderMessage(message) {
     span.textContent = text;
     meta.append(span);
   }
+  // Conversion feedback, once the outcomes function reported it (End User Messaging's routes only).
+  if (message.feedback) {
+    const feedback = document.createElement('span');
+    feedback.className = `feedback ${message.feedback.toLowerCase()}`;
+    feedback.textContent = message.feedback === 'RECEIVED' ? 'reported received' : 'reported failed';
+    meta.append(feedback);
+  }
   const body = document.createElement('div');
   body.className = 'body';
   // A text ends with its code; a call reads the digits one by one ("4 2 4 2 4 2"), twice: the first reading is taken.

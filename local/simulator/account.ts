@@ -1,14 +1,15 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { NOTIFY_BASIC_COUNTRIES } from '../../functions/adapters/sms-account-rules';
+import { E164 } from './protocol';
 
 /**
  * The simulated AWS account behind the SMS simulator: what decides whether a
  * real account can deliver a code (the SMS sandbox, the spend limit, the
  * origination identities and their registrations, the Notify configuration,
- * the caller's permissions). The simulated APIs answer from it, and so does
- * every read call `sms-verify doctor` makes. `PUT /local/account` on npm start's
- * server changes it, so that a test or a person can put it in any state a real
- * account can be in.
+ * the configuration sets, the caller's permissions). The simulated APIs
+ * answer from it, and so does every read call `sms-verify doctor` makes.
+ * `PUT /local/account` on npm start's server changes it, so that a test or a
+ * person can put it in any state a real account can be in.
  */
 
 export type RegistrationStatus =
@@ -60,6 +61,11 @@ export interface SimulatedAccount {
   monthlySpendLimitUsd: number;
   originationIdentities: SimulatedIdentity[];
   notify: SimulatedNotifyConfiguration | undefined;
+  /**
+   * End User Messaging's configuration sets, by name: a send naming another (by name or ARN) is refused
+   * (ResourceNotFoundException, ResourceType configuration-set); one naming one of these publishes its events.
+   */
+  configurationSets: string[];
   /** IAM actions the caller of the read calls lacks, e.g. `sms-voice:DescribeSpendLimits`: answered AccessDenied. */
   deniedActions: string[];
 }
@@ -74,11 +80,16 @@ export {
   NOTIFY_DESTINATION_DAILY_LIMIT,
 } from '../../functions/adapters/sms-account-rules';
 export const LOCAL_NOTIFY_CONFIGURATION_ID = 'notify-local-0123456789abcdef';
+/** npm start's configuration set, whose event destination the simulator publishes to (SmsSimulator.smsEvents). */
+export const LOCAL_CONFIGURATION_SET = 'sms-verify-local';
+/** ConfigurationSetName (aws-models/pinpoint-sms-voice-v2.json): length 1-64, ^[A-Za-z0-9_-]+$. */
+const CONFIGURATION_SET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The account npm start simulates: out of the sandbox, a spend limit with room, a registered US toll-free number
- * that texts and calls (a US destination needs one) and a Basic-tier Notify configuration that is active, with its
- * SMS and VOICE channels. Every route, of either channel, can deliver.
+ * that texts and calls (a US destination needs one), a Basic-tier Notify configuration that is active, with its
+ * SMS and VOICE channels, and configuration sets for npm start and for the route tests (which name `verification`).
+ * Every route, of either channel, can deliver.
  */
 export function localAccount(): SimulatedAccount {
   return {
@@ -107,6 +118,7 @@ export function localAccount(): SimulatedAccount {
       enabledCountries: [...NOTIFY_BASIC_COUNTRIES],
       enabledChannels: ['SMS', 'VOICE'],
     },
+    configurationSets: [LOCAL_CONFIGURATION_SET, 'verification'],
     deniedActions: [],
   };
 }
@@ -119,6 +131,33 @@ export function arnOf(account: SimulatedAccount, resource: string): string {
 /** The id DescribePhoneNumbers gives the account's phone number at `index`: `phone-` and 32 characters, as AWS's look. */
 export function phoneNumberIdAt(index: number): string {
   return `phone-${String(index).padStart(32, '0')}`;
+}
+
+/** The account's identity `given` names: a phone number by its number, phone- id or ARN; a sender id by itself or its ARN. */
+export function identityNamed(account: SimulatedAccount, given: string): SimulatedIdentity | undefined {
+  const phoneNumbers = account.originationIdentities.filter((identity) => identity.kind === 'phone-number');
+  const number = phoneNumbers.find(
+    (identity, i) => given === identity.identity || given === phoneNumberIdAt(i) || given === arnOf(account, `phone-number/${phoneNumberIdAt(i)}`),
+  );
+  return (
+    number ??
+    account.originationIdentities.find(
+      (identity) => identity.kind === 'sender-id' && (given === identity.identity || given === arnOf(account, `sender-id/${identity.identity}/${identity.isoCountryCode}`)),
+    )
+  );
+}
+
+/**
+ * The identity End User Messaging sends from, as its events name it: the one the request named; else (none named,
+ * or a pool, which the simulated account does not keep) one of the account's ACTIVE identities with the capability,
+ * of the destination's country first, as End User Messaging picks one. Empty when the account has none.
+ */
+export function originationOf(account: SimulatedAccount, given: string | undefined, isoCountryCode: string, capability: 'SMS' | 'VOICE'): string {
+  const named = given === undefined ? undefined : identityNamed(account, given);
+  if (named) return named.identity;
+  if (given !== undefined && E164.test(given)) return given;
+  const usable = account.originationIdentities.filter((identity) => identity.status === 'ACTIVE' && identity.capabilities.includes(capability));
+  return (usable.find((identity) => identity.isoCountryCode === isoCountryCode) ?? usable[0])?.identity ?? '';
 }
 
 /** Whether the account can text `destination` with an identity of its own where the country requires one. */
@@ -170,9 +209,15 @@ export function changeAccount(account: SimulatedAccount, changes: Record<string,
       case 'notify':
         next.notify = value === null ? undefined : changedNotify(next.notify, value);
         break;
+      case 'configurationSets':
+        if (!Array.isArray(value) || !value.every((name) => typeof name === 'string' && CONFIGURATION_SET_NAME.test(name))) {
+          throw new AccountChangeError('configurationSets must be a list of configuration set names (1-64 of A-Z a-z 0-9 _ -)');
+        }
+        next.configurationSets = [...(value as string[])];
+        break;
       default:
         throw new AccountChangeError(
-          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, optedOutNumbers, monthlySpendLimitUsd, originationIdentities, notify, deniedActions`,
+          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, optedOutNumbers, monthlySpendLimitUsd, originationIdentities, notify, configurationSets, deniedActions`,
         );
     }
   }

@@ -12,7 +12,11 @@
  * error it answers (the per-destination cap), the error is the closest the model has, and says so.
  *
  * Notify sends through AWS-managed identities: the account's sandbox and its own identities do not apply to it
- * (an assumption the guide supports, "usable minutes after a configuration is created"; the doctor shows both).
+ * (an assumption the guide supports, "usable minutes after a configuration is created"; the doctor shows both). Its
+ * events (events.ts) name a fictional one, NOTIFY_ORIGINATION: which identity sent is not the account's to know.
+ *
+ * A ConfigurationSetName must be one of the account's (configurationSetRefusal, as for End User Messaging's other
+ * sends), checked with the Notify configuration, before the route's fault switch.
  *
  * Calls (`SendNotifyVoiceMessage`, "a voice call that reads the template content using text-to-speech") follow the
  * same rules on their own channel: VOICE must be among the configuration's EnabledChannels. Assumed, as the guide
@@ -30,7 +34,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { arnOf, isoCountryOf, NOTIFY_ADVANCED_PER_SECOND, NOTIFY_BASIC_COUNTRIES, NOTIFY_BASIC_DAILY_LIMIT, NOTIFY_BASIC_PER_SECOND, NOTIFY_DESTINATION_DAILY_LIMIT } from './account';
 import { json10Answer, json10Error, json10Invalid, stringViolation, violationsOf, type Shape } from './protocol';
 import type { OutboxMessage, Provider } from './provider';
-import { VOICE_ID } from './sms-voice-v2';
+import { configurationSetRefusal, SEND_TEXT_MESSAGE, sentWith, VOICE_ID } from './sms-voice-v2';
 import { spokenCharacters } from './ssml';
 
 const ID_OR_ARN = { min: 1, max: 256, pattern: /^[A-Za-z0-9_:/-]+$/ };
@@ -44,8 +48,7 @@ export const SEND_NOTIFY_TEXT_MESSAGE = {
   // NotifyTemplateVariables: 0-20 entries; key 1-64 ^[A-Za-z0-9_]+$; value 1-2048
   TemplateVariables: { required: true, map: { maxEntries: 20, key: { min: 1, max: 64, pattern: /^[A-Za-z0-9_]+$/ }, value: { min: 1, max: 2048 } } },
   TimeToLive: { integer: { min: 5, max: 259_200 } },
-  // ContextMap: 0-5 entries; key 1-100 \S+; value 1-800, no leading or trailing whitespace
-  Context: { map: { maxEntries: 5, key: { min: 1, max: 100, pattern: /^\S+$/ }, value: { min: 1, max: 800, pattern: /^(?!\s)[\s\S]+(?<!\s)$/ } } },
+  Context: SEND_TEXT_MESSAGE.Context,
   ConfigurationSetName: { string: ID_OR_ARN },
   DryRun: { boolean: true },
   MessageFeedbackEnabled: { boolean: true },
@@ -59,6 +62,9 @@ export const SEND_NOTIFY_TEXT_MESSAGE = {
 export const SEND_NOTIFY_VOICE_MESSAGE: Shape = { ...SEND_NOTIFY_TEXT_MESSAGE, VoiceId: VOICE_ID };
 
 type NotifyChannel = 'SMS' | 'VOICE';
+
+/** The AWS-managed number Notify's simulated events say a message went out from (fictional: NANPA's 555-01xx). */
+export const NOTIFY_ORIGINATION = '+18005550123';
 
 interface TemplateVariable {
   Type: 'STRING' | 'INTEGER' | 'BOOLEAN';
@@ -187,7 +193,7 @@ export function createNotify(provider: Provider) {
 
   /** SendNotifyTextMessage (`SMS`) and SendNotifyVoiceMessage (`VOICE`): one set of rules, each on its channel. */
   function send(channel: NotifyChannel, request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>): void {
-    const route = channel === 'SMS' ? 'notify' : 'notify-voice';
+    const route = channel === 'SMS' ? ('notify' as const) : ('notify-voice' as const);
     provider.record({ route, path: '/', headers: request.headers, payload });
     const violations = violationsOf(channel === 'SMS' ? SEND_NOTIFY_TEXT_MESSAGE : SEND_NOTIFY_VOICE_MESSAGE, payload);
     if (violations.length > 0) return json10Invalid(response, violations);
@@ -198,6 +204,8 @@ export function createNotify(provider: Provider) {
         ResourceId: payload.NotifyConfigurationId,
       });
     }
+    const unknownSet = configurationSetRefusal(provider.account, payload.ConfigurationSetName);
+    if (unknownSet) return json10Error(response, 400, unknownSet.type, unknownSet.message, unknownSet.members);
     const fault = provider.fault(route);
     if (fault === 'throttle') return json10Error(response, 400, 'ThrottlingException', 'Rate exceeded');
     if (fault === 'error') return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
@@ -246,10 +254,12 @@ export function createNotify(provider: Provider) {
     if (payload.DryRun === true) return json10Answer(response, { TemplateId: template.TemplateId, ResolvedMessageBody: body });
     const refused = usage.admit(provider.now(), configuration.tier, to);
     if (refused) return json10Error(response, 400, refused.type, refused.message, refused.reason ? { Reason: refused.reason } : {});
-    provider.accept(channel === 'SMS' ? { to, body, route, channel: 'sms' } : callOf(to, template, configuration.displayName, variables));
+    const messageId = randomUUID();
+    const sent = channel === 'SMS' ? { to, body, route, channel: 'sms' as const } : callOf(to, template, configuration.displayName, variables);
+    provider.accept({ ...sent, messageId, ...sentWith(payload) }, { originationPhoneNumber: NOTIFY_ORIGINATION, messageType: 'TRANSACTIONAL' });
     if (fault === 'error-after-accept') return json10Error(response, 500, 'InternalServerException', 'Internal failure (simulated)');
     if (fault === 'timeout') return;
-    json10Answer(response, { MessageId: randomUUID(), TemplateId: template.TemplateId, ResolvedMessageBody: body });
+    json10Answer(response, { MessageId: messageId, TemplateId: template.TemplateId, ResolvedMessageBody: body });
   }
 
   /** The management reads: each paced at 1 a second, each refused when the caller lacks its action. */
@@ -340,7 +350,7 @@ function filled(template: SimulatedTemplate, displayName: string, variables: Rec
 }
 
 /** A Notify call as the outbox keeps it: the template as filled, and what the person hears (the code digit by digit). */
-function callOf(to: string, template: SimulatedTemplate, displayName: string, variables: Record<string, string>): Omit<OutboxMessage, 'at'> {
+function callOf(to: string, template: SimulatedTemplate, displayName: string, variables: Record<string, string>): Omit<OutboxMessage, 'at' | 'messageId'> {
   const transcript = filled(template, displayName, variables, spokenCharacters);
   return { to, body: transcript, route: 'notify-voice', channel: 'voice', transcript, resolvedMessageBody: filled(template, displayName, variables) };
 }

@@ -35,10 +35,10 @@ export function handlePinpoint(provider: Provider, request: IncomingMessage, res
     case 'error':
       return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
     case 'error-after-accept':
-      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms' });
+      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms', messageId: randomUUID() });
       return pinpointError(response, 500, 'InternalServerErrorException', 'Internal server error (simulated)');
     case 'timeout':
-      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms' });
+      for (const [to] of addresses) provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms', messageId: randomUUID() });
       return;
     case 'ok':
     case 'reject': {
@@ -46,9 +46,10 @@ export function handlePinpoint(provider: Provider, request: IncomingMessage, res
       for (const [to, address] of addresses) {
         const messageId = randomUUID();
         if (fault === 'ok' && address.ChannelType === 'SMS') {
+          const sent = { to, body: text, route: 'pinpoint' as const, channel: 'sms' as const, messageId };
           const undeliverable = whyUndeliverable(provider, to);
-          if (undeliverable) provider.drop({ to, body: text, route: 'pinpoint', channel: 'sms' }, undeliverable);
-          else provider.accept({ to, body: text, route: 'pinpoint', channel: 'sms' });
+          if (undeliverable) provider.drop(sent, undeliverable);
+          else provider.accept(sent);
         }
         result[to] =
           fault === 'ok'

@@ -3,19 +3,22 @@
  * PinpointSMSVoiceV2.<Operation>`; aws-models/pinpoint-sms-voice-v2.json, API Reference): `SendTextMessage`, and the
  * account reads the doctor makes (`DescribeAccountAttributes`, `DescribeSpendLimits`, `DescribePhoneNumbers`,
  * `DescribeSenderIds`, `DescribeRegistrations`, `DescribeOptedOutNumbers`). `SendVoiceMessage` is in voice-message.ts,
- * Notify's operations in notify.ts.
+ * Notify's operations in notify.ts, `PutMessageFeedback` in message-feedback.ts, the events a configuration set's
+ * destination receives in events.ts.
  *
  * Unlike SNS, `SendTextMessage` refuses what the account cannot deliver, at once: a sandboxed account's unverified
  * destination (ConflictException DESTINATION_PHONE_NUMBER_NOT_VERIFIED), a US destination without a registered
  * identity (ConflictException NO_ORIGINATION_IDENTITIES_FOUND), a reached spend limit (ServiceQuotaExceededException
- * MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT); the reasons are the model's enums.
+ * MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT); the reasons are the model's enums. Every send operation refuses a
+ * ConfigurationSetName the account does not have (configurationSetRefusal), before the route's fault switch, as Notify
+ * refuses a configuration it does not have.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { arnOf, COUNTRIES_REQUIRING_IDENTITY, hasRegisteredIdentity, isoCountryOf, phoneNumberIdAt } from './account';
+import { arnOf, COUNTRIES_REQUIRING_IDENTITY, hasRegisteredIdentity, isoCountryOf, originationOf, phoneNumberIdAt, type SimulatedAccount } from './account';
 import { json10Answer, json10Error, json10Invalid, violationsOf, type MemberRule, type Shape, type Violation } from './protocol';
-import type { Provider, SimulatedRoute } from './provider';
+import type { OutboxMessage, Provider, SimulatedRoute } from './provider';
 
 /** SendTextMessage's members this project sends, with the shapes' traits (aws-models/pinpoint-sms-voice-v2.json). */
 export const SEND_TEXT_MESSAGE = {
@@ -34,6 +37,9 @@ export const SEND_TEXT_MESSAGE = {
   MaxPrice: { string: { min: 2, max: 8, pattern: /^[0-9]{0,2}\.[0-9]{1,5}$/ } },
   // TimeToLive: range 5-259200
   TimeToLive: { integer: { min: 5, max: 259_200 } },
+  // ContextMap: 0-5 entries; ContextKey 1-100 ^\S+$; ContextValue 1-800 ^(?!\s)^[\s\S]+(?<!\s)$
+  Context: { map: { maxEntries: 5, key: { min: 1, max: 100, pattern: /^\S+$/ }, value: { min: 1, max: 800, pattern: /^(?!\s)[\s\S]+(?<!\s)$/ } } },
+  DryRun: { boolean: true },
   MessageFeedbackEnabled: { boolean: true },
 } satisfies Shape;
 
@@ -63,6 +69,36 @@ export function accountRefusal(provider: Provider, to: string, channel: 'TEXT' |
   return undefined;
 }
 
+/** An error End User Messaging answers instead of sending: its type, message and the shape's members. */
+export interface Refusal {
+  type: string;
+  message: string;
+  members: Record<string, unknown>;
+}
+
+/**
+ * A send's ConfigurationSetName (ConfigurationSetNameOrArn: the name or the ARN) must name one of the account's
+ * configuration sets: else ResourceNotFoundException, ResourceType `configuration-set` (the model's ResourceType enum).
+ */
+export function configurationSetRefusal(account: SimulatedAccount, given: unknown): Refusal | undefined {
+  if (typeof given !== 'string') return undefined;
+  if (account.configurationSets.some((name) => given === name || given === arnOf(account, `configuration-set/${name}`))) return undefined;
+  return {
+    type: 'ResourceNotFoundException',
+    message: `The configuration set ${given} does not exist`,
+    members: { ResourceType: 'configuration-set', ResourceId: given },
+  };
+}
+
+/** What a send of End User Messaging keeps on its outbox entry from the request: feedback, configuration set, Context. */
+export function sentWith(payload: Record<string, unknown>): Pick<OutboxMessage, 'messageFeedbackEnabled' | 'configurationSetName' | 'context'> {
+  return {
+    ...(payload.MessageFeedbackEnabled === true ? { messageFeedbackEnabled: true } : {}),
+    ...(typeof payload.ConfigurationSetName === 'string' ? { configurationSetName: payload.ConfigurationSetName } : {}),
+    ...(payload.Context !== undefined && payload.Context !== null ? { context: { ...(payload.Context as Record<string, string>) } } : {}),
+  };
+}
+
 /** An account read's error answer, as End User Messaging gives it. */
 export class SimulatedError {
   constructor(
@@ -75,12 +111,22 @@ export function handleSendTextMessage(provider: Provider, request: IncomingMessa
   provider.record({ route: 'sms-voice-v2', path: '/', headers: request.headers, payload });
   const violations = sendTextMessageViolations(payload);
   if (violations.length > 0) return json10Invalid(response, violations);
-  const message = { to: String(payload.DestinationPhoneNumber), body: String(payload.MessageBody ?? ''), route: 'sms-voice-v2' as const, channel: 'sms' as const };
-  if (answeredWithFault(provider, 'sms-voice-v2', response, () => provider.accept(message))) return;
-  const refusal = accountRefusal(provider, message.to, 'TEXT');
+  const unknownSet = configurationSetRefusal(provider.account, payload.ConfigurationSetName);
+  if (unknownSet) return json10Error(response, 400, unknownSet.type, unknownSet.message, unknownSet.members);
+  const to = String(payload.DestinationPhoneNumber);
+  const message = { to, body: String(payload.MessageBody ?? ''), route: 'sms-voice-v2' as const, channel: 'sms' as const, messageId: randomUUID(), ...sentWith(payload) };
+  const sending = {
+    originationPhoneNumber: originationOf(provider.account, payload.OriginationIdentity as string | undefined, isoCountryOf(to) ?? '', 'SMS'),
+    // Without a MessageType, the configuration set's default applies; the simulated sets keep none, and this service sends TRANSACTIONAL.
+    messageType: (payload.MessageType as 'TRANSACTIONAL' | 'PROMOTIONAL' | undefined) ?? 'TRANSACTIONAL',
+  };
+  if (answeredWithFault(provider, 'sms-voice-v2', response, () => provider.accept(message, sending))) return;
+  const refusal = accountRefusal(provider, to, 'TEXT');
   if (refusal) return json10Error(response, 400, refusal.type, refusal.message, { Reason: refusal.reason });
-  provider.accept(message);
-  json10Answer(response, { MessageId: randomUUID() });
+  // DryRun: "checked and validated, but isn't sent"; answered without a MessageId, as SendVoiceMessage's is.
+  if (payload.DryRun === true) return json10Answer(response, {});
+  provider.accept(message, sending);
+  json10Answer(response, { MessageId: message.messageId });
 }
 
 /**

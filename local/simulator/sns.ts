@@ -53,7 +53,7 @@ export function handleSns(provider: Provider, request: IncomingMessage, response
   provider.record({ route: 'sns', path: '/', headers: request.headers, payload: parameters });
   const violation = snsPublishViolation(parameters);
   if (violation) return snsError(response, 400, 'InvalidParameter', `Invalid parameter: ${violation.field} Reason: ${violation.message}`);
-  const message = { to: form.get('PhoneNumber') ?? '', body: form.get('Message') ?? '', route: 'sns' as const, channel: 'sms' as const };
+  const message = { to: form.get('PhoneNumber') ?? '', body: form.get('Message') ?? '', route: 'sns' as const, channel: 'sms' as const, messageId: randomUUID() };
   switch (provider.fault('sns')) {
     case 'throttle':
       return snsError(response, 429, 'Throttled', 'Rate exceeded');
@@ -71,7 +71,7 @@ export function handleSns(provider: Provider, request: IncomingMessage, response
       const undeliverable = whyUndeliverable(provider, message.to);
       if (undeliverable) provider.drop(message, undeliverable);
       else provider.accept(message);
-      return snsAnswer(response, 'Publish', `<MessageId>${randomUUID()}</MessageId>`);
+      return snsAnswer(response, 'Publish', `<MessageId>${message.messageId}</MessageId>`);
     }
   }
 }

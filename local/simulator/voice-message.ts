@@ -9,6 +9,7 @@
  *    characters, SSML 6 000 "including SSML tagging";
  *  - SSML that Polly would refuse (ssml.ts; that End User Messaging answers it with a ValidationException naming
  *    MessageBody is inferred).
+ * Then the ConfigurationSetName, which must be one of the account's (configurationSetRefusal), before the fault switch.
  * Then the account: the OriginationIdentity must be one of its phone numbers (its number, phone- id or ARN), ACTIVE
  * and with the VOICE capability (ConflictException RESOURCE_NOT_ACTIVE, NUMBER_CAPABILITIES_MISMATCH), a sender id
  * never calls (NUMBER_CAPABILITIES_MISMATCH), an identity the account does not have is a ResourceNotFoundException.
@@ -20,11 +21,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { arnOf, phoneNumberIdAt, type SimulatedAccount } from './account';
-import { SEND_NOTIFY_TEXT_MESSAGE } from './notify';
+import { identityNamed, isoCountryOf, originationOf, type SimulatedAccount } from './account';
 import { json10Answer, json10Error, json10Invalid, violationsOf, type Shape, type Violation } from './protocol';
 import type { OutboxMessage, Provider } from './provider';
-import { accountRefusal, answeredWithFault, SEND_TEXT_MESSAGE, VOICE_ID } from './sms-voice-v2';
+import { accountRefusal, answeredWithFault, configurationSetRefusal, SEND_TEXT_MESSAGE, sentWith, VOICE_ID, type Refusal } from './sms-voice-v2';
 import { ssmlProblem, transcriptOf } from './ssml';
 
 /** SendVoiceMessageRequest (aws-models/pinpoint-sms-voice-v2.json): every member, with its shape's traits. */
@@ -40,7 +40,7 @@ export const SEND_VOICE_MESSAGE: Shape = {
   // MaxPrice: length 2-8, ^[0-9]{0,2}\.[0-9]{1,5}$
   MaxPricePerMinute: SEND_TEXT_MESSAGE.MaxPrice,
   TimeToLive: SEND_TEXT_MESSAGE.TimeToLive,
-  Context: SEND_NOTIFY_TEXT_MESSAGE.Context,
+  Context: SEND_TEXT_MESSAGE.Context,
   DryRun: { boolean: true },
   ProtectConfigurationId: SEND_TEXT_MESSAGE.ProtectConfigurationId,
   MessageFeedbackEnabled: SEND_TEXT_MESSAGE.MessageFeedbackEnabled,
@@ -63,27 +63,24 @@ export function sendVoiceMessageViolations(request: Record<string, unknown>): Vi
     : [];
 }
 
-interface Refusal {
-  type: string;
-  message: string;
-  members: Record<string, unknown>;
-}
-
 export function handleSendVoiceMessage(provider: Provider, request: IncomingMessage, response: ServerResponse, payload: Record<string, unknown>): void {
   provider.record({ route: 'voice', path: '/', headers: request.headers, payload });
   const violations = sendVoiceMessageViolations(payload);
   if (violations.length > 0) return json10Invalid(response, violations);
-  const call = callOf(payload);
-  if (answeredWithFault(provider, 'voice', response, () => provider.accept(call))) return;
+  const unknownSet = configurationSetRefusal(provider.account, payload.ConfigurationSetName);
+  if (unknownSet) return json10Error(response, 400, unknownSet.type, unknownSet.message, unknownSet.members);
+  const call = { ...callOf(payload), messageId: randomUUID(), ...sentWith(payload) };
+  const sending = { originationPhoneNumber: originationOf(provider.account, String(payload.OriginationIdentity), isoCountryOf(call.to) ?? '', 'VOICE') };
+  if (answeredWithFault(provider, 'voice', response, () => provider.accept(call, sending))) return;
   const refusal = identityRefusal(provider.account, String(payload.OriginationIdentity)) ?? destinationRefusal(provider, call.to);
   if (refusal) return json10Error(response, 400, refusal.type, refusal.message, refusal.members);
   if (payload.DryRun === true) return json10Answer(response, {});
-  provider.accept(call);
-  json10Answer(response, { MessageId: randomUUID() });
+  provider.accept(call, sending);
+  json10Answer(response, { MessageId: call.messageId });
 }
 
 /** The call as the outbox keeps it: the script as sent and what the person hears. */
-function callOf(payload: Record<string, unknown>): Omit<OutboxMessage, 'at'> {
+function callOf(payload: Record<string, unknown>): Omit<OutboxMessage, 'at' | 'messageId'> {
   const body = String(payload.MessageBody ?? '');
   const ssml = payload.MessageBodyTextType === 'SSML';
   const transcript = ssml ? transcriptOf(body) : body.replace(/\s+/g, ' ').trim();
@@ -93,20 +90,13 @@ function callOf(payload: Record<string, unknown>): Omit<OutboxMessage, 'at'> {
 /** Why the account cannot call from `given`, or undefined. */
 function identityRefusal(account: SimulatedAccount, given: string): Refusal | undefined {
   if (/^pool-|:pool\//.test(given)) return undefined;
-  const phoneNumbers = account.originationIdentities.filter((identity) => identity.kind === 'phone-number');
-  const index = phoneNumbers.findIndex(
-    (identity, i) => given === identity.identity || given === phoneNumberIdAt(i) || given === arnOf(account, `phone-number/${phoneNumberIdAt(i)}`),
-  );
-  const number = phoneNumbers[index];
-  if (!number) {
-    const senderId = account.originationIdentities.some(
-      (identity) => identity.kind === 'sender-id' && (given === identity.identity || given === arnOf(account, `sender-id/${identity.identity}/${identity.isoCountryCode}`)),
-    );
-    if (senderId) return conflict('NUMBER_CAPABILITIES_MISMATCH', 'A sender id cannot place calls', 'sender-id', given);
+  const identity = identityNamed(account, given);
+  if (!identity) {
     return { type: 'ResourceNotFoundException', message: `The origination identity ${given} does not exist`, members: { ResourceType: 'phone-number', ResourceId: given } };
   }
-  if (number.status !== 'ACTIVE') return conflict('RESOURCE_NOT_ACTIVE', `The phone number is ${number.status}, not ACTIVE`, 'phone-number', given);
-  if (!number.capabilities.includes('VOICE')) return conflict('NUMBER_CAPABILITIES_MISMATCH', 'The phone number has no VOICE capability', 'phone-number', given);
+  if (identity.kind === 'sender-id') return conflict('NUMBER_CAPABILITIES_MISMATCH', 'A sender id cannot place calls', 'sender-id', given);
+  if (identity.status !== 'ACTIVE') return conflict('RESOURCE_NOT_ACTIVE', `The phone number is ${identity.status}, not ACTIVE`, 'phone-number', given);
+  if (!identity.capabilities.includes('VOICE')) return conflict('NUMBER_CAPABILITIES_MISMATCH', 'The phone number has no VOICE capability', 'phone-number', given);
   return undefined;
 }
 

@@ -70,6 +70,9 @@ describe('test console', () => {
     await page.click('#verify-form button[type=submit]');
     await page.waitForFunction("document.querySelector('#response-body').textContent.includes('verified')");
     expect(JSON.parse((await page.textContent('#response-body'))!)).toEqual({ verified: true });
+    // The call went through End User Messaging: once its code is used, the outbox shows the feedback reported.
+    await page.locator('#outbox li .feedback.received').first().waitFor();
+    expect(await message.textContent()).toContain('reported received');
   });
 
   it('shows an API error as sent back, with its status', async () => {

@@ -50,7 +50,7 @@ describe('npm start', () => {
     expect(sent).toEqual({ status: 200, body: { sent: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{5}$/) } });
     const code = sent.body['security-code'] as string;
     expect(await outbox()).toEqual([
-      { to: GB_MOBILE, body: `Tu código de seguridad de Acme es ${code}`, route: 'sns', channel: 'sms', at: expect.any(String) },
+      { to: GB_MOBILE, body: `Tu código de seguridad de Acme es ${code}`, route: 'sns', channel: 'sms', at: expect.any(String), messageId: expect.any(String) },
     ]);
     expect(service.output()).toContain(`SMS via sns to +44******3456: Tu código de seguridad de Acme es ${code}`);
     await expect(post('/verify-security-code', { number: GB_MOBILE, 'security-code': code })).resolves.toEqual({

@@ -18,6 +18,9 @@ function synth(props: SmsVerifyStackProps = {}, context: Record<string, unknown>
 
 type PolicyStatementJson = { Action: string | string[]; Resource: unknown; Effect: string };
 
+/** The configuration set the stack makes for conversion feedback, by its ARN (test/infra/conversion-feedback-stack.test.ts). */
+const STACK_CONFIGURATION_SET = { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':configuration-set/.+')])] };
+
 /** Every action the role of the function whose logical id starts with `prefix` is allowed, sorted. */
 function actionsOf(template: Template, functionPrefix: string): string[] {
   const functions = template.findResources('AWS::Lambda::Function');
@@ -355,14 +358,14 @@ describe('what a first real deploy needs', () => {
       });
     });
 
-    it('lets the send function send through that configuration only, and read the template catalogue', () => {
+    it('lets the send function send through that configuration (and the stack\'s configuration set) only, and read the template catalogue', () => {
       const [configurationId] = Object.keys(withNotify.findResources('AWS::SMSVOICE::NotifyConfiguration'));
       withNotify.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: ['sms-voice:SendNotifyTextMessage', 'sms-voice:DescribeNotifyConfigurations'],
-              Resource: { 'Fn::GetAtt': [configurationId, 'NotifyConfigurationArn'] },
+              Resource: [{ 'Fn::GetAtt': [configurationId, 'NotifyConfigurationArn'] }, STACK_CONFIGURATION_SET],
             }),
             Match.objectLike({ Action: 'sms-voice:DescribeNotifyTemplates', Resource: '*' }),
           ]),
@@ -563,7 +566,7 @@ describe('what a first real deploy needs', () => {
       defaults.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_VOICE_COUNTRIES: '' }) } });
     });
 
-    it('lets the send function call from its identity only, and through the Notify configuration it made with VOICE', () => {
+    it('lets the send function call from its identity only, and through the Notify configuration it made with VOICE (and the stack\'s configuration set)', () => {
       const [configurationId] = Object.keys(withVoice.findResources('AWS::SMSVOICE::NotifyConfiguration'));
       withVoice.hasResourceProperties('AWS::SMSVOICE::NotifyConfiguration', { EnabledChannels: ['SMS', 'VOICE'] });
       withVoice.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CallsPlaced', Threshold: 80 });
@@ -580,11 +583,11 @@ describe('what a first real deploy needs', () => {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: 'sms-voice:SendVoiceMessage',
-              Resource: { 'Fn::Join': ['', Match.arrayWith([':phone-number/phone-0123456789abcdef0123456789abcdef'])] },
+              Resource: [{ 'Fn::Join': ['', Match.arrayWith([':phone-number/phone-0123456789abcdef0123456789abcdef'])] }, STACK_CONFIGURATION_SET],
             }),
             Match.objectLike({
               Action: ['sms-voice:SendNotifyVoiceMessage', 'sms-voice:DescribeNotifyConfigurations'],
-              Resource: { 'Fn::GetAtt': [configurationId, 'NotifyConfigurationArn'] },
+              Resource: [{ 'Fn::GetAtt': [configurationId, 'NotifyConfigurationArn'] }, STACK_CONFIGURATION_SET],
             }),
           ]),
         },

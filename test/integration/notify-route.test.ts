@@ -129,7 +129,15 @@ describe('what the Notify route sends', () => {
     });
     // Notify's own words and the configuration's name: the service's text (`body`) is not what Notify sends.
     expect(simulator.outbox()).toEqual([
-      { to: DE_MOBILE, body: `${DISPLAY_NAME}: Ihr Bestätigungscode lautet 123456. Geben Sie ihn nicht weiter.`, route: 'notify', channel: 'sms', at: expect.any(String) },
+      {
+        to: DE_MOBILE,
+        body: `${DISPLAY_NAME}: Ihr Bestätigungscode lautet 123456. Geben Sie ihn nicht weiter.`,
+        route: 'notify',
+        channel: 'sms',
+        at: expect.any(String),
+        messageId: receipt.messageId,
+        configurationSetName: 'verification',
+      },
     ]);
   });
 
@@ -545,7 +553,7 @@ describe('failover: what Notify does not carry, the next route does', () => {
 
     await expect(send({ number: GB_MOBILE })).resolves.toEqual({ sent: true, numberValid: true, securityCode: '123456', route: 'notify', channel: 'sms' });
     expect(simulator.outbox()).toEqual([
-      { to: GB_MOBILE, body: `${DISPLAY_NAME}: your verification code is 123456. Do not share it.`, route: 'notify', channel: 'sms', at: expect.any(String) },
+      { to: GB_MOBILE, body: `${DISPLAY_NAME}: your verification code is 123456. Do not share it.`, route: 'notify', channel: 'sms', at: expect.any(String), messageId: expect.any(String) },
     ]);
   });
 
@@ -558,7 +566,7 @@ describe('failover: what Notify does not carry, the next route does', () => {
     await expect(send({ number: GB_MOBILE, ...request })).resolves.toMatchObject({ sent: true, route: 'sms-voice-v2' });
 
     expect(sends()).toEqual([]);
-    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body, route: 'sms-voice-v2', channel: 'sms', at: expect.any(String) }]);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body, route: 'sms-voice-v2', channel: 'sms', at: expect.any(String), messageId: expect.any(String) }]);
     expect(metrics.get('RouteFailures Route=notify Failure=rejected')).toBe(1);
     expect(metrics.get('Failovers')).toBe(1);
   });

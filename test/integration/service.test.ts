@@ -30,7 +30,7 @@ describe('send then verify', () => {
 
     expect(sent).toEqual({ sent: true, 'number-valid': true, 'security-code': expect.stringMatching(/^\d{5}$/) });
     expect(service.simulator.outbox()).toEqual([
-      { to: GB_MOBILE, body: `Ihr Sicherheitscode lautet ${sent['security-code']}`, route: 'sns', channel: 'sms', at: expect.any(String) },
+      { to: GB_MOBILE, body: `Ihr Sicherheitscode lautet ${sent['security-code']}`, route: 'sns', channel: 'sms', at: expect.any(String), messageId: expect.any(String) },
     ]);
     await expect(verify({ number: GB_MOBILE, 'security-code': sent['security-code'] })).resolves.toEqual({ verified: true });
     await expect(verify({ number: GB_MOBILE, 'security-code': sent['security-code'] })).resolves.toEqual({ verified: false });

@@ -57,7 +57,7 @@ describe('SNS: the route refuses what the account would take and never deliver, 
 
     await expect(snsRoute().send(toGb)).resolves.toMatchObject({ route: 'sns' });
 
-    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: toGb.body, route: 'sns', channel: 'sms', at: expect.any(String) }]);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: toGb.body, route: 'sns', channel: 'sms', at: expect.any(String), messageId: expect.any(String) }]);
   });
 
   it.each([
@@ -91,7 +91,15 @@ describe('SNS: what the route does not see, SNS takes and the account drops, say
     expect(answer.MessageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(simulator.outbox()).toEqual([]);
     expect(simulator.dropped()).toEqual([
-      { to: GB_MOBILE, body: toGb.body, route: 'sns', channel: 'sms', at: expect.any(String), reason: 'the account is in the SMS sandbox and the destination is not verified' },
+      {
+        to: GB_MOBILE,
+        body: toGb.body,
+        route: 'sns',
+        channel: 'sms',
+        at: expect.any(String),
+        messageId: answer.MessageId,
+        reason: 'the account is in the SMS sandbox and the destination is not verified',
+      },
     ]);
   });
 

@@ -61,7 +61,7 @@ describe('SNS route', () => {
       'MessageAttributes.entry.4.Value.StringValue': '0.05',
     });
     expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/sns\/aws4_request/);
-    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'sns', channel: 'sms', at: expect.any(String) }]);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'sns', channel: 'sms', at: expect.any(String), messageId: expect.any(String) }]);
   });
 
   it.each([
@@ -97,7 +97,7 @@ describe('Pinpoint route', () => {
       },
     });
     expect(request?.headers.authorization).toMatch(/\/us-east-1\/mobiletargeting\/aws4_request/);
-    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'pinpoint', channel: 'sms', at: expect.any(String) }]);
+    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'pinpoint', channel: 'sms', at: expect.any(String), messageId: expect.any(String) }]);
   });
 
   it.each([
@@ -143,7 +143,9 @@ describe('End User Messaging SMS route (sms-voice-v2)', () => {
       TimeToLive: 300,
     });
     expect(request?.headers.authorization).toMatch(/\/us-east-1\/sms-voice\/aws4_request/);
-    expect(simulator.outbox()).toEqual([{ to: GB_MOBILE, body: message.body, route: 'sms-voice-v2', channel: 'sms', at: expect.any(String) }]);
+    expect(simulator.outbox()).toEqual([
+      { to: GB_MOBILE, body: message.body, route: 'sms-voice-v2', channel: 'sms', at: expect.any(String), messageId: receipt.messageId, configurationSetName: 'verification' },
+    ]);
   });
 
   it.each([

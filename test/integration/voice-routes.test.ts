@@ -108,7 +108,17 @@ describe('the voice route (SendVoiceMessage)', () => {
     });
     const transcript = 'Your security code is: 1 2 3 4 5 6 Again: 1 2 3 4 5 6';
     expect(simulator.outbox()).toEqual([
-      { to: GB_MOBILE, route: 'voice', channel: 'voice', body: transcript, transcript, ssml: message().ssml, at: expect.any(String) },
+      {
+        to: GB_MOBILE,
+        route: 'voice',
+        channel: 'voice',
+        body: transcript,
+        transcript,
+        ssml: message().ssml,
+        at: expect.any(String),
+        messageId: receipt.messageId,
+        configurationSetName: 'verification',
+      },
     ]);
   });
 
@@ -225,6 +235,8 @@ describe('the notify-voice route (SendNotifyVoiceMessage)', () => {
         transcript,
         resolvedMessageBody: `Hier ist ${DISPLAY_NAME}. Ihr Bestätigungscode lautet 123456. Noch einmal: 123456.`,
         at: expect.any(String),
+        messageId: receipt.messageId,
+        configurationSetName: 'verification',
       },
     ]);
   });

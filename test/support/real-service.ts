@@ -41,6 +41,8 @@ export interface RealServiceOptions {
    * attempt per request, as deployed, and the store repeats what may be repeated.
    */
   deployedTimeouts?: boolean;
+  /** The table gets its stream, as deployed, for tests that follow what became of each code. */
+  stream?: boolean;
 }
 
 /** The store's table client as the service makes it: one attempt per request, as deployed. */
@@ -55,7 +57,7 @@ export async function startRealService(settingsInput: DeploymentSettingsInput = 
   const simulator = await SmsSimulator.start();
   Object.assign(process.env, simulator.endpoints());
   const client = testDynamoDbClient();
-  const tableName = await createTestTable(client);
+  const tableName = await createTestTable(client, undefined, { stream: options.stream });
   const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...settingsInput });
   const storeClient = storeClientFor(options);
   options.onTableClient?.(storeClient);

@@ -20,10 +20,10 @@ export function testDynamoDbClient(options: { maxAttempts?: number; endpoint?: s
   return new DynamoDBClient({ ...LOCAL_AWS_CONFIG, ...rest, endpoint });
 }
 
-/** A table of the service's shape with a name no other test uses. */
-export async function createTestTable(client: DynamoDBClient, prefix = 'sms-verify-test'): Promise<string> {
+/** A table of the service's shape with a name no other test uses; with its stream only when the test reads it. */
+export async function createTestTable(client: DynamoDBClient, prefix = 'sms-verify-test', { stream = false } = {}): Promise<string> {
   const name = `${prefix}-${randomUUID()}`;
-  await ensureTable(client, name);
+  await ensureTable(client, name, { stream });
   return name;
 }
 

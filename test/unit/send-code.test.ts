@@ -65,7 +65,7 @@ describe('sending a code', () => {
 
     expect(outcome).toEqual({ sent: true, numberValid: true, securityCode: '04242', route: 'sns', channel: 'sms' });
     // The text for routes that send it as it is; the code, language and brand for a route with templates of its own.
-    expect(sns.sent).toEqual([{ to: GB_MOBILE, body: 'Your Acme security code is 04242', code: '04242', language: 'en', brand: 'Acme', country: 'GB' }]);
+    expect(sns.sent).toEqual([{ to: GB_MOBILE, body: 'Your Acme security code is 04242', code: '04242', language: 'en', brand: 'Acme', country: 'GB', sendId: 'send-1' }]);
     expect(pinpoint.sent).toEqual([]);
     await expect(check('04242')).resolves.toBe(true);
   });

@@ -60,6 +60,7 @@ describe('deployment settings', () => {
       globalCallWindowSeconds: 3600,
       callerVerifyLimit: 100,
       callerVerifyWindowSeconds: 900,
+      conversionFeedback: true,
       returnSecurityCode: true,
       testNumbers: [],
       webOtpDomain: undefined,

@@ -4,7 +4,9 @@
  * Item for +447400123456, key `number#+447400123456`:
  *   code             map { <digest of the current code>: -1 }   (empty once used)
  *   codeExpiresAt    ms  the code is refused from then on (TTL deletion lags, so it is never relied on)
- *   previousCode, previousCodeExpiresAt   the code the latest send replaced, kept until that send is
+ *   codeSendId       the id of the send the code came from: the table's stream tells, off the request path, which
+ *                    send's code was used or replaced (functions/adapters/dynamodb-store/number-changes.ts)
+ *   previousCode, previousCodeExpiresAt, previousCodeSendId   the code the latest send replaced, kept until that send is
  *                    settled: if no route delivers the new code, the previous one comes back
  *   failedChecks     n   failed checks since the last success or lock expiry
  *   lastCheckAt      ms  time of the last counted check (the lock runs from the check that locked)
@@ -79,7 +81,7 @@ export function retainUntil(input: Pick<RecordCodeInput, 'now' | 'codeExpiresAt'
  * Records the code on the number's item.
  * @throws TableWriteError `unknown` when neither the write nor its fence could be confirmed.
  */
-export async function recordOnNumber(table: Table, input: RecordCodeInput): Promise<NumberWrite> {
+export async function recordOnNumber(table: Table, input: RecordCodeInput, sendId: string): Promise<NumberWrite> {
   let state: SendState = { limitWindow: 'open', streak: { kind: 'fresh' } };
   let writeId = newWriteId();
   // The streak of a write whose answer was lost is read back from the item; a later send may have moved it on, which
@@ -92,7 +94,7 @@ export async function recordOnNumber(table: Table, input: RecordCodeInput): Prom
   for (let write = 0; write < MAX_WRITES; write++) {
     let outcome;
     try {
-      outcome = await table.update(recordCodeUpdate(input, state, writeId), { repeat: 'guarded' });
+      outcome = await table.update(recordCodeUpdate(input, state, writeId, sendId), { repeat: 'guarded' });
     } catch (error) {
       if (!(error instanceof TableWriteError) || error.applied === 'no') throw error;
       const fenced = await fence(table, numberKey(input.e164), input.now, writeId, retainUntil(input));
@@ -177,21 +179,36 @@ function refundInWindow(send: SendRecord): UpdateParts {
 }
 
 /** The number's update for a send, on conditions that hold the state the store expects. */
-function recordCodeUpdate(input: RecordCodeInput, state: SendState, writeId: string): UpdateParams {
+function recordCodeUpdate(input: RecordCodeInput, state: SendState, writeId: string, sendId: string): UpdateParams {
   const record: UpdateParts = {
     // A locked number gets no new code: it could not be verified before the lock runs out.
     conditions: ['(attribute_not_exists(#failedChecks) OR #failedChecks < :maxFailedChecks OR #lastCheckAt <= :lockCutoff)'],
     set: [
       '#previousCode = if_not_exists(#code, :noCode)',
       '#previousCodeExpiresAt = if_not_exists(#codeExpiresAt, :zero)',
+      '#previousCodeSendId = if_not_exists(#codeSendId, :noSend)',
       '#code = :code',
       '#codeExpiresAt = :codeExpiresAt',
+      '#codeSendId = :sendId',
       '#lastSentAt = :now',
       '#failedChecks = if_not_exists(#failedChecks, :zero)',
       '#expiresAt = :expiresAt',
     ],
-    names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt', '#lastSentAt', '#failedChecks', '#lastCheckAt', '#expiresAt']),
+    names: pick([
+      '#code',
+      '#codeExpiresAt',
+      '#codeSendId',
+      '#previousCode',
+      '#previousCodeExpiresAt',
+      '#previousCodeSendId',
+      '#lastSentAt',
+      '#failedChecks',
+      '#lastCheckAt',
+      '#expiresAt',
+    ]),
     values: {
+      ':sendId': { S: sendId },
+      ':noSend': { S: '' },
       ':maxFailedChecks': n(input.maxFailedChecks),
       ':lockCutoff': n(input.now - input.lockMs),
       ':noCode': { M: {} },
@@ -255,12 +272,16 @@ function restoreUpdate(send: SendRecord, refund: boolean): UpdateParams {
       set: [
         '#code = if_not_exists(#previousCode, :noCode)',
         '#codeExpiresAt = if_not_exists(#previousCodeExpiresAt, :zero)',
+        '#codeSendId = if_not_exists(#previousCodeSendId, :noSend)',
         '#previousCode = :noCode',
         '#previousCodeExpiresAt = :zero',
+        '#previousCodeSendId = :noSend',
       ],
       conditions: ['attribute_exists(#code.#digest)'],
-      names: pick(['#code', '#codeExpiresAt', '#previousCode', '#previousCodeExpiresAt'], { '#digest': send.codeDigest }),
-      values: { ':noCode': { M: {} }, ':zero': n(0) },
+      names: pick(['#code', '#codeExpiresAt', '#codeSendId', '#previousCode', '#previousCodeExpiresAt', '#previousCodeSendId'], {
+        '#digest': send.codeDigest,
+      }),
+      values: { ':noCode': { M: {} }, ':zero': n(0), ':noSend': { S: '' } },
     },
     ...(refund ? [refundInWindow(send)] : []),
   );

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asTableFailure, LOAD_REFUSALS } from '../dynamodb-errors';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../table-schema';
+import { NUMBER_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../table-schema';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -84,6 +84,8 @@ export const NAMES = {
   '#codeExpiresAt': 'codeExpiresAt',
   '#previousCode': 'previousCode',
   '#previousCodeExpiresAt': 'previousCodeExpiresAt',
+  '#codeSendId': 'codeSendId',
+  '#previousCodeSendId': 'previousCodeSendId',
   '#failedChecks': 'failedChecks',
   '#lastCheckAt': 'lastCheckAt',
   '#sendCount': 'sendCount',
@@ -108,7 +110,7 @@ export function pick(keys: NameKey[], extra: Record<string, string> = {}): Recor
   return names;
 }
 
-export const numberKey = (e164: string): string => `number#${e164}`;
+export const numberKey = (e164: string): string => `${NUMBER_PREFIX}${e164}`;
 export const keyOf = (partitionKey: string): Item => ({ [TABLE_PARTITION_KEY]: { S: partitionKey } });
 
 export const n = (value: number): AttributeValue => ({ N: String(value) });

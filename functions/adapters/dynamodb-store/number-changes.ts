@@ -1,0 +1,34 @@
+/**
+ * A number's item as the table's stream shows it, read for what became of its code (core/outcomes.ts). The item's
+ * attributes are those sends.ts and checks.ts write; only the code's presence and the sends it came from matter here.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { CodeState, NumberChange } from '../../core/outcomes';
+import { NUMBER_PREFIX, TABLE_PARTITION_KEY } from '../table-schema';
+import { NAMES } from './table';
+
+type Image = Record<string, AttributeValue>;
+
+/** One stream record's images (NEW_AND_OLD_IMAGES), as Lambda and DynamoDB Streams give them. */
+export interface StreamImages {
+  Keys?: Image;
+  OldImage?: Image;
+  NewImage?: Image;
+}
+
+/** The change one stream record shows, or undefined when the record is not a number's item. */
+export function numberChangeOf(images: StreamImages): NumberChange | undefined {
+  const key = images.Keys?.[TABLE_PARTITION_KEY]?.S;
+  if (!key?.startsWith(NUMBER_PREFIX)) return undefined;
+  return { before: codeStateOf(images.OldImage), after: codeStateOf(images.NewImage) };
+}
+
+function codeStateOf(image: Image | undefined): CodeState | undefined {
+  if (!image) return undefined;
+  const code = image[NAMES['#code']]?.M;
+  return {
+    sendId: image[NAMES['#codeSendId']]?.S || undefined,
+    hasCode: code !== undefined && Object.keys(code).length > 0,
+    previousSendId: image[NAMES['#previousCodeSendId']]?.S || undefined,
+  };
+}

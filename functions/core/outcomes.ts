@@ -1,0 +1,96 @@
+/**
+ * What became of each code, off the request path: conversion feedback to End User Messaging.
+ *
+ * A code that was used reached its person: its message is reported RECEIVED. A code another send replaced before
+ * anyone used it did not (the person asked again): FAILED. A code that simply runs out is left to the provider, which
+ * marks an unreported message FAILED an hour after it was sent (PutMessageFeedback's documentation); codes live at
+ * most an hour (codeTtlSeconds), so that is the same verdict, only later in the provider's metrics.
+ *
+ * The message id comes from the message's delivery receipt (the send passes its id as the message's Context), the
+ * outcome from the table's stream; either may come first, and the ledger joins them. Nothing here runs while a
+ * person waits: a failure is retried by the event source and ends in the dead-letter queue, never in an answer.
+ */
+import type { Clock, FeedbackLedger, FeedbackStatus, Logger, MessageFeedback, Metrics } from './ports';
+
+/** The state of a number's code as one image of its item shows it. */
+export interface CodeState {
+  /** The send the current code came from ('' or absent: none, or a code recorded before sends were named). */
+  sendId?: string;
+  /** Whether the code is still there to be used. */
+  hasCode: boolean;
+  /** The send whose code the current one replaced (kept until a revocation could put it back). */
+  previousSendId?: string;
+}
+
+/** One write to a number's item, as the table's stream shows it: the item before and after. */
+export interface NumberChange {
+  before?: CodeState;
+  after?: CodeState;
+}
+
+export interface CodeOutcome {
+  sendId: string;
+  outcome: FeedbackStatus;
+}
+
+/**
+ * The outcomes one write decided. Used: the same send's code, there before, gone after (only a check that accepts
+ * it removes it). Replaced: another send's code in its place that names it as the previous one (a revocation, which
+ * puts an earlier code back, does not).
+ */
+export function codeOutcomesOf(change: NumberChange): CodeOutcome[] {
+  const { before, after } = change;
+  // A deleted item (TTL) decides nothing: its code ran out long before.
+  if (!before?.sendId || !before.hasCode || !after) return [];
+  if (after.sendId === before.sendId) return after.hasCode ? [] : [{ sendId: before.sendId, outcome: 'RECEIVED' }];
+  if (after.previousSendId === before.sendId) return [{ sendId: before.sendId, outcome: 'FAILED' }];
+  return [];
+}
+
+/** A delivery receipt of End User Messaging (an event of the configuration set's event destination). */
+export interface DeliveryReceipt {
+  messageId: string;
+  /** The send the message carried the code of (its Context); absent: not a message of this service. */
+  sendId?: string;
+  route?: string;
+  /** The event type, e.g. TEXT_DELIVERED, VOICE_COMPLETED. */
+  eventType: string;
+}
+
+export interface OutcomeDependencies {
+  ledger: FeedbackLedger;
+  feedback: MessageFeedback;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Notes a code's outcome, and reports it for each message of its send a receipt has named and nobody reported yet. */
+export async function settleOutcome({ sendId, outcome }: CodeOutcome, deps: OutcomeDependencies): Promise<void> {
+  const noted = await deps.ledger.noteOutcome(sendId, outcome, deps.clock.now());
+  if (noted === 'settled') return;
+  for (const message of noted.messages) {
+    if (!message.reported) await report(sendId, message.messageId, noted.route ?? 'unknown', outcome, deps);
+  }
+}
+
+/** Notes a receipt's message id, and reports the send's outcome for it if the outcome came first. */
+export async function takeReceipt(receipt: DeliveryReceipt, deps: OutcomeDependencies): Promise<void> {
+  const route = receipt.route ?? 'unknown';
+  deps.metrics.count('DeliveryReceipts', { Route: route, Status: receipt.eventType });
+  if (!receipt.sendId) return;
+  const noted = await deps.ledger.noteMessage(receipt.sendId, receipt.messageId, route, deps.clock.now());
+  if (noted.outcome && !noted.reported) await report(receipt.sendId, receipt.messageId, route, noted.outcome, deps);
+}
+
+async function report(sendId: string, messageId: string, route: string, status: FeedbackStatus, deps: OutcomeDependencies): Promise<void> {
+  const answer = await deps.feedback.report(messageId, status);
+  if (answer === 'unknown-message') {
+    deps.logger.warn('The provider does not know this message; no feedback given', { messageId, route, status });
+    deps.metrics.count('FeedbackForUnknownMessage', { Route: route });
+  } else {
+    deps.logger.info('Message feedback reported', { messageId, route, status });
+    deps.metrics.count('FeedbackReported', { Route: route, Status: status });
+  }
+  await deps.ledger.markReported(sendId, messageId, status);
+}

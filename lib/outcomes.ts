@@ -1,0 +1,124 @@
+/**
+ * Conversion feedback, off the request path: the configuration set the End User Messaging routes send through, its
+ * event destination (a topic of delivery receipts), and the wiring of the outcomes function to that topic and to the
+ * table's stream, with one dead-letter queue for both (functions/outcomes.ts, functions/core/outcomes.ts).
+ *
+ * End User Messaging: a configuration set takes up to 5 event destinations; an SNS destination needs a topic policy
+ * that lets `sms-voice.amazonaws.com` publish, and an encrypted topic a key policy that lets it use the key
+ * (User Guide, "Event destinations"; "Amazon SNS event destination"). Events carry the send's Context.
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { FEEDBACK_PREFIX, NUMBER_PREFIX, TABLE_PARTITION_KEY } from '../functions/adapters/table-schema';
+
+/** Stream batches: up to 100 records; a failed one is retried 3 times from the record that failed, then dead-lettered. */
+export const STREAM_BATCH_SIZE = 100;
+export const STREAM_RETRIES = 3;
+/** End User Messaging's event types the receipts topic gets: every text and call status (the model's EventType). */
+const RECEIPT_EVENT_TYPES = ['TEXT_ALL', 'VOICE_ALL'];
+
+export interface ConversionFeedbackProps {
+  /** The service's table, with its stream (NEW_AND_OLD_IMAGES). */
+  table: ITableV2;
+  /** The outcomes function, made by the construct like the others. */
+  fn: LambdaFunction;
+  /** The configuration set's name: the send function sends through it. */
+  configurationSetName: string;
+}
+
+export class ConversionFeedback extends Construct {
+  readonly configurationSet: CfnConfigurationSet;
+  readonly receipts: Topic;
+  /** Stream batches and receipts the function gave up on: an alarm watches it (monitoring.ts). */
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: ConversionFeedbackProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { fn, table } = props;
+
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the outcomes function; an alarm watches it.',
+    });
+
+    // Receipts carry full phone numbers: the topic is encrypted, under a key of its own that End User Messaging may
+    // use (an AWS managed key's policy cannot let a service publish). Deleted with the stack: it keeps nothing.
+    const key = new Key(this, 'ReceiptsKey', {
+      description: 'sms-verify delivery receipts',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('sms-voice.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.receipts = new Topic(this, 'Receipts', { displayName: 'sms-verify delivery receipts', enforceSSL: true, masterKey: key });
+    this.receipts.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('sms-voice.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.receipts.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    this.configurationSet = new CfnConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: props.configurationSetName,
+      eventDestinations: [
+        { eventDestinationName: 'receipts', enabled: true, matchingEventTypes: RECEIPT_EVENT_TYPES, snsDestination: { topicArn: this.receipts.topicArn } },
+      ],
+    });
+
+    // Receipts: SNS invokes the function asynchronously; Lambda retries twice, then the dead-letter queue.
+    this.receipts.addSubscription(new LambdaSubscription(fn));
+    fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.deadLetters) });
+
+    // The stream: only the number items' changes reach the function (a filter costs nothing; an invocation does).
+    fn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: STREAM_BATCH_SIZE,
+        retryAttempts: STREAM_RETRIES,
+        reportBatchItemFailures: true,
+        maxRecordAge: Duration.hours(1),
+        onFailure: new SqsDlq(this.deadLetters),
+        filters: [FilterCriteria.filter({ dynamodb: { Keys: { [TABLE_PARTITION_KEY]: { S: FilterRule.beginsWith(NUMBER_PREFIX) } } } })],
+      }),
+    );
+
+    // The function writes its own ledger items and nothing else of the table, and reports feedback.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${FEEDBACK_PREFIX}*`] } },
+      }),
+    );
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sms-voice:PutMessageFeedback'], resources: ['*'] }));
+    Validations.of(fn.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'PutMessageFeedback names a message id, which IAM has no resource type for; the action is the whole grant.',
+    });
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Conversion feedback end to end, on DynamoDB Local's stream and the simulator: the send names itself in the message's
+ * Context, the simulator publishes the message's receipts, the outcomes function (run as Lambda runs it, over the
+ * stream and the receipts) joins each receipt to the code's outcome and reports it with PutMessageFeedback.
+ */
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { DynamoDbFeedbackLedger } from '../../functions/adapters/dynamodb-feedback-ledger';
+import { createMessageFeedback, SEND_CONTEXT_KEY } from '../../functions/adapters/message-feedback';
+import { createOutcomesHandler } from '../../functions/entry/outcomes-handler';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { ensureTable, LOCAL_AWS_CONFIG } from '../../local/dynamodb-local';
+import { OutcomesRunner } from '../../local/outcomes-runner';
+import { LOCAL_CONFIGURATION_SET } from '../../local/simulator/account';
+import { lambdaContext } from '../support/fake-service';
+import { CapturingLogger, CountingMetrics } from '../support/fakes';
+import { usFictional } from '../support/fixtures';
+import { startRealService, type RealService } from '../support/real-service';
+import { createTestTable, deleteTestTable, scanTable, testDynamoDbClient, testDynamoDbLocalEndpoint } from '../support/tables';
+
+type Body = Record<string, unknown>;
+
+let service: RealService;
+let runner: OutcomesRunner;
+let logger: CapturingLogger;
+let metrics: CountingMetrics;
+let feedbackClient: PinpointSMSVoiceV2Client;
+let ledgerClient: ReturnType<typeof testDynamoDbClient>;
+/** Receipts the simulator published that the test has handed to the runner. */
+let published = 0;
+
+const send = (number: string, extra: object = {}) => service.send({ number, ...extra }, lambdaContext()) as Promise<Body>;
+const verify = (number: string, code: unknown) => service.verify({ number, 'security-code': code }, lambdaContext()) as Promise<Body>;
+
+/** Hands the runner the receipts published since the last call, as the topic would. */
+function deliverReceipts(): void {
+  const events = service.simulator.smsEvents();
+  for (const event of events.slice(published)) runner.receipt(event);
+  published = events.length;
+}
+
+const entryFor = (number: string, index = -1) => service.simulator.outbox().filter((message) => message.to === number).at(index)!;
+
+beforeAll(async () => {
+  service = await startRealService({
+    smsRoutes: ['sms-voice-v2', 'sns'],
+    originationIdentity: '+12015550123',
+    configurationSetName: LOCAL_CONFIGURATION_SET,
+    callerSendLimit: 0,
+    prefixSendLimit: 0,
+    // A resend keeps to the first route, so that both codes of a number go out through the one that reports back.
+    routeSwitchSeconds: 0,
+  }, { stream: true });
+  logger = new CapturingLogger();
+  metrics = new CountingMetrics();
+  feedbackClient = new PinpointSMSVoiceV2Client({ ...LOCAL_AWS_CONFIG, endpoint: service.simulator.url });
+  ledgerClient = testDynamoDbClient();
+  const handler = createOutcomesHandler(
+    { ledger: new DynamoDbFeedbackLedger(ledgerClient, service.tableName), feedback: createMessageFeedback(feedbackClient), clock: { now: () => Date.now() }, logger, metrics },
+    metrics,
+  );
+  runner = await OutcomesRunner.start({
+    endpoint: testDynamoDbLocalEndpoint(),
+    ...LOCAL_AWS_CONFIG,
+    tableName: service.tableName,
+    handler,
+    pollMs: 50,
+  });
+});
+
+afterAll(async () => {
+  await runner.stop();
+  feedbackClient.destroy();
+  ledgerClient.destroy();
+  await service.stop();
+});
+
+afterEach(() => service.simulator.setAccount({ deniedActions: [] }));
+
+describe('conversion feedback', () => {
+  it('a code that is used: its message is reported RECEIVED, once', async () => {
+    const number = usFictional(1);
+    const sent = await send(number);
+    expect(sent).toMatchObject({ sent: true });
+    const message = entryFor(number);
+    expect(message).toMatchObject({ route: 'sms-voice-v2', messageFeedbackEnabled: true, configurationSetName: LOCAL_CONFIGURATION_SET });
+    expect(message.context?.[SEND_CONTEXT_KEY]).toMatch(/\S+/);
+
+    deliverReceipts();
+    await runner.settled();
+    expect(entryFor(number).feedback).toBeUndefined(); // the code is not used yet
+
+    await expect(verify(number, sent['security-code'])).resolves.toEqual({ verified: true });
+    await runner.settled();
+    expect(entryFor(number).feedback).toBe('RECEIVED');
+    expect(metrics.get('FeedbackReported Route=sms-voice-v2 Status=RECEIVED')).toBe(1);
+    // A second pass over everything reports nothing again.
+    deliverReceipts();
+    await runner.settled();
+    expect(service.simulator.requests('account').filter((request) => (request.payload as Body).operation === 'PutMessageFeedback')).toHaveLength(1);
+  });
+
+  it('the code used before its receipt arrives: reported when the receipt comes', async () => {
+    const number = usFictional(2);
+    const sent = await send(number);
+    await expect(verify(number, sent['security-code'])).resolves.toEqual({ verified: true });
+    await runner.settled();
+    expect(entryFor(number).feedback).toBeUndefined(); // no message id yet
+
+    deliverReceipts();
+    await runner.settled();
+    expect(entryFor(number).feedback).toBe('RECEIVED');
+  });
+
+  it('a code replaced before anyone used it: FAILED; the new one, used, RECEIVED', async () => {
+    const number = usFictional(3);
+    await send(number);
+    const second = await send(number);
+    deliverReceipts();
+    await runner.settled();
+    expect(entryFor(number, 0).feedback).toBe('FAILED');
+    expect(entryFor(number, 1).feedback).toBeUndefined();
+
+    await verify(number, second['security-code']);
+    await runner.settled();
+    expect(entryFor(number, 0).feedback).toBe('FAILED');
+    expect(entryFor(number, 1).feedback).toBe('RECEIVED');
+  });
+
+  it('a wrong guess reports nothing', async () => {
+    const number = usFictional(4);
+    const sent = await send(number);
+    deliverReceipts();
+    await verify(number, sent['security-code'] === '000000' ? '111111' : '000000');
+    await runner.settled();
+    expect(entryFor(number).feedback).toBeUndefined();
+  });
+
+  it('a route that cannot report (SNS) carries no Context and asks for no feedback', async () => {
+    const number = usFictional(5);
+    service.simulator.setFaults({ 'sms-voice-v2': 'reject' });
+    try {
+      const sent = await send(number);
+      expect(entryFor(number)).toMatchObject({ route: 'sns' });
+      expect(entryFor(number).context).toBeUndefined();
+      await verify(number, sent['security-code']);
+      deliverReceipts();
+      await runner.settled();
+      expect(entryFor(number).feedback).toBeUndefined();
+    } finally {
+      service.simulator.setFaults({ 'sms-voice-v2': 'ok' });
+    }
+  });
+
+  it('feedback the provider refuses is retried off the request path, then dead-lettered; the answer never waits for it', async () => {
+    const number = usFictional(6);
+    const sent = await send(number);
+    deliverReceipts();
+    await runner.settled();
+    service.simulator.setAccount({ deniedActions: ['sms-voice:PutMessageFeedback'] });
+    await expect(verify(number, sent['security-code'])).resolves.toEqual({ verified: true });
+    await runner.settled();
+    expect(entryFor(number).feedback).toBeUndefined();
+    const dead = runner.deadLetters().filter((letter) => letter.source === 'stream');
+    expect(dead).toHaveLength(1);
+    expect(logger.entries().some((entry) => entry.message === "Could not settle a code's outcome; the stream retries from this record")).toBe(true);
+  });
+
+  it('adds nothing to the request path: a send and a check make the table requests they make without feedback', async () => {
+    const counted = async (settings: object) => {
+      let requests = 0;
+      const other = await startRealService(
+        { smsRoutes: ['sms-voice-v2'], originationIdentity: '+12015550123', ...settings },
+        { onTableClient: (client) => client.middlewareStack.add((next) => async (args) => { requests += 1; return next(args); }, { step: 'initialize' }) },
+      );
+      try {
+        const number = usFictional(40);
+        const sent = (await other.send({ number }, lambdaContext())) as Body;
+        const afterSend = requests;
+        await expect(other.verify({ number, 'security-code': sent['security-code'] }, lambdaContext())).resolves.toEqual({ verified: true });
+        const asked = other.simulator.outbox()[0]!.messageFeedbackEnabled === true;
+        return { send: afterSend, verify: requests - afterSend, asked };
+      } finally {
+        await other.stop();
+      }
+    };
+    const withFeedback = await counted({ configurationSetName: LOCAL_CONFIGURATION_SET });
+    const without = await counted({ conversionFeedback: false });
+    expect(withFeedback.asked).toBe(true);
+    expect(without.asked).toBe(false);
+    expect({ send: withFeedback.send, verify: withFeedback.verify }).toEqual({ send: without.send, verify: without.verify });
+  });
+
+  it('npm start gives a table kept from before the stream (--persist, an existing endpoint) its stream', async () => {
+    const kept = await createTestTable(ledgerClient, 'sms-verify-kept', { stream: false });
+    try {
+      await ensureTable(ledgerClient, kept);
+      const { Table } = await ledgerClient.send(new DescribeTableCommand({ TableName: kept }));
+      expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    } finally {
+      await deleteTestTable(ledgerClient, kept);
+    }
+  });
+
+  it('the ledger holds message ids and outcomes, never a code or a number', async () => {
+    const items = (await scanTable(ledgerClient, service.tableName)).filter((item) => item.pk?.S?.startsWith('feedback#'));
+    expect(items.length).toBeGreaterThan(0);
+    const text = JSON.stringify(items);
+    expect(text).not.toMatch(/\+1\d{10}/);
+    const allowed = ['pk', 'messageIds', 'route', 'outcome', 'reportedRECEIVED', 'reportedFAILED', 'expiresAt'];
+    for (const item of items) expect(allowed).toEqual(expect.arrayContaining(Object.keys(item)));
+    expect(items.some((item) => item.messageIds && item.outcome && item.reportedRECEIVED)).toBe(true);
+  });
+});
