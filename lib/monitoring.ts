@@ -185,6 +185,20 @@ export class SmsVerifyMonitoring extends Construct {
         new GraphWidget({ title: 'Conversion feedback reported', left: [search('FeedbackReported', 'Route,Status', OUTCOMES_SERVICE, '')], width: 12 }),
         new GraphWidget({ title: 'Delivery receipts', left: [search('DeliveryReceipts', 'Route,Status', OUTCOMES_SERVICE, '')], width: 12 }),
       );
+      this.dashboard.addWidgets(
+        new GraphWidget({ title: 'Receipts of undelivered messages, by country', left: [search('ReceiptFailuresByCountry', 'Country', OUTCOMES_SERVICE, '')], width: 12 }),
+        new GraphWidget({
+          title: 'Time to delivery, p90 (ms)',
+          left: [
+            new MathExpression({
+              expression: `SEARCH('{"${namespace}",service,Route,Status} MetricName="TimeToDelivery" service="${OUTCOMES_SERVICE}"', 'p90', 300)`,
+              label: '',
+              period: Duration.minutes(5),
+            }),
+          ],
+          width: 12,
+        }),
+      );
     }
     if (props.notifyDailyLimit !== undefined) {
       this.dashboard.addWidgets(

@@ -61,9 +61,19 @@ export function createMessageFeedback(client: PinpointSMSVoiceV2Client): Message
  */
 export function receiptOf(event: unknown): DeliveryReceipt | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
-  const { messageId, eventType, context } = event as { messageId?: unknown; eventType?: unknown; context?: unknown };
+  const fields = event as Record<string, unknown>;
+  const { messageId, eventType, context } = fields;
   if (typeof messageId !== 'string' || typeof eventType !== 'string') return undefined;
   const values = typeof context === 'object' && context !== null ? (context as Record<string, unknown>) : {};
   const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
-  return { messageId, eventType, sendId: text(values[SEND_CONTEXT_KEY]), route: text(values[ROUTE_CONTEXT_KEY]) };
+  const time = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  return {
+    messageId,
+    eventType,
+    sendId: text(values[SEND_CONTEXT_KEY]),
+    route: text(values[ROUTE_CONTEXT_KEY]),
+    country: typeof fields.isoCountryCode === 'string' && /^[A-Z]{2}$/.test(fields.isoCountryCode) ? fields.isoCountryCode : undefined,
+    requestedAt: time(fields.messageRequestTimestamp),
+    at: time(fields.eventTimestamp),
+  };
 }

@@ -6,7 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { LogFields, MetricName, Metrics as MetricsPort } from '../core/ports';
+import type { LogFields, MetricName, Metrics as MetricsPort, TimingName } from '../core/ports';
 import type { RequestLogger } from '../entry/api-handler';
 
 /** The CloudWatch namespace of the metrics unless METRICS_NAMESPACE names the deployment's own (the construct sets it). */
@@ -70,6 +70,12 @@ export class PowertoolsMetrics implements MetricsPort {
     const single = this.powertools.singleMetric();
     single.addDimensions(dimensions);
     single.addMetric(name, MetricUnit.Count, 1);
+  }
+
+  milliseconds(name: TimingName, value: number, dimensions: Record<string, string> = {}): void {
+    const single = this.powertools.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, MetricUnit.Milliseconds, value);
   }
 
   publishStoredMetrics(): void {

@@ -55,7 +55,35 @@ export interface DeliveryReceipt {
   route?: string;
   /** The event type, e.g. TEXT_DELIVERED, VOICE_COMPLETED. */
   eventType: string;
+  /** ISO 3166-1 alpha-2 of the destination. */
+  country?: string;
+  /** When the message was asked for, and when this event happened (ms since the epoch). */
+  requestedAt?: number;
+  at?: number;
 }
+
+/**
+ * Receipts that say the message reached the person (the carrier or the handset took it; a call was completed):
+ * TEXT_SUCCESSFUL and TEXT_DELIVERED "may be used interchangeably" by country (User Guide, "Event types").
+ */
+const DELIVERED = new Set(['TEXT_SUCCESSFUL', 'TEXT_DELIVERED', 'VOICE_COMPLETED']);
+/** Receipts that say it never will: blocked (by the carrier, the handset or SMS Protect), unreachable, invalid, expired. */
+const UNDELIVERED = new Set([
+  'TEXT_BLOCKED',
+  'TEXT_CARRIER_BLOCKED',
+  'TEXT_PROTECT_BLOCKED',
+  'TEXT_SPAM',
+  'TEXT_UNREACHABLE',
+  'TEXT_CARRIER_UNREACHABLE',
+  'TEXT_INVALID',
+  'TEXT_INVALID_MESSAGE',
+  'TEXT_TTL_EXPIRED',
+  'TEXT_UNKNOWN',
+  'VOICE_BUSY',
+  'VOICE_NO_ANSWER',
+  'VOICE_FAILED',
+  'VOICE_TTL_EXPIRED',
+]);
 
 export interface OutcomeDependencies {
   ledger: FeedbackLedger;
@@ -78,6 +106,10 @@ export async function settleOutcome({ sendId, outcome }: CodeOutcome, deps: Outc
 export async function takeReceipt(receipt: DeliveryReceipt, deps: OutcomeDependencies): Promise<void> {
   const route = receipt.route ?? 'unknown';
   deps.metrics.count('DeliveryReceipts', { Route: route, Status: receipt.eventType });
+  if (UNDELIVERED.has(receipt.eventType)) deps.metrics.count('ReceiptFailuresByCountry', { Country: receipt.country ?? 'unknown' });
+  if (DELIVERED.has(receipt.eventType) && receipt.requestedAt !== undefined && receipt.at !== undefined && receipt.at >= receipt.requestedAt) {
+    deps.metrics.milliseconds('TimeToDelivery', receipt.at - receipt.requestedAt, { Route: route, Status: receipt.eventType });
+  }
   if (!receipt.sendId) return;
   const noted = await deps.ledger.noteMessage(receipt.sendId, receipt.messageId, route, deps.clock.now());
   if (noted.outcome && !noted.reported) await report(receipt.sendId, receipt.messageId, route, noted.outcome, deps);

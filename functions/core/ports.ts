@@ -297,10 +297,15 @@ export type MetricName =
   | 'UnexpectedFailures'
   | 'FeedbackReported'
   | 'FeedbackForUnknownMessage'
-  | 'DeliveryReceipts';
+  | 'DeliveryReceipts'
+  | 'ReceiptFailuresByCountry';
+
+/** Durations the service records, in milliseconds. */
+export type TimingName = 'TimeToDelivery';
 
 export interface Metrics {
   count(name: MetricName, dimensions?: Record<string, string>): void;
+  milliseconds(name: TimingName, value: number, dimensions?: Record<string, string>): void;
 }
 
 export type LogFields = Record<string, string | number | boolean | undefined>;

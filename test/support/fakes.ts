@@ -314,6 +314,14 @@ export class CountingMetrics {
     this.metadata.set(key, value);
   }
 
+  /** Durations by name and dimensions, as `count` keys them. */
+  readonly timings = new Map<string, number[]>();
+
+  milliseconds(name: string, value: number, dimensions: Record<string, string> = {}): void {
+    const key = [name, ...Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)].join(' ');
+    this.timings.set(key, [...(this.timings.get(key) ?? []), value]);
+  }
+
   count(name: string, dimensions: Record<string, string> = {}): void {
     const key = [name, ...Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)].join(' ');
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);

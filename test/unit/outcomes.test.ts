@@ -1,4 +1,6 @@
-import { codeOutcomesOf, type CodeState } from '../../functions/core/outcomes';
+import { receiptOf } from '../../functions/adapters/message-feedback';
+import { codeOutcomesOf, takeReceipt, type CodeState } from '../../functions/core/outcomes';
+import { CapturingLogger, CountingMetrics } from '../support/fakes';
 
 const code = (sendId: string, previousSendId?: string): CodeState => ({ sendId, hasCode: true, previousSendId });
 const used = (sendId: string, previousSendId?: string): CodeState => ({ sendId, hasCode: false, previousSendId });
@@ -29,5 +31,71 @@ describe('what one write to a number decided about its code', () => {
     expect(codeOutcomesOf({ after: code('s1') })).toEqual([]);
     expect(codeOutcomesOf({ before: code('s1') })).toEqual([]);
     expect(codeOutcomesOf({ before: { hasCode: true }, after: { hasCode: false } })).toEqual([]);
+  });
+});
+
+describe('delivery receipts', () => {
+  // The User Guide's example event (configuration-sets-event-format.html), with this service's Context.
+  const example = {
+    eventType: 'TEXT_DELIVERED',
+    eventVersion: '1.0',
+    eventTimestamp: 1686975103470,
+    isFinal: true,
+    originationPhoneNumber: '+12065550152',
+    destinationPhoneNumber: '+14255550156',
+    isoCountryCode: 'US',
+    messageId: '862a8790-60c0-4430-9b2b-658bdexample',
+    messageRequestTimestamp: 1686975103170,
+    messageEncoding: 'GSM',
+    messageType: 'TRANSACTIONAL',
+    messageStatus: 'DELIVERED',
+    messageStatusDescription: 'Message has been accepted by phone',
+    context: { 'sms-verify-send': 'send-1', 'sms-verify-route': 'sms-voice-v2' },
+    totalMessageParts: 1,
+    totalMessagePrice: 0.00581,
+    totalCarrierFee: 0.003,
+  };
+
+  it('reads what it needs from an event, and nothing of the number', () => {
+    expect(receiptOf(example)).toEqual({
+      messageId: '862a8790-60c0-4430-9b2b-658bdexample',
+      eventType: 'TEXT_DELIVERED',
+      sendId: 'send-1',
+      route: 'sms-voice-v2',
+      country: 'US',
+      requestedAt: 1686975103170,
+      at: 1686975103470,
+    });
+    expect(receiptOf({ eventType: 'TEXT_DELIVERED' })).toBeUndefined();
+    expect(receiptOf('not an event')).toBeUndefined();
+  });
+
+  const deps = () => {
+    const metrics = new CountingMetrics();
+    const ledger = {
+      noteMessage: jest.fn(async () => ({ reported: false })),
+      noteOutcome: jest.fn(),
+      markReported: jest.fn(),
+    };
+    return { metrics, ledger, deps: { ledger, feedback: { report: jest.fn() }, clock: { now: () => 0 }, logger: new CapturingLogger(), metrics } };
+  };
+
+  it('counts each receipt by route and status, time to delivery for a delivered one, and failures by country', async () => {
+    const { metrics, deps: d } = deps();
+    await takeReceipt(receiptOf(example)!, d);
+    await takeReceipt(receiptOf({ ...example, eventType: 'TEXT_PROTECT_BLOCKED', isoCountryCode: 'ZZ' })!, d);
+    await takeReceipt(receiptOf({ ...example, eventType: 'TEXT_CARRIER_BLOCKED', isoCountryCode: 'GB' })!, d);
+    expect(metrics.get('DeliveryReceipts Route=sms-voice-v2 Status=TEXT_DELIVERED')).toBe(1);
+    expect(metrics.timings.get('TimeToDelivery Route=sms-voice-v2 Status=TEXT_DELIVERED')).toEqual([300]);
+    expect(metrics.get('ReceiptFailuresByCountry Country=GB')).toBe(1);
+    expect(metrics.get('ReceiptFailuresByCountry Country=ZZ')).toBe(1);
+    expect([...metrics.timings.keys()]).toEqual(['TimeToDelivery Route=sms-voice-v2 Status=TEXT_DELIVERED']);
+  });
+
+  it('a receipt without this service\'s Context is counted, and joins nothing', async () => {
+    const { metrics, ledger, deps: d } = deps();
+    await takeReceipt(receiptOf({ ...example, context: undefined })!, d);
+    expect(metrics.get('DeliveryReceipts Route=unknown Status=TEXT_DELIVERED')).toBe(1);
+    expect(ledger.noteMessage).not.toHaveBeenCalled();
   });
 });
