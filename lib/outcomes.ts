@@ -46,16 +46,7 @@ export class ConversionFeedback extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { fn, table } = props;
-
-    this.deadLetters = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the outcomes function; an alarm watches it.',
-    });
+    const configurationSetArn = stack.formatArn({ service: 'sms-voice', resource: 'configuration-set', resourceName: props.configurationSetName });
 
     // Receipts carry full phone numbers: the topic is encrypted, under a key of its own that End User Messaging may
     // use (an AWS managed key's policy cannot let a service publish). Deleted with the stack: it keeps nothing.
@@ -70,16 +61,28 @@ export class ConversionFeedback extends Construct {
         principals: [new ServicePrincipal('sms-voice.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': configurationSetArn } },
       }),
     );
+    // A receipt that failed is kept whole (Lambda's on-failure record holds the event, its number included): under the same key.
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the outcomes function; an alarm watches it.',
+    });
     this.receipts = new Topic(this, 'Receipts', { displayName: 'sms-verify delivery receipts', enforceSSL: true, masterKey: key });
     this.receipts.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('sms-voice.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.receipts.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        // Only this configuration set's events: another set in the account cannot forge receipts.
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': configurationSetArn } },
       }),
     );
 
@@ -89,6 +92,8 @@ export class ConversionFeedback extends Construct {
         { eventDestinationName: 'receipts', enabled: true, matchingEventTypes: RECEIPT_EVENT_TYPES, snsDestination: { topicArn: this.receipts.topicArn } },
       ],
     });
+    // After the topic's policy: events published before End User Messaging may publish would be lost.
+    this.configurationSet.node.addDependency(this.receipts);
 
     // Receipts: SNS invokes the function asynchronously; Lambda retries twice, then the dead-letter queue.
     this.receipts.addSubscription(new LambdaSubscription(fn));
@@ -116,6 +121,12 @@ export class ConversionFeedback extends Construct {
       }),
     );
     fn.addToRolePolicy(new PolicyStatement({ actions: ['sms-voice:PutMessageFeedback'], resources: ['*'] }));
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: 'CDK\'s grant to send to the KMS-encrypted dead-letter queue, on that queue\'s one key.',
+      });
+    }
     Validations.of(fn.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'PutMessageFeedback names a message id, which IAM has no resource type for; the action is the whole grant.',

@@ -6,6 +6,7 @@
  *   route               the route of the last receipt (for metrics)
  *   outcome             RECEIVED | FAILED: what became of the send's code
  *   reportedRECEIVED, reportedFAILED   string sets: the messages each status was reported for
+ *   undeliveredIds      string set: messages a final receipt said will not arrive (reported FAILED whatever the outcome)
  *   expiresAt           s: TTL, three days on (receipts can come up to 72 hours late; feedback is moot by then)
  *
  * Each note is one UpdateItem that answers the whole item (ALL_NEW): DynamoDB applies writes to one item one after
@@ -18,7 +19,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { FeedbackLedger, FeedbackStatus } from '../core/ports';
+import type { FeedbackLedger, FeedbackStatus, MessageView } from '../core/ports';
 import { FEEDBACK_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table-schema';
 
 const RETENTION_SECONDS = 3 * 24 * 3600;
@@ -34,25 +35,39 @@ function outcomeOf(item: Item | undefined): FeedbackStatus | undefined {
   return outcome === 'RECEIVED' || outcome === 'FAILED' ? outcome : undefined;
 }
 
+const STATUSES: readonly FeedbackStatus[] = ['RECEIVED', 'FAILED'];
+
+function messageOf(item: Item | undefined, messageId: string): MessageView {
+  return {
+    messageId,
+    reported: new Set(STATUSES.filter((status) => (item?.[reportedSet(status)]?.SS ?? []).includes(messageId))),
+    undelivered: (item?.undeliveredIds?.SS ?? []).includes(messageId),
+  };
+}
+
 export class DynamoDbFeedbackLedger implements FeedbackLedger {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
-  async noteMessage(sendId: string, messageId: string, route: string, now: number) {
+  async noteMessage(sendId: string, messageId: string, route: string, undelivered: boolean, now: number) {
     const { Attributes: item } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: keyOf(sendId),
-        UpdateExpression: 'SET #route = :route, #expiresAt = :expiresAt ADD #messageIds :messageId',
-        ExpressionAttributeNames: { '#route': 'route', '#expiresAt': TABLE_TTL_ATTRIBUTE, '#messageIds': 'messageIds' },
+        UpdateExpression: `SET #route = :route, #expiresAt = :expiresAt ADD #messageIds :messageId${undelivered ? ', #undelivered :messageId' : ''}`,
+        ExpressionAttributeNames: {
+          '#route': 'route',
+          '#expiresAt': TABLE_TTL_ATTRIBUTE,
+          '#messageIds': 'messageIds',
+          ...(undelivered ? { '#undelivered': 'undeliveredIds' } : {}),
+        },
         ExpressionAttributeValues: { ':route': { S: route }, ':expiresAt': expiresAt(now), ':messageId': { SS: [messageId] } },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const outcome = outcomeOf(item);
-    return { outcome, reported: outcome !== undefined && (item?.[reportedSet(outcome)]?.SS ?? []).includes(messageId) };
+    return { outcome: outcomeOf(item), message: messageOf(item, messageId) };
   }
 
   async noteOutcome(sendId: string, outcome: FeedbackStatus, now: number) {
@@ -74,22 +89,20 @@ export class DynamoDbFeedbackLedger implements FeedbackLedger {
       if (error instanceof ConditionalCheckFailedException) return 'settled' as const;
       throw error;
     }
-    const reported = item?.[reportedSet(outcome)]?.SS ?? [];
-    return {
-      messages: (item?.messageIds?.SS ?? []).map((messageId) => ({ messageId, reported: reported.includes(messageId) })),
-      route: item?.route?.S,
-    };
+    return { messages: (item?.messageIds?.SS ?? []).map((messageId) => messageOf(item, messageId)), route: item?.route?.S };
   }
 
-  async markReported(sendId: string, messageId: string, status: FeedbackStatus): Promise<void> {
-    await this.client.send(
+  async markReported(sendId: string, messageId: string, status: FeedbackStatus) {
+    const { Attributes: item } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: keyOf(sendId),
         UpdateExpression: 'ADD #reported :messageId',
         ExpressionAttributeNames: { '#reported': reportedSet(status) },
         ExpressionAttributeValues: { ':messageId': { SS: [messageId] } },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return { outcome: outcomeOf(item), message: messageOf(item, messageId) };
   }
 }

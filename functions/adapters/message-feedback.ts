@@ -11,9 +11,11 @@
 import {
   PutMessageFeedbackCommand,
   ResourceNotFoundException,
+  ValidationException,
   type PinpointSMSVoiceV2Client,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { DeliveryReceipt } from '../core/outcomes';
+import { maskNumber } from '../core/phone-number';
 import type { FeedbackStatus, MessageFeedback } from '../core/ports';
 import type { DeploymentSettings } from '../settings';
 
@@ -46,8 +48,10 @@ export function createMessageFeedback(client: PinpointSMSVoiceV2Client): Message
         await client.send(new PutMessageFeedbackCommand({ MessageId: messageId, MessageFeedbackStatus: status }));
         return 'reported';
       } catch (error) {
-        // The message is not (or no longer) known: nothing a retry could change.
+        // The message is not (or no longer) known, or the report is invalid for it: nothing a retry could change,
+        // and a retry would hold up every record after it in the stream.
         if (error instanceof ResourceNotFoundException) return 'unknown-message';
+        if (error instanceof ValidationException) return 'refused';
         throw error;
       }
     },
@@ -73,6 +77,7 @@ export function receiptOf(event: unknown): DeliveryReceipt | undefined {
     sendId: text(values[SEND_CONTEXT_KEY]),
     route: text(values[ROUTE_CONTEXT_KEY]),
     country: typeof fields.isoCountryCode === 'string' && /^[A-Z]{2}$/.test(fields.isoCountryCode) ? fields.isoCountryCode : undefined,
+    maskedNumber: typeof fields.destinationPhoneNumber === 'string' ? maskNumber(fields.destinationPhoneNumber) : undefined,
     requestedAt: time(fields.messageRequestTimestamp),
     at: time(fields.eventTimestamp),
   };

@@ -10,7 +10,8 @@
  * outcome from the table's stream; either may come first, and the ledger joins them. Nothing here runs while a
  * person waits: a failure is retried by the event source and ends in the dead-letter queue, never in an answer.
  */
-import type { Clock, FeedbackLedger, FeedbackStatus, Logger, MessageFeedback, Metrics } from './ports';
+import { eventOfReceipt, feedbackReportedEvent, type EventPublisher } from './events';
+import type { Clock, FeedbackLedger, FeedbackStatus, Logger, MessageFeedback, MessageView, Metrics } from './ports';
 
 /** The state of a number's code as one image of its item shows it. */
 export interface CodeState {
@@ -57,6 +58,8 @@ export interface DeliveryReceipt {
   eventType: string;
   /** ISO 3166-1 alpha-2 of the destination. */
   country?: string;
+  /** The destination masked (`+44******3456`): the receipt's full number goes no further than the parser. */
+  maskedNumber?: string;
   /** When the message was asked for, and when this event happened (ms since the epoch). */
   requestedAt?: number;
   at?: number;
@@ -85,24 +88,36 @@ const UNDELIVERED = new Set([
   'VOICE_TTL_EXPIRED',
 ]);
 
+/** Conversion feedback's parts, and the events publisher: each present only when that is on. */
 export interface OutcomeDependencies {
-  ledger: FeedbackLedger;
-  feedback: MessageFeedback;
+  ledger?: FeedbackLedger;
+  feedback?: MessageFeedback;
+  events?: EventPublisher;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
 }
 
-/** Notes a code's outcome, and reports it for each message of its send a receipt has named and nobody reported yet. */
+/**
+ * What a message should be reported as: FAILED when a final receipt said it never arrived (a route that took it and
+ * then lost it, while another route's message carried the code), else what became of the code, once known.
+ */
+function wanted(outcome: FeedbackStatus | undefined, message: MessageView): FeedbackStatus | undefined {
+  return message.undelivered ? 'FAILED' : outcome;
+}
+
+/** Notes a code's outcome, and reports each message of its send a receipt has named, unless done already. */
 export async function settleOutcome({ sendId, outcome }: CodeOutcome, deps: OutcomeDependencies): Promise<void> {
+  if (!deps.ledger || !deps.feedback) return;
   const noted = await deps.ledger.noteOutcome(sendId, outcome, deps.clock.now());
   if (noted === 'settled') return;
   for (const message of noted.messages) {
-    if (!message.reported) await report(sendId, message.messageId, noted.route ?? 'unknown', outcome, deps);
+    const status = wanted(outcome, message);
+    if (status && !message.reported.has(status)) await report(sendId, message.messageId, noted.route ?? 'unknown', status, deps);
   }
 }
 
-/** Notes a receipt's message id, and reports the send's outcome for it if the outcome came first. */
+/** Counts a receipt, publishes its event, notes its message id, and reports the message if its outcome is known. */
 export async function takeReceipt(receipt: DeliveryReceipt, deps: OutcomeDependencies): Promise<void> {
   const route = receipt.route ?? 'unknown';
   deps.metrics.count('DeliveryReceipts', { Route: route, Status: receipt.eventType });
@@ -110,19 +125,34 @@ export async function takeReceipt(receipt: DeliveryReceipt, deps: OutcomeDepende
   if (DELIVERED.has(receipt.eventType) && receipt.requestedAt !== undefined && receipt.at !== undefined && receipt.at >= receipt.requestedAt) {
     deps.metrics.milliseconds('TimeToDelivery', receipt.at - receipt.requestedAt, { Route: route, Status: receipt.eventType });
   }
-  if (!receipt.sendId) return;
-  const noted = await deps.ledger.noteMessage(receipt.sendId, receipt.messageId, route, deps.clock.now());
-  if (noted.outcome && !noted.reported) await report(receipt.sendId, receipt.messageId, route, noted.outcome, deps);
+  const final = DELIVERED.has(receipt.eventType) ? 'delivered' : UNDELIVERED.has(receipt.eventType) ? 'undelivered' : undefined;
+  const event = deps.events && receipt.sendId ? eventOfReceipt(receipt, final, deps.clock.now()) : undefined;
+  if (event) await deps.events!.publish([event]);
+  if (!receipt.sendId || !deps.ledger || !deps.feedback) return;
+  const noted = await deps.ledger.noteMessage(receipt.sendId, receipt.messageId, route, final === 'undelivered', deps.clock.now());
+  const status = wanted(noted.outcome, noted.message);
+  if (status && !noted.message.reported.has(status)) await report(receipt.sendId, receipt.messageId, route, status, deps);
 }
 
+/**
+ * Reports one message, then records it. The two sides can report at once with different words (a receipt reading a
+ * FAILED that the stream is just turning into RECEIVED): if what the ledger now wants differs from what was just
+ * said, this report may have landed last and is said again, right. RECEIVED is final, so that happens at most once.
+ */
 async function report(sendId: string, messageId: string, route: string, status: FeedbackStatus, deps: OutcomeDependencies): Promise<void> {
-  const answer = await deps.feedback.report(messageId, status);
+  const answer = await deps.feedback!.report(messageId, status);
   if (answer === 'unknown-message') {
     deps.logger.warn('The provider does not know this message; no feedback given', { messageId, route, status });
     deps.metrics.count('FeedbackForUnknownMessage', { Route: route });
+  } else if (answer === 'refused') {
+    deps.logger.warn('The provider refused this feedback; not retried', { messageId, route, status });
+    deps.metrics.count('FeedbackRefused', { Route: route, Status: status });
   } else {
     deps.logger.info('Message feedback reported', { messageId, route, status });
     deps.metrics.count('FeedbackReported', { Route: route, Status: status });
+    await deps.events?.publish([feedbackReportedEvent(messageId, route, status, new Date(deps.clock.now()).toISOString())]);
   }
-  await deps.ledger.markReported(sendId, messageId, status);
+  const now = await deps.ledger!.markReported(sendId, messageId, status);
+  const still = wanted(now.outcome, now.message);
+  if (answer === 'reported' && still && still !== status) await report(sendId, messageId, route, still, deps);
 }

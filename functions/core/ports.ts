@@ -297,6 +297,7 @@ export type MetricName =
   | 'UnexpectedFailures'
   | 'FeedbackReported'
   | 'FeedbackForUnknownMessage'
+  | 'FeedbackRefused'
   | 'DeliveryReceipts'
   | 'ReceiptFailuresByCountry';
 
@@ -322,29 +323,36 @@ export interface Logger {
 /** What End User Messaging is told about a message: the person got it (its code was used), or not. */
 export type FeedbackStatus = 'RECEIVED' | 'FAILED';
 
+/** One message of a send, as the ledger knows it: what was reported for it, and whether a receipt said it never arrived. */
+export interface MessageView {
+  messageId: string;
+  reported: ReadonlySet<FeedbackStatus>;
+  /** A final receipt said it will not arrive (blocked, unreachable, expired): it is FAILED whatever became of the code. */
+  undelivered: boolean;
+}
+
 /**
  * Where a send's message ids (from its delivery receipts) meet its code's outcome (from the table's stream). Either
  * may come first; each note answers what the other side left, so the one that completes the pair reports. A send
  * may have more than one message (a route that timed out after taking it, then the next route).
  */
 export interface FeedbackLedger {
-  /** Keeps a message id a receipt named for `sendId`; answers the outcome noted so far, and whether it was reported for this message. */
-  noteMessage(sendId: string, messageId: string, route: string, now: number): Promise<{ outcome?: FeedbackStatus; reported: boolean }>;
+  /** Keeps a message id a receipt named for `sendId` (and that it never arrived); answers the outcome noted so far. */
+  noteMessage(sendId: string, messageId: string, route: string, undelivered: boolean, now: number): Promise<{ outcome?: FeedbackStatus; message: MessageView }>;
   /**
-   * Keeps the outcome of `sendId`'s code; answers the message ids receipts named, each with whether this outcome was
-   * reported for it. `settled`: the code was used already, and a later FAILED changes nothing.
+   * Keeps the outcome of `sendId`'s code; answers the messages receipts named. `settled`: the code was used already,
+   * and a later FAILED changes nothing.
    */
-  noteOutcome(
-    sendId: string,
-    outcome: FeedbackStatus,
-    now: number,
-  ): Promise<{ messages: ReadonlyArray<{ messageId: string; reported: boolean }>; route?: string } | 'settled'>;
-  /** Records that `status` was reported for the message, so that neither side reports it again. */
-  markReported(sendId: string, messageId: string, status: FeedbackStatus): Promise<void>;
+  noteOutcome(sendId: string, outcome: FeedbackStatus, now: number): Promise<{ messages: readonly MessageView[]; route?: string } | 'settled'>;
+  /** Records that `status` was reported for the message; answers the send's outcome and the message as they are now. */
+  markReported(sendId: string, messageId: string, status: FeedbackStatus): Promise<{ outcome?: FeedbackStatus; message: MessageView }>;
 }
 
 /** End User Messaging's message feedback (PutMessageFeedback). */
 export interface MessageFeedback {
-  /** `unknown-message`: the provider no longer knows the message (nothing to report to). Throws when it may be retried. */
-  report(messageId: string, status: FeedbackStatus): Promise<'reported' | 'unknown-message'>;
+  /**
+   * `unknown-message`: the provider does not know the message; `refused`: it refused the report as invalid (neither
+   * changes on a retry). Throws when a retry may help.
+   */
+  report(messageId: string, status: FeedbackStatus): Promise<'reported' | 'unknown-message' | 'refused'>;
 }

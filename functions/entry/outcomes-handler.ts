@@ -5,17 +5,25 @@
  * receipts (one event per invocation; a failure is thrown, and Lambda's asynchronous retries and dead-letter queue
  * take it from there).
  */
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
-import { numberChangeOf, type StreamImages } from '../adapters/dynamodb-store/number-changes';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
+import { numberChangeOf, numberCountsOf, numberOf, type StreamImages } from '../adapters/dynamodb-store/number-changes';
 import { receiptOf } from '../adapters/message-feedback';
+import { eventsOfNumberChange } from '../core/events';
 import { codeOutcomesOf, settleOutcome, takeReceipt, type OutcomeDependencies } from '../core/outcomes';
+import { maskNumber } from '../core/phone-number';
 
 export type OutcomesEvent = DynamoDBStreamEvent | SNSEvent;
 
-export function createOutcomesHandler(deps: OutcomeDependencies, metrics: { publishStoredMetrics(): void }) {
+/** What the events need besides the ports: the lock's threshold, and a number's country. */
+export interface OutcomesSettings {
+  maxFailedChecks: number;
+  countryOf(e164: string): string | undefined;
+}
+
+export function createOutcomesHandler(deps: OutcomeDependencies, settings: OutcomesSettings, metrics: { publishStoredMetrics(): void }) {
   return async (event: OutcomesEvent): Promise<DynamoDBBatchResponse | void> => {
     try {
-      if (isStreamEvent(event)) return await fromStream(event, deps);
+      if (isStreamEvent(event)) return await fromStream(event, deps, settings);
       for (const record of event.Records) await fromReceipt(record.Sns.Message, deps);
     } finally {
       metrics.publishStoredMetrics();
@@ -31,11 +39,17 @@ function isStreamEvent(event: OutcomesEvent): event is DynamoDBStreamEvent {
  * Records in order; at the first that fails, the rest wait: Lambda retries the batch from it (ReportBatchItemFailures),
  * so one number's changes are never taken out of order. Every step is safe to repeat.
  */
-async function fromStream(event: DynamoDBStreamEvent, deps: OutcomeDependencies): Promise<DynamoDBBatchResponse> {
+async function fromStream(event: DynamoDBStreamEvent, deps: OutcomeDependencies, settings: OutcomesSettings): Promise<DynamoDBBatchResponse> {
   for (const record of event.Records) {
     try {
-      const change = numberChangeOf((record.dynamodb ?? {}) as StreamImages);
-      if (change) for (const outcome of codeOutcomesOf(change)) await settleOutcome(outcome, deps);
+      const images = (record.dynamodb ?? {}) as StreamImages;
+      const change = numberChangeOf(images);
+      if (!change) continue;
+      for (const outcome of codeOutcomesOf(change)) await settleOutcome(outcome, deps);
+      if (deps.events) {
+        const events = eventsOfNumberChange(change, eventContextOf(record, images, settings, deps.clock.now()));
+        if (events.length > 0) await deps.events.publish(events);
+      }
     } catch (error) {
       deps.logger.error('Could not settle a code\'s outcome; the stream retries from this record', {
         error: error instanceof Error ? error.name : 'unknown',
@@ -69,4 +83,19 @@ async function fromReceipt(message: string, deps: OutcomeDependencies): Promise<
     });
     throw error;
   }
+}
+
+function eventContextOf(record: DynamoDBRecord, images: StreamImages, settings: OutcomesSettings, now: number) {
+  const e164 = numberOf(images)!;
+  const country = settings.countryOf(e164);
+  // The stream's own record id: the same on every retry of the batch, so an event's id is too.
+  const changeId = record.eventID ?? `${e164}:${record.dynamodb?.SequenceNumber ?? ''}`;
+  const createdSeconds = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    changeId,
+    occurredAt: new Date(createdSeconds ? createdSeconds * 1000 : now).toISOString(),
+    about: { number: maskNumber(e164), ...(country ? { country } : {}) },
+    ...numberCountsOf(images),
+    maxFailedChecks: settings.maxFailedChecks,
+  };
 }

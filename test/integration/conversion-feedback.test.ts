@@ -6,6 +6,8 @@
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { DynamoDbFeedbackLedger } from '../../functions/adapters/dynamodb-feedback-ledger';
 import { createMessageFeedback, SEND_CONTEXT_KEY } from '../../functions/adapters/message-feedback';
+import { settleOutcome, takeReceipt } from '../../functions/core/outcomes';
+import type { FeedbackStatus } from '../../functions/core/ports';
 import { createOutcomesHandler } from '../../functions/entry/outcomes-handler';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable, LOCAL_AWS_CONFIG } from '../../local/dynamodb-local';
@@ -56,6 +58,7 @@ beforeAll(async () => {
   ledgerClient = testDynamoDbClient();
   const handler = createOutcomesHandler(
     { ledger: new DynamoDbFeedbackLedger(ledgerClient, service.tableName), feedback: createMessageFeedback(feedbackClient), clock: { now: () => Date.now() }, logger, metrics },
+    { maxFailedChecks: 5, countryOf: () => 'US' },
     metrics,
   );
   runner = await OutcomesRunner.start({
@@ -209,5 +212,56 @@ describe('conversion feedback', () => {
     const allowed = ['pk', 'messageIds', 'route', 'outcome', 'reportedRECEIVED', 'reportedFAILED', 'expiresAt'];
     for (const item of items) expect(allowed).toEqual(expect.arrayContaining(Object.keys(item)));
     expect(items.some((item) => item.messageIds && item.outcome && item.reportedRECEIVED)).toBe(true);
+  });
+});
+
+describe('the ledger join, when both sides move at once (the real ledger on DynamoDB Local)', () => {
+  type Call = [string, FeedbackStatus];
+  const depsWith = (report: (messageId: string, status: FeedbackStatus) => Promise<'reported'>) => ({
+    ledger: new DynamoDbFeedbackLedger(ledgerClient, service.tableName),
+    feedback: { report },
+    clock: { now: () => Date.now() },
+    logger: new CapturingLogger(),
+    metrics: new CountingMetrics(),
+  });
+
+  it('a FAILED reported late, after the code came back and was used, is said again as RECEIVED', async () => {
+    const calls: Call[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const deps = depsWith(async (messageId, status) => {
+      if (status === 'FAILED') await held; // the receipt side's report is slow
+      calls.push([messageId, status]);
+      return 'reported';
+    });
+    await settleOutcome({ sendId: 'race-1', outcome: 'FAILED' }, deps); // replaced by a resend…
+    const receipt = takeReceipt({ messageId: 'msg-race-1', sendId: 'race-1', route: 'sms-voice-v2', eventType: 'TEXT_DELIVERED' }, deps);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settleOutcome({ sendId: 'race-1', outcome: 'RECEIVED' }, deps); // …which no route took: the code came back, and was used
+    release();
+    await receipt;
+    expect(calls.at(-1)).toEqual(['msg-race-1', 'RECEIVED']);
+  });
+
+  it('a message a receipt said never arrived is FAILED, while the one that carried the used code is RECEIVED', async () => {
+    const calls: Call[] = [];
+    const deps = depsWith(async (messageId, status) => {
+      calls.push([messageId, status]);
+      return 'reported';
+    });
+    // A route took the message, timed out and lost it; the next route's message carried the code.
+    await takeReceipt({ messageId: 'msg-lost', sendId: 'race-2', route: 'notify', eventType: 'TEXT_CARRIER_BLOCKED' }, deps);
+    await takeReceipt({ messageId: 'msg-kept', sendId: 'race-2', route: 'sms-voice-v2', eventType: 'TEXT_DELIVERED' }, deps);
+    await settleOutcome({ sendId: 'race-2', outcome: 'RECEIVED' }, deps);
+    expect(calls).toEqual([
+      ['msg-lost', 'FAILED'],
+      ['msg-kept', 'RECEIVED'],
+    ]);
+  });
+});
+
+describe('feedback End User Messaging refuses as invalid', () => {
+  it('is counted and not retried: it would hold up every stream record behind it', async () => {
+    await expect(createMessageFeedback(feedbackClient).report('not a message id', 'RECEIVED')).resolves.toBe('refused');
   });
 });

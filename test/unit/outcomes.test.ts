@@ -56,13 +56,14 @@ describe('delivery receipts', () => {
     totalCarrierFee: 0.003,
   };
 
-  it('reads what it needs from an event, and nothing of the number', () => {
+  it('reads what it needs from an event, and the number only masked', () => {
     expect(receiptOf(example)).toEqual({
       messageId: '862a8790-60c0-4430-9b2b-658bdexample',
       eventType: 'TEXT_DELIVERED',
       sendId: 'send-1',
       route: 'sms-voice-v2',
       country: 'US',
+      maskedNumber: '+14*****0156',
       requestedAt: 1686975103170,
       at: 1686975103470,
     });
@@ -73,7 +74,7 @@ describe('delivery receipts', () => {
   const deps = () => {
     const metrics = new CountingMetrics();
     const ledger = {
-      noteMessage: jest.fn(async () => ({ reported: false })),
+      noteMessage: jest.fn(async () => ({ message: { messageId: 'm', reported: new Set<'RECEIVED' | 'FAILED'>(), undelivered: false } })),
       noteOutcome: jest.fn(),
       markReported: jest.fn(),
     };

@@ -23,6 +23,28 @@ export function numberChangeOf(images: StreamImages): NumberChange | undefined {
   return { before: codeStateOf(images.OldImage), after: codeStateOf(images.NewImage) };
 }
 
+/** The number a stream record of its item is about (E.164, from the item's key). */
+export function numberOf(images: StreamImages): string | undefined {
+  const key = images.Keys?.[TABLE_PARTITION_KEY]?.S;
+  return key?.startsWith(NUMBER_PREFIX) ? key.slice(NUMBER_PREFIX.length) : undefined;
+}
+
+/** The item's failed checks and streak before and after the write, for events. */
+export function numberCountsOf(images: StreamImages): { before?: ItemCounts; after?: ItemCounts } {
+  return { before: countsOf(images.OldImage), after: countsOf(images.NewImage) };
+}
+
+interface ItemCounts {
+  failedChecks: number;
+  routeStreak: number;
+}
+
+function countsOf(image: Image | undefined): ItemCounts | undefined {
+  if (!image) return undefined;
+  const number = (name: string) => Number(image[name]?.N ?? 0);
+  return { failedChecks: number(NAMES['#failedChecks']), routeStreak: number(NAMES['#routeStreak']) };
+}
+
 function codeStateOf(image: Image | undefined): CodeState | undefined {
   if (!image) return undefined;
   const code = image[NAMES['#code']]?.M;

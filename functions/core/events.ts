@@ -1,0 +1,118 @@
+/**
+ * Events for the team's own systems (fraud review, analytics, a SIEM): what happened to each code, derived off the
+ * request path from the table's stream and End User Messaging's delivery receipts, and published to EventBridge.
+ *
+ * Each event is small and typed (docs/events.schema.json), never carries a code, a full number or a key, and has an
+ * `id` that is the same every time the same change is seen: delivery is at least once (the stream and Lambda retry),
+ * so a consumer deduplicates on it.
+ */
+import type { DeliveryReceipt, NumberChange } from './outcomes';
+import type { FeedbackStatus } from './ports';
+
+/** EventBridge's `source` of every event. */
+export const EVENT_SOURCE = 'sms-verify';
+/** The version of the events' `detail`; a breaking change to a field bumps it. */
+export const EVENT_VERSION = 1 as const;
+
+/** Fields every event's detail has. */
+interface Common {
+  /** The same for every delivery of one event: deduplicate on it. */
+  id: string;
+  version: typeof EVENT_VERSION;
+  /** When it happened, ISO 8601. */
+  occurredAt: string;
+}
+
+/** The number, as the service logs it: country code and last digits (`+44******3456`), and its country. */
+interface About {
+  number: string;
+  country?: string;
+}
+
+export type ServiceEvent =
+  | { detailType: 'Code Sent'; detail: Common & About & { attempt: number } }
+  | { detailType: 'Code Revoked'; detail: Common & About & { reason: 'delivery-failed' } }
+  | { detailType: 'Code Verified'; detail: Common & About }
+  | { detailType: 'Code Replaced'; detail: Common & About }
+  | { detailType: 'Check Failed'; detail: Common & About & { reason: 'wrong-code'; failedChecks: number } }
+  | { detailType: 'Number Locked'; detail: Common & About & { failedChecks: number } }
+  | {
+      detailType: 'Message Delivered' | 'Message Undelivered';
+      detail: Common & About & { messageId: string; route: string; channel: 'sms' | 'voice'; status: string };
+    }
+  | { detailType: 'Feedback Reported'; detail: Common & { messageId: string; route: string; status: FeedbackStatus } };
+
+export type DetailType = ServiceEvent['detailType'];
+
+/** Publishes events (EventBridge's PutEvents); throws when one was not accepted, so that the source is retried. */
+export interface EventPublisher {
+  publish(events: readonly ServiceEvent[]): Promise<void>;
+}
+
+/** A number's item change as events need it: the number and the item's counts besides its code. */
+export interface NumberEventContext {
+  /** The stream record's own id: unique to the change, the same on every retry. */
+  changeId: string;
+  occurredAt: string;
+  /** The number masked, and its country. */
+  about: About;
+  before?: { failedChecks: number; routeStreak: number };
+  after?: { failedChecks: number; routeStreak: number };
+  /** Failed checks that lock a number (maxFailedChecks). */
+  maxFailedChecks: number;
+}
+
+/**
+ * The events one write to a number's item means. A send's record names the replaced send as its previous one; a
+ * revocation puts the previous send back (or none); a check that used the code removes it; a wrong one counts.
+ */
+export function eventsOfNumberChange(change: NumberChange, context: NumberEventContext): ServiceEvent[] {
+  const { before, after } = change;
+  if (!after) return [];
+  const common = (kind: string): Common & About => ({ id: `${context.changeId}:${kind}`, version: EVENT_VERSION, occurredAt: context.occurredAt, ...context.about });
+  const events: ServiceEvent[] = [];
+  const recorded = after.sendId !== undefined && after.sendId !== before?.sendId && after.previousSendId === before?.sendId;
+  if (recorded) {
+    if (before?.sendId && before.hasCode) events.push({ detailType: 'Code Replaced', detail: common('replaced') });
+    events.push({ detailType: 'Code Sent', detail: { ...common('sent'), attempt: (context.after?.routeStreak ?? 0) + 1 } });
+  } else if (before?.sendId && before.hasCode && after.sendId !== before.sendId) {
+    events.push({ detailType: 'Code Revoked', detail: { ...common('revoked'), reason: 'delivery-failed' } });
+  } else if (before?.sendId && before.hasCode && after.sendId === before.sendId && !after.hasCode) {
+    events.push({ detailType: 'Code Verified', detail: common('verified') });
+  }
+  const failedBefore = context.before?.failedChecks ?? 0;
+  const failedAfter = context.after?.failedChecks ?? 0;
+  if (!recorded && failedAfter > failedBefore) {
+    events.push({ detailType: 'Check Failed', detail: { ...common('check-failed'), reason: 'wrong-code', failedChecks: failedAfter } });
+    if (failedBefore < context.maxFailedChecks && failedAfter >= context.maxFailedChecks) {
+      events.push({ detailType: 'Number Locked', detail: { ...common('locked'), failedChecks: failedAfter } });
+    }
+  }
+  return events;
+}
+
+/** What a delivery receipt means, when it is final either way; intermediate ones (queued, ringing) mean nothing yet. */
+export function eventOfReceipt(receipt: DeliveryReceipt, outcome: 'delivered' | 'undelivered' | undefined, now: number): ServiceEvent | undefined {
+  if (!outcome) return undefined;
+  return {
+    detailType: outcome === 'delivered' ? 'Message Delivered' : 'Message Undelivered',
+    detail: {
+      id: `${receipt.messageId}:${receipt.eventType}`,
+      version: EVENT_VERSION,
+      occurredAt: new Date(receipt.at ?? now).toISOString(),
+      number: receipt.maskedNumber ?? 'unknown',
+      ...(receipt.country ? { country: receipt.country } : {}),
+      messageId: receipt.messageId,
+      route: receipt.route ?? 'unknown',
+      channel: receipt.eventType.startsWith('VOICE_') ? 'voice' : 'sms',
+      status: receipt.eventType,
+    },
+  };
+}
+
+export function feedbackReportedEvent(messageId: string, route: string, status: FeedbackStatus, occurredAt: string): ServiceEvent {
+  return {
+    detailType: 'Feedback Reported',
+    detail: { id: `${messageId}:feedback:${status}`, version: EVENT_VERSION, occurredAt, messageId, route, status },
+  };
+}
