@@ -109,6 +109,14 @@ export const SETTING_SPECS = {
     scope: 'stack',
     description: 'Makes a topic for the alarms with this address subscribed (AWS mails a confirmation link first).',
   },
+  events: {
+    type: 'boolean',
+    default: false,
+    scope: 'stack',
+    description:
+      'Publishes what happened to each code (sent, verified, replaced, revoked, a failed check, a lock, delivery ' +
+      'receipts, feedback reported) to an EventBridge bus the stack makes, off the request path (docs/EVENTS.md).',
+  },
   existingTableName: {
     type: 'text',
     // DynamoDB table names: 3-255 of [a-zA-Z0-9_.-].
@@ -717,6 +725,7 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     callerVerifyLimit: integer('callerVerifyLimit'),
     callerVerifyWindowSeconds: integer('callerVerifyWindowSeconds'),
     conversionFeedback: boolean('conversionFeedback'),
+    events: boolean('events'),
     returnSecurityCode: boolean('returnSecurityCode'),
     testNumbers: list('testNumbers', []),
     webOtpDomain: text('webOtpDomain'),

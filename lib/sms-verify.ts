@@ -18,13 +18,14 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AUTHORIZER_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, OUTCOMES_TIMEOUT_SECONDS } from '../functions/adapters/client-options';
 import { API_KEY_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../functions/adapters/table-schema';
 import { SmsVerifyMonitoring } from './monitoring';
 import { NotifyConfiguration } from './notify-configuration';
-import { ConversionFeedback } from './outcomes';
+import { Outcomes } from './outcomes';
 import { grantSmsRoutes, notifyConfigurationArn } from './sms-route-grants';
 import {
   InvalidSettingError,
@@ -154,10 +155,15 @@ export class SmsVerify extends Construct {
   readonly alarmTopic?: ITopic;
   /** The dashboard and alarms, unless `monitoring` is false. */
   readonly monitoring?: SmsVerifyMonitoring;
-  /** Conversion feedback (its configuration set, receipts topic and dead-letter queue), when on (`conversionFeedback`). */
-  readonly conversionFeedback?: ConversionFeedback;
-  /** The function that reports what became of each code, off the request path, when conversion feedback is on. */
+  /**
+   * What became of each code, off the request path, when conversion feedback or events are on: the outcomes
+   * function's stream, dead-letter queue and, with feedback, its configuration set and receipts topic.
+   */
+  readonly outcomes?: Outcomes;
+  /** The function that follows each code off the request path (conversion feedback, events). */
   readonly outcomesFunction?: LambdaFunction;
+  /** The EventBridge bus the service's events go to (`events`). */
+  readonly eventBus?: EventBus;
 
   constructor(scope: Construct, id: string, props: SmsVerifyProps = {}) {
     super(scope, id);
@@ -230,21 +236,34 @@ export class SmsVerify extends Construct {
     // A repeat of an idempotent send reads the first request's record while that request is in progress.
     Grant.addToPrincipal({ grantee: this.sendFunction, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
     grantSmsRoutes(this.sendFunction, this.settings, notify);
-    if (feedback) {
+    if (this.settings.events && existingTableName) {
+      throw new InvalidSettingError('events', 'events are read from the table\'s stream, which an adopted table (existingTableName) may not have');
+    }
+    if (feedback || this.settings.events) {
+      if (this.settings.events) {
+        // Named from the construct's path, the stack's name first: two deployments never share a bus.
+        this.eventBus = new EventBus(this, 'Events', { eventBusName: Names.uniqueResourceName(this, { maxLength: 200, separator: '-' }) });
+      }
       this.outcomesFunction = this.createFunction(
         'OutcomesFunction',
         'outcomes.ts',
-        { TABLE_NAME: this.table.tableName, METRICS_NAMESPACE: this.metricsNamespace },
+        {
+          ...settingsToEnvironment(this.settings),
+          TABLE_NAME: this.table.tableName,
+          METRICS_NAMESPACE: this.metricsNamespace,
+          ...(this.eventBus ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
+        },
         logRetention,
         OUTCOMES_TIMEOUT_SECONDS,
       );
-      this.conversionFeedback = new ConversionFeedback(this, 'ConversionFeedback', {
+      this.outcomes = new Outcomes(this, 'Outcomes', {
         table: this.table,
         fn: this.outcomesFunction,
-        configurationSetName: this.settings.configurationSetName!,
+        configurationSetName: feedback ? this.settings.configurationSetName : undefined,
+        eventBus: this.eventBus,
       });
       // The send function sends through the set once it exists, with its event destination.
-      this.sendFunction.node.addDependency(this.conversionFeedback.configurationSet);
+      if (this.outcomes.configurationSet) this.sendFunction.node.addDependency(this.outcomes.configurationSet);
     }
 
     this.auth = this.settings.auth;
@@ -334,9 +353,7 @@ export class SmsVerify extends Construct {
         globalCallLimit: this.settings.globalCallLimit,
         globalCallWindowSeconds: this.settings.globalCallWindowSeconds,
         feedback:
-          this.outcomesFunction && this.conversionFeedback
-            ? { outcomesFunction: this.outcomesFunction, deadLetters: this.conversionFeedback.deadLetters }
-            : undefined,
+          this.outcomesFunction && this.outcomes ? { outcomesFunction: this.outcomesFunction, deadLetters: this.outcomes.deadLetters } : undefined,
       });
     }
   }
@@ -518,6 +535,12 @@ export function addSmsVerifyOutputs(scope: Construct, service: SmsVerify): void 
     new CfnOutput(scope, 'NotifyConfigurationId', {
       value: service.notifyConfiguration.configurationId,
       description: 'The Notify configuration the stack made (Basic tier: 200 messages a day; the console upgrades it)',
+    });
+  }
+  if (service.eventBus) {
+    new CfnOutput(scope, 'EventBusName', {
+      value: service.eventBus.eventBusName,
+      description: 'The EventBridge bus of the service\'s events (source "sms-verify"): add rules to it',
     });
   }
   if (service.auth === 'api-key') {

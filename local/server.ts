@@ -26,6 +26,8 @@ import { LOCAL_CONFIGURATION_SET, LOCAL_NOTIFY_CONFIGURATION_ID } from './simula
 import { readSettingsFromEnvironment, settingsToEnvironment } from '../functions/settings';
 
 export const LOCAL_TABLE_NAME = 'sms-verify-local';
+/** The simulated account's event bus that npm start publishes the service's events to. */
+export const LOCAL_EVENT_BUS = 'sms-verify-local';
 /** A placeholder Pinpoint project id, so the local service runs both routes by default. */
 export const LOCAL_PINPOINT_APPLICATION_ID = '10ca1000000000000000000000000000';
 /** API Gateway's own request size limit; the handlers enforce the API's much smaller one. */
@@ -268,6 +270,8 @@ function configureEnvironment({
   // The simulated account's configuration set, as the stack makes one: its events are the delivery receipts the
   // outcomes function joins to each code's outcome, for conversion feedback.
   env.CONFIGURATION_SET_NAME ??= LOCAL_CONFIGURATION_SET;
+  // The simulated account's bus: the outcomes function publishes the service's events there (GET /local/events).
+  env.EVENT_BUS_NAME ??= LOCAL_EVENT_BUS;
   // Every route, in the order a deployment with a Notify configuration, an origination identity and a Pinpoint project
   // has them by default; the simulated account (PUT /local/account) lets each deliver.
   env.SMS_ROUTES ??= 'sns,notify,sms-voice-v2,pinpoint';
@@ -370,6 +374,19 @@ async function handleLocalRoute(
   if (pathname === '/local/dropped' && method === 'GET') return sendJson(response, 200, simulator.dropped());
   if (pathname === '/local/outbox' && method === 'DELETE') {
     simulator.clearOutbox();
+    response.writeHead(204).end();
+    return;
+  }
+  // What the outcomes function put on the bus, as EventBridge would have it: the service's events, oldest first.
+  if (pathname === '/local/events' && method === 'GET') {
+    return sendJson(
+      response,
+      200,
+      simulator.busEvents().map((event) => ({ id: event.id, source: event.source, 'detail-type': event.detailType, time: event.time, detail: event.detail })),
+    );
+  }
+  if (pathname === '/local/events' && method === 'DELETE') {
+    simulator.clearBusEvents();
     response.writeHead(204).end();
     return;
   }

@@ -1,10 +1,11 @@
 /**
- * A local stand-in for the SMS providers and the account behind them, speaking
- * their real wire protocols so that the production adapters and the real AWS
- * SDK clients run unchanged against it (point them here with
- * AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_PINPOINT and
- * AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2). Each API has its own file under
- * local/simulator/, which states the API's rules and cites the model:
+ * A local stand-in for the SMS providers, EventBridge and the account behind
+ * them, speaking their real wire protocols so that the production adapters and
+ * the real AWS SDK clients run unchanged against it (point them here with
+ * AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_PINPOINT,
+ * AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 and AWS_ENDPOINT_URL_EVENTBRIDGE:
+ * endpoints()). Each API has its own file under local/simulator/, which states
+ * the API's rules and cites the model:
  *
  *  - sns.ts: SNS, query protocol (`Publish`, and the SMS account reads);
  *  - pinpoint.ts: Pinpoint, REST-JSON (`SendMessages`);
@@ -14,8 +15,9 @@
  *  - voice-message.ts: End User Messaging's calls (`SendVoiceMessage`), with ssml.ts for the SSML Polly reads;
  *  - notify.ts: End User Messaging Notify (`SendNotifyTextMessage`, `SendNotifyVoiceMessage`, its configuration,
  *    templates and countries);
+ *  - eventbridge.ts: EventBridge, JSON 1.1 (`PutEvents`), keeping what the account's event buses take (busEvents());
  *  - account.ts: the simulated account all of them answer from (sandbox, spend limit, identities, Notify,
- *    configuration sets).
+ *    configuration sets, event buses).
  *
  * A request that breaks the real API's rules gets the provider's own validation error, whatever the route's fault
  * switch says. A message that reaches the person lands in the outbox (`channel` sms or voice; a call with what the
@@ -37,9 +39,10 @@ import { ROUTE_NAMES, VOICE_ROUTE_NAMES } from '../functions/settings';
 import { changeAccount, localAccount, type SimulatedAccount } from './simulator/account';
 import { createNotify } from './simulator/notify';
 import { handlePinpoint } from './simulator/pinpoint';
+import { createEventBridge, type BusEvent } from './simulator/eventbridge';
 import { deliveryEvents, failureEvents, type SmsEvent } from './simulator/events';
 import { handlePutMessageFeedback } from './simulator/message-feedback';
-import { json10Error, readBody, respond } from './simulator/protocol';
+import { json10Error, json11Error, readBody, respond } from './simulator/protocol';
 import {
   END_USER_MESSAGING_ROUTES,
   FAULT_MODES,
@@ -55,6 +58,7 @@ import { handleSns } from './simulator/sns';
 import { handleSendVoiceMessage } from './simulator/voice-message';
 
 export { type SmsEvent, type TextEvent, type VoiceEvent } from './simulator/events';
+export { type BusEvent } from './simulator/eventbridge';
 export { FAULT_MODES, type DroppedMessage, type FaultMode, type FeedbackStatus, type OutboxMessage, type ProviderRequest, type SimulatedRoute } from './simulator/provider';
 /** The routes a fault switch is kept for: the SMS routes, then the voice routes. */
 export const SIMULATED_ROUTES: readonly SimulatedRoute[] = [...ROUTE_NAMES, ...VOICE_ROUTE_NAMES];
@@ -72,6 +76,8 @@ export interface SmsSimulatorOptions {
   onMessage?: (message: OutboxMessage) => void;
   /** Called for each event End User Messaging publishes to a configuration set's event destination (smsEvents()). */
   onEvent?: (event: SmsEvent) => void;
+  /** Called for each event one of the account's EventBridge buses takes (busEvents()). */
+  onBusEvent?: (event: BusEvent) => void;
   /** The account to start from; npm start's own (every route delivers) when absent. */
   account?: SimulatedAccount;
 }
@@ -85,11 +91,13 @@ export class SmsSimulator {
   private currentAccount: SimulatedAccount;
   private readonly provider: Provider;
   private readonly notify: ReturnType<typeof createNotify>;
+  private readonly eventBridge: ReturnType<typeof createEventBridge>;
 
   private constructor(
     private readonly server: Server,
     private readonly onMessage: ((message: OutboxMessage) => void) | undefined,
     private readonly onEvent: ((event: SmsEvent) => void) | undefined,
+    onBusEvent: ((event: BusEvent) => void) | undefined,
     private readonly secrets: Record<string, string>,
     account: SimulatedAccount,
   ) {
@@ -125,11 +133,12 @@ export class SmsSimulator {
       now: () => Date.now(),
     };
     this.notify = createNotify(this.provider);
+    this.eventBridge = createEventBridge(this.provider, onBusEvent);
   }
 
   static async start(options: SmsSimulatorOptions = {}): Promise<SmsSimulator> {
     const server = createServer();
-    const simulator = new SmsSimulator(server, options.onMessage, options.onEvent, options.secrets ?? {}, options.account ?? localAccount());
+    const simulator = new SmsSimulator(server, options.onMessage, options.onEvent, options.onBusEvent, options.secrets ?? {}, options.account ?? localAccount());
     server.on('request', (request, response) => {
       simulator.handle(request, response).catch((error: unknown) => {
         respond(response, 500, 'text/plain', `simulator failure: ${String(error)}`);
@@ -147,7 +156,13 @@ export class SmsSimulator {
    * `Object.assign(process.env, simulator.endpoints())`.
    */
   endpoints(): Record<string, string> {
-    return { AWS_ENDPOINT_URL_SNS: this.url, AWS_ENDPOINT_URL_PINPOINT: this.url, AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: this.url };
+    // The SDK names the variable after the client's serviceId, upper-cased, spaces to `_` (EventBridge → EVENTBRIDGE).
+    return {
+      AWS_ENDPOINT_URL_SNS: this.url,
+      AWS_ENDPOINT_URL_PINPOINT: this.url,
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: this.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: this.url,
+    };
   }
 
   get url(): string {
@@ -177,7 +192,25 @@ export class SmsSimulator {
     this.events.length = 0;
   }
 
-  /** Every request that reached a provider, accepted or not, oldest first. */
+  /** The events the account's EventBridge buses took (PutEvents), oldest first. */
+  busEvents(): BusEvent[] {
+    return this.eventBridge.events();
+  }
+
+  clearBusEvents(): void {
+    this.eventBridge.clear();
+  }
+
+  /**
+   * Makes the next `count` PutEvents calls that the API would take answer InternalException, taking nothing (0 to
+   * stop); a request the API refuses anyway does not use one up. Throws on a count that is not a whole number.
+   */
+  failPutEvents(count: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`failPutEvents takes a whole number of calls, not ${count}`);
+    this.eventBridge.failNext(count);
+  }
+
+  /** Every request that reached a provider (PutEvents and the account reads under `account`), accepted or not, oldest first. */
   requests(route?: SimulatedRoute | 'account'): ProviderRequest[] {
     return this.received.filter((request) => route === undefined || request.route === route);
   }
@@ -245,6 +278,7 @@ export class SmsSimulator {
     if (request.method === 'POST' && /^\/v1\/apps\/([^/]+)\/messages$/.test(path)) return handlePinpoint(this.provider, request, response, path, body);
     const target = request.headers['x-amz-target'];
     if (request.method === 'POST' && path === '/' && target === 'secretsmanager.GetSecretValue') return this.getSecretValue(response, body);
+    if (request.method === 'POST' && path === '/' && typeof target === 'string' && target.startsWith('AWSEvents.')) return this.eventBridgeOperation(request, response, target, body);
     if (request.method === 'POST' && path === '/' && typeof target === 'string') return this.smsVoiceV2(request, response, target, body);
     if (request.method === 'POST' && path === '/') return handleSns(this.provider, request, response, body);
     respond(response, 404, 'application/json', JSON.stringify({ message: `No simulated API at ${request.method} ${path}` }));
@@ -284,6 +318,21 @@ export class SmsSimulator {
     const answer = read(this.provider, payload);
     if (answer instanceof SimulatedError) return json10Error(response, 400, answer.type, answer.message);
     respond(response, 200, 'application/x-amz-json-1.0', JSON.stringify(answer));
+  }
+
+  /** EventBridge's JSON 1.1 operations, by `X-Amz-Target`. */
+  private eventBridgeOperation(request: IncomingMessage, response: ServerResponse, target: string, body: string): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body || '{}');
+    } catch {
+      return json11Error(response, 400, 'SerializationException', 'Request body is not JSON');
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      return json11Error(response, 400, 'SerializationException', 'Request body is not a JSON object');
+    }
+    if (target === 'AWSEvents.PutEvents') return this.eventBridge.putEvents(request, response, payload as Record<string, unknown>);
+    json11Error(response, 400, 'UnknownOperationException', `The operation ${target} is not simulated`);
   }
 
   private getSecretValue(response: ServerResponse, body: string): void {

@@ -1,6 +1,6 @@
 /**
  * The service's events on an EventBridge bus (PutEvents). Model (eventbridge, PutEvents): 1-10 entries a request,
- * 256 KB in all; an entry refused is reported in the answer (FailedEntryCount, each entry's ErrorCode) while the
+ * under 1 MB in all (the service's events are a few hundred bytes each); an entry refused is reported in the answer (FailedEntryCount, each entry's ErrorCode) while the
  * others are accepted. A refusal is thrown, so that the whole source record is retried: events already accepted go
  * again, with the same `id`, and consumers deduplicate on it.
  */

@@ -38,7 +38,7 @@ export type ServiceEvent =
   | { detailType: 'Number Locked'; detail: Common & About & { failedChecks: number } }
   | {
       detailType: 'Message Delivered' | 'Message Undelivered';
-      detail: Common & About & { messageId: string; route: string; channel: 'sms' | 'voice'; status: string };
+      detail: Common & Partial<About> & { messageId: string; route: string; channel: 'sms' | 'voice'; status: string };
     }
   | { detailType: 'Feedback Reported'; detail: Common & { messageId: string; route: string; status: FeedbackStatus } };
 
@@ -100,7 +100,7 @@ export function eventOfReceipt(receipt: DeliveryReceipt, outcome: 'delivered' | 
       id: `${receipt.messageId}:${receipt.eventType}`,
       version: EVENT_VERSION,
       occurredAt: new Date(receipt.at ?? now).toISOString(),
-      number: receipt.maskedNumber ?? 'unknown',
+      ...(receipt.maskedNumber ? { number: receipt.maskedNumber } : {}),
       ...(receipt.country ? { country: receipt.country } : {}),
       messageId: receipt.messageId,
       route: receipt.route ?? 'unknown',

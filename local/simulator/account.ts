@@ -1,12 +1,12 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { NOTIFY_BASIC_COUNTRIES } from '../../functions/adapters/sms-account-rules';
-import { E164 } from './protocol';
+import { E164, stringViolation } from './protocol';
 
 /**
  * The simulated AWS account behind the SMS simulator: what decides whether a
  * real account can deliver a code (the SMS sandbox, the spend limit, the
  * origination identities and their registrations, the Notify configuration,
- * the configuration sets, the caller's permissions). The simulated APIs
+ * the configuration sets, the EventBridge event buses, the caller's permissions). The simulated APIs
  * answer from it, and so does every read call `sms-verify doctor` makes.
  * `PUT /local/account` on npm start's server changes it, so that a test or a
  * person can put it in any state a real account can be in.
@@ -66,7 +66,16 @@ export interface SimulatedAccount {
    * (ResourceNotFoundException, ResourceType configuration-set); one naming one of these publishes its events.
    */
   configurationSets: string[];
-  /** IAM actions the caller of the read calls lacks, e.g. `sms-voice:DescribeSpendLimits`: answered AccessDenied. */
+  /**
+   * EventBridge's event buses, by name; `default` is always among them, as every account has its default bus. A
+   * PutEvents entry naming another (by name or ARN) is answered an EventId and goes nowhere, as EventBridge does
+   * (eventbridge.ts).
+   */
+  eventBuses: string[];
+  /**
+   * IAM actions the caller lacks, e.g. `sms-voice:DescribeSpendLimits` or `events:PutEvents`: the operation is
+   * answered AccessDeniedException.
+   */
   deniedActions: string[];
 }
 
@@ -84,6 +93,13 @@ export const LOCAL_NOTIFY_CONFIGURATION_ID = 'notify-local-0123456789abcdef';
 export const LOCAL_CONFIGURATION_SET = 'sms-verify-local';
 /** ConfigurationSetName (aws-models/pinpoint-sms-voice-v2.json): length 1-64, ^[A-Za-z0-9_-]+$. */
 const CONFIGURATION_SET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** npm start's own event bus, beside the account's `default` (SmsSimulator.busEvents). */
+export const LOCAL_EVENT_BUS = 'sms-verify-local';
+/**
+ * EventBusName, what CreateEventBus names a bus (api-models-aws eventbridge-2015-10-07.json): length 1-256,
+ * ^[/\.\-_A-Za-z0-9]+$. The `/` is for partner buses (`aws.partner/…`), which PutEvents cannot name.
+ */
+const EVENT_BUS_NAME = { min: 1, max: 256, pattern: /^[/.\-_A-Za-z0-9]+$/ } as const;
 
 /**
  * The account npm start simulates: out of the sandbox, a spend limit with room, a registered US toll-free number
@@ -119,6 +135,7 @@ export function localAccount(): SimulatedAccount {
       enabledChannels: ['SMS', 'VOICE'],
     },
     configurationSets: [LOCAL_CONFIGURATION_SET, 'verification'],
+    eventBuses: ['default', LOCAL_EVENT_BUS],
     deniedActions: [],
   };
 }
@@ -215,9 +232,16 @@ export function changeAccount(account: SimulatedAccount, changes: Record<string,
         }
         next.configurationSets = [...(value as string[])];
         break;
+      case 'eventBuses':
+        if (!Array.isArray(value) || !value.every((name) => stringViolation(name, EVENT_BUS_NAME) === undefined)) {
+          throw new AccountChangeError('eventBuses must be a list of event bus names (1-256 of A-Z a-z 0-9 / . - _)');
+        }
+        if (!value.includes('default')) throw new AccountChangeError('eventBuses must include default: every account has its default event bus');
+        next.eventBuses = [...(value as string[])];
+        break;
       default:
         throw new AccountChangeError(
-          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, optedOutNumbers, monthlySpendLimitUsd, originationIdentities, notify, configurationSets, deniedActions`,
+          `unknown field "${field}"; the account has smsSandbox, verifiedDestinations, optedOutNumbers, monthlySpendLimitUsd, originationIdentities, notify, configurationSets, eventBuses, deniedActions`,
         );
     }
   }

@@ -1,6 +1,6 @@
 /**
  * What every simulated API shares: the wire shapes of answers and errors of the
- * three AWS protocols the SMS APIs speak (query/XML, REST-JSON, JSON 1.0), and
+ * AWS protocols the simulated APIs speak (query/XML, REST-JSON, JSON 1.0 and 1.1), and
  * request shapes written as the models write them (a member's length, pattern,
  * range or enum), so that each API's file states its rules as data and cites
  * the model it follows.
@@ -100,6 +100,16 @@ export function json10Invalid(response: ServerResponse, violations: readonly Vio
   });
 }
 
+/** An AWS JSON 1.1 error (EventBridge): the `__type` and a message, as 1.0's but with 1.1's content type. */
+export function json11Error(response: ServerResponse, status: number, type: string, message: string): void {
+  response.setHeader('x-amzn-ErrorType', type);
+  respond(response, status, 'application/x-amz-json-1.1', JSON.stringify({ __type: type, message }));
+}
+
+export function json11Answer(response: ServerResponse, body: unknown): void {
+  respond(response, 200, 'application/x-amz-json-1.1', JSON.stringify(body));
+}
+
 export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 /** An SNS query-protocol error (XML). */
@@ -134,7 +144,12 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const MAX_REQUEST_BYTES = 256 * 1024;
+/**
+ * A guard against a runaway client, not any API's rule: each API refuses what its own limits refuse. It sits well
+ * above the largest request a simulated API takes (PutEvents' entries may total 1 MB, which JSON escaping can
+ * multiply).
+ */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
 export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

@@ -114,3 +114,33 @@ describe('conversion feedback stays off', () => {
     expect(functionNamed(template, 'SmsVerifySendFunction').properties.Environment.Variables.CONVERSION_FEEDBACK).toBe('false');
   });
 });
+
+describe('events (events: true)', () => {
+  const template = synth({ smsRoutes: ['sns'], events: true });
+
+  it('makes a bus, and lets the outcomes function put events on it and nothing else of EventBridge', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const [busId] = Object.keys(template.findResources('AWS::Events::EventBus'));
+    const outcomes = functionNamed(template, 'SmsVerifyOutcomesFunction').properties;
+    expect(outcomes.Environment.Variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
+    const statements = statementsOf(template, 'SmsVerifyOutcomesFunction');
+    const putEvents = statements.filter((s) => actionsOf([s]).some((action) => action.startsWith('events:')));
+    expect(putEvents).toEqual([expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } })]);
+    template.hasOutput('EventBusName', { Value: { Ref: busId } });
+  });
+
+  it('reads the stream without conversion feedback\'s parts when no route can report (SNS alone)', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::SMSVOICE::ConfigurationSet', 0);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const actions = actionsOf(statementsOf(template, 'SmsVerifyOutcomesFunction'));
+    expect(actions).not.toContain('sms-voice:PutMessageFeedback');
+    expect(actions).not.toContain('dynamodb:UpdateItem');
+  });
+
+  it('stops the synth with an adopted table, whose stream is not the stack\'s', () => {
+    expect(() =>
+      synth({ events: true, existingTableName: 'sms-verify-old', existingCodeKeySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:code-key-AbCdEf' }),
+    ).toThrow(/events/);
+  });
+});

@@ -3,7 +3,12 @@
  * Context, the simulator publishes the message's receipts, the outcomes function (run as Lambda runs it, over the
  * stream and the receipts) joins each receipt to the code's outcome and reports it with PutMessageFeedback.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import Ajv2020 from 'ajv/dist/2020';
+import { createEventBridgePublisher } from '../../functions/adapters/eventbridge-events';
 import { DynamoDbFeedbackLedger } from '../../functions/adapters/dynamodb-feedback-ledger';
 import { createMessageFeedback, SEND_CONTEXT_KEY } from '../../functions/adapters/message-feedback';
 import { settleOutcome, takeReceipt } from '../../functions/core/outcomes';
@@ -15,6 +20,7 @@ import { OutcomesRunner } from '../../local/outcomes-runner';
 import { LOCAL_CONFIGURATION_SET } from '../../local/simulator/account';
 import { lambdaContext } from '../support/fake-service';
 import { CapturingLogger, CountingMetrics } from '../support/fakes';
+import { maskNumber } from '../../functions/core/phone-number';
 import { usFictional } from '../support/fixtures';
 import { startRealService, type RealService } from '../support/real-service';
 import { createTestTable, deleteTestTable, scanTable, testDynamoDbClient, testDynamoDbLocalEndpoint } from '../support/tables';
@@ -27,6 +33,7 @@ let logger: CapturingLogger;
 let metrics: CountingMetrics;
 let feedbackClient: PinpointSMSVoiceV2Client;
 let ledgerClient: ReturnType<typeof testDynamoDbClient>;
+let eventsClient: EventBridgeClient;
 /** Receipts the simulator published that the test has handed to the runner. */
 let published = 0;
 
@@ -56,8 +63,16 @@ beforeAll(async () => {
   metrics = new CountingMetrics();
   feedbackClient = new PinpointSMSVoiceV2Client({ ...LOCAL_AWS_CONFIG, endpoint: service.simulator.url });
   ledgerClient = testDynamoDbClient();
+  eventsClient = new EventBridgeClient({ ...LOCAL_AWS_CONFIG, endpoint: service.simulator.url });
   const handler = createOutcomesHandler(
-    { ledger: new DynamoDbFeedbackLedger(ledgerClient, service.tableName), feedback: createMessageFeedback(feedbackClient), clock: { now: () => Date.now() }, logger, metrics },
+    {
+      ledger: new DynamoDbFeedbackLedger(ledgerClient, service.tableName),
+      feedback: createMessageFeedback(feedbackClient),
+      events: createEventBridgePublisher(eventsClient, 'sms-verify-local'),
+      clock: { now: () => Date.now() },
+      logger,
+      metrics,
+    },
     { maxFailedChecks: 5, countryOf: () => 'US' },
     metrics,
   );
@@ -74,6 +89,7 @@ afterAll(async () => {
   await runner.stop();
   feedbackClient.destroy();
   ledgerClient.destroy();
+  eventsClient.destroy();
   await service.stop();
 });
 
@@ -263,5 +279,83 @@ describe('the ledger join, when both sides move at once (the real ledger on Dyna
 describe('feedback End User Messaging refuses as invalid', () => {
   it('is counted and not retried: it would hold up every stream record behind it', async () => {
     await expect(createMessageFeedback(feedbackClient).report('not a message id', 'RECEIVED')).resolves.toBe('refused');
+  });
+});
+
+describe('events for the team\'s systems', () => {
+  /** The detail types published for one number, in order. */
+  const eventsFor = (number: string) =>
+    service.simulator
+      .busEvents()
+      .filter((event) => (event.detail as { number?: string }).number === maskNumber(number))
+      .map((event) => event.detailType);
+
+  it('follow a code from sent to verified, with its delivery and the feedback reported', async () => {
+    const number = usFictional(20);
+    const sent = await send(number);
+    deliverReceipts();
+    await verify(number, sent['security-code']);
+    await runner.settled();
+    // Receipts and the stream are two sources: their events interleave in any order.
+    expect(eventsFor(number).sort()).toEqual(['Code Sent', 'Code Verified', 'Message Delivered', 'Message Delivered']);
+    const messageId = entryFor(number).messageId;
+    const feedback = service.simulator.busEvents().filter((event) => (event.detail as { messageId?: string }).messageId === messageId && event.detailType === 'Feedback Reported');
+    expect(feedback.map((event) => event.detail)).toEqual([expect.objectContaining({ messageId, route: 'sms-voice-v2', status: 'RECEIVED' })]);
+  });
+
+  it('say when a code is replaced, when a check fails, and when the number locks', async () => {
+    const number = usFictional(21);
+    await send(number);
+    const second = await send(number);
+    const wrong = second['security-code'] === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await verify(number, wrong);
+    await runner.settled();
+    expect(eventsFor(number)).toEqual([
+      'Code Sent',
+      'Code Replaced',
+      'Code Sent',
+      'Check Failed',
+      'Check Failed',
+      'Check Failed',
+      'Check Failed',
+      'Check Failed',
+      'Number Locked',
+    ]);
+    const sentEvents = service.simulator.busEvents().filter((event) => event.detailType === 'Code Sent' && (event.detail as { number: string }).number === maskNumber(number));
+    expect(sentEvents.map((event) => (event.detail as { attempt: number }).attempt)).toEqual([1, 1]);
+  });
+
+  it('say when no route took a code: revoked, and the one it replaced is valid again', async () => {
+    const number = usFictional(22);
+    await send(number);
+    service.simulator.setFaults({ 'sms-voice-v2': 'reject', sns: 'reject' });
+    try {
+      await expect(send(number)).resolves.toMatchObject({ sent: false, reason: 'delivery-failed' });
+    } finally {
+      service.simulator.setFaults({ 'sms-voice-v2': 'ok', sns: 'ok' });
+    }
+    await runner.settled();
+    expect(eventsFor(number)).toEqual(['Code Sent', 'Code Replaced', 'Code Sent', 'Code Revoked']);
+  });
+
+  it('each matches docs/events.schema.json, carries no code and no full number, and one id is always the same event', async () => {
+    await runner.settled();
+    const events = service.simulator.busEvents();
+    expect(events.length).toBeGreaterThan(20);
+    const schema = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'docs', 'events.schema.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    for (const event of events) {
+      const asDelivered = { source: event.source, 'detail-type': event.detailType, detail: event.detail };
+      expect([event.detailType, validate(asDelivered) ? 'valid' : validate.errors]).toEqual([event.detailType, 'valid']);
+    }
+    expect(JSON.stringify(events)).not.toMatch(/\+1\d{10}/);
+    // At least once: a retried stream batch publishes its events again, with the same ids, for consumers to drop.
+    const byId = new Map<string, string>();
+    for (const event of events) {
+      const id = (event.detail as { id: string }).id;
+      const text = JSON.stringify([event.detailType, event.detail]);
+      expect(byId.get(id) ?? text).toBe(text);
+      byId.set(id, text);
+    }
   });
 });

@@ -61,6 +61,7 @@ describe('deployment settings', () => {
       callerVerifyLimit: 100,
       callerVerifyWindowSeconds: 900,
       conversionFeedback: true,
+      events: false,
       returnSecurityCode: true,
       testNumbers: [],
       webOtpDomain: undefined,
