@@ -139,7 +139,7 @@ export class SmsVerifyMonitoring extends Construct {
       // Off the request path, a failure is retried and then kept in the queue: one message there is a report lost.
       const deadLetters = props.feedback.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
       this.addAlarm('FeedbackDeadLetters', deadLetters, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
-        'The outcomes function gave up on a stream batch or a delivery receipt after its retries: those messages get no conversion feedback (End User Messaging marks them FAILED an hour after sending). The outcomes function\'s log says why; the queue keeps a failed receipt whole, and a failed stream batch as a pointer to its records (the stream keeps them 24 hours), for 14 days.');
+        'The outcomes function gave up on a stream batch (after an hour of retries) or a delivery receipt (after two): those codes get no conversion feedback (End User Messaging marks their messages FAILED an hour after sending) and, with events on, their events are not published. The outcomes function\'s log says why; the queue keeps a failed receipt whole, and a failed stream batch as a pointer to its records (the stream keeps them 24 hours), for 14 days.');
     }
     for (const [name, fn] of functions) {
       const errors = fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });

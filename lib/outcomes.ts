@@ -26,9 +26,13 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { FEEDBACK_PREFIX, NUMBER_PREFIX, TABLE_PARTITION_KEY } from '../functions/adapters/table-schema';
 
-/** Stream batches: up to 100 records; a failed one is retried 3 times from the record that failed, then dead-lettered. */
+/**
+ * Stream batches: up to 100 records; a failed one is retried from the record that failed until that record is an
+ * hour old (feedback is moot by then: End User Messaging has marked the message FAILED), then dead-lettered. A
+ * retry count would drop the records behind a failure after a few seconds of an outage.
+ */
 export const STREAM_BATCH_SIZE = 100;
-export const STREAM_RETRIES = 3;
+export const STREAM_MAX_RECORD_AGE_HOURS = 1;
 /** End User Messaging's event types the receipts topic gets: every text and call status (the model's EventType). */
 const RECEIPT_EVENT_TYPES = ['TEXT_ALL', 'VOICE_ALL'];
 
@@ -83,9 +87,9 @@ export class Outcomes extends Construct {
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.LATEST,
         batchSize: STREAM_BATCH_SIZE,
-        retryAttempts: STREAM_RETRIES,
+        retryAttempts: -1,
         reportBatchItemFailures: true,
-        maxRecordAge: Duration.hours(1),
+        maxRecordAge: Duration.hours(STREAM_MAX_RECORD_AGE_HOURS),
         onFailure: new SqsDlq(this.deadLetters),
         filters: [FilterCriteria.filter({ dynamodb: { Keys: { [TABLE_PARTITION_KEY]: { S: FilterRule.beginsWith(NUMBER_PREFIX) } } } })],
       }),

@@ -4,8 +4,8 @@
  *
  * What it keeps of Lambda's behaviour, so that the handler meets here what it meets deployed:
  *  - the stream's event source mapping: batches of up to 100 records of number items (the stack's filter), in
- *    order; a batch the handler reports a failed record of is retried from that record, 3 times, then sent to the
- *    dead-letter queue (kept in `deadLetters()`) and the stream moves on;
+ *    order; a batch the handler reports a failed record of is retried from that record until the record is an hour
+ *    old (`maxRecordAgeMs`), then sent to the dead-letter queue (kept in `deadLetters()`) and the stream moves on;
  *  - SNS's asynchronous invocation: one receipt per invocation, retried twice when the handler throws, then
  *    dead-lettered.
  */
@@ -23,9 +23,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SNSEvent } from 'aws-l
 import { NUMBER_PREFIX, TABLE_PARTITION_KEY } from '../functions/adapters/table-schema';
 import type { OutcomesEvent } from '../functions/entry/outcomes-handler';
 
-/** The stack's event source mapping: batch size, retries of a failed batch (lib/outcomes.ts). */
+/** The stack's event source mapping: batch size, and how old a failing record may get (lib/outcomes.ts). */
 const BATCH_SIZE = 100;
-const STREAM_RETRIES = 3;
+const MAX_RECORD_AGE_MS = 3_600_000;
 /** Lambda's asynchronous invocation: two retries after the first attempt. */
 const ASYNC_RETRIES = 2;
 
@@ -38,6 +38,8 @@ export interface OutcomesRunnerOptions {
   handler: (event: OutcomesEvent) => Promise<DynamoDBBatchResponse | void>;
   /** How often the stream is read; Lambda polls a shard about four times a second. */
   pollMs?: number;
+  /** A failing record is retried until it is this old (default an hour, as deployed); tests give up sooner. */
+  maxRecordAgeMs?: number;
   print?: (line: string) => void;
 }
 
@@ -186,8 +188,9 @@ export class OutcomesRunner {
 
   /** A batch as the event source mapping hands it on, retried from the record the handler reports failed. */
   private async deliverBatch(records: StreamRecord[]): Promise<void> {
+    const maxAgeMs = this.options.maxRecordAgeMs ?? MAX_RECORD_AGE_MS;
     let batch = records;
-    for (let attempt = 0; batch.length > 0; attempt++) {
+    for (;;) {
       const event = { Records: batch.map(toLambdaRecord(this.options.region)) } as DynamoDBStreamEvent;
       let failedAt: string | undefined;
       try {
@@ -196,14 +199,16 @@ export class OutcomesRunner {
       } catch {
         failedAt = batch[0]?.dynamodb?.SequenceNumber ?? '';
       }
-      if (failedAt === undefined) return;
+      if (failedAt === undefined || this.stopped) return;
       const from = batch.findIndex((record) => record.dynamodb?.SequenceNumber === failedAt);
       batch = from < 0 ? batch : batch.slice(from);
-      if (attempt >= STREAM_RETRIES) {
+      const createdMs = (batch[0]?.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0);
+      if (Date.now() - createdMs >= maxAgeMs) {
         this.dead.push({ source: 'stream', event: { Records: batch.map(toLambdaRecord(this.options.region)) }, at: new Date().toISOString() });
-        this.options.print?.(`outcomes: ${batch.length} stream record(s) dead-lettered after ${STREAM_RETRIES} retries`);
+        this.options.print?.(`outcomes: ${batch.length} stream record(s) dead-lettered, the first ${Math.round((Date.now() - createdMs) / 1000)} s old`);
         return;
       }
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
     }
   }
 
@@ -239,6 +244,10 @@ function toLambdaRecord(region: string) {
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: region,
-    dynamodb: record.dynamodb,
+    // Lambda gives the record's time in epoch seconds; the SDK reads it as a Date.
+    dynamodb: {
+      ...record.dynamodb,
+      ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime && Math.floor(record.dynamodb.ApproximateCreationDateTime.getTime() / 1000),
+    },
   });
 }

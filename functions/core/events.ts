@@ -21,6 +21,8 @@ interface Common {
   version: typeof EVENT_VERSION;
   /** When it happened, ISO 8601. */
   occurredAt: string;
+  /** Events of a number from the table's stream: its order among them (the stream's sequence number, as digits). */
+  sequence?: string;
 }
 
 /** The number, as the service logs it: country code and last digits (`+44******3456`), and its country. */
@@ -53,38 +55,62 @@ export interface EventPublisher {
 export interface NumberEventContext {
   /** The stream record's own id: unique to the change, the same on every retry. */
   changeId: string;
+  /** The stream record's sequence number: EventBridge does not keep order, this restores it for one number. */
+  sequence?: string;
   occurredAt: string;
   /** The number masked, and its country. */
   about: About;
-  before?: { failedChecks: number; routeStreak: number };
-  after?: { failedChecks: number; routeStreak: number };
+  before?: { failedChecks: number; routeStreak: number; lastCheckAt: number };
+  after?: { failedChecks: number; routeStreak: number; lastCheckAt: number };
   /** Failed checks that lock a number (maxFailedChecks). */
   maxFailedChecks: number;
 }
 
 /**
  * The events one write to a number's item means. A send's record names the replaced send as its previous one; a
- * revocation puts the previous send back (or none); a check that used the code removes it; a wrong one counts.
+ * revocation puts the previous send back (or none), or, when a later send replaced the code meanwhile, strikes the
+ * code out of the previous slot; a check that used the code removes it; every check writes its time, and a wrong
+ * one counts (from zero again after a lock ran out).
  */
 export function eventsOfNumberChange(change: NumberChange, context: NumberEventContext): ServiceEvent[] {
   const { before, after } = change;
   if (!after) return [];
-  const common = (kind: string): Common & About => ({ id: `${context.changeId}:${kind}`, version: EVENT_VERSION, occurredAt: context.occurredAt, ...context.about });
+  const common = (kind: string): Common & About => ({
+    id: `${context.changeId}:${kind}`,
+    version: EVENT_VERSION,
+    occurredAt: context.occurredAt,
+    ...(context.sequence ? { sequence: context.sequence } : {}),
+    ...context.about,
+  });
   const events: ServiceEvent[] = [];
   const recorded = after.sendId !== undefined && after.sendId !== before?.sendId && after.previousSendId === before?.sendId;
+  // A code recorded before sends were named has no send id: its presence alone says what happened to it.
+  const verified = !recorded && before?.hasCode === true && !after.hasCode && after.sendId === before.sendId;
   if (recorded) {
-    if (before?.sendId && before.hasCode) events.push({ detailType: 'Code Replaced', detail: common('replaced') });
+    if (before?.hasCode) events.push({ detailType: 'Code Replaced', detail: common('replaced') });
     events.push({ detailType: 'Code Sent', detail: { ...common('sent'), attempt: (context.after?.routeStreak ?? 0) + 1 } });
   } else if (before?.sendId && before.hasCode && after.sendId !== before.sendId) {
     events.push({ detailType: 'Code Revoked', detail: { ...common('revoked'), reason: 'delivery-failed' } });
-  } else if (before?.sendId && before.hasCode && after.sendId === before.sendId && !after.hasCode) {
+  } else if (verified) {
     events.push({ detailType: 'Code Verified', detail: common('verified') });
+  } else if (
+    before?.previousSendId !== undefined &&
+    after.previousSendId === before.previousSendId &&
+    after.sendId === before.sendId &&
+    before.previousHasCode &&
+    !after.previousHasCode
+  ) {
+    // A send no route took, after a later send had already replaced its code.
+    events.push({ detailType: 'Code Revoked', detail: { ...common('revoked'), reason: 'delivery-failed' } });
   }
   const failedBefore = context.before?.failedChecks ?? 0;
   const failedAfter = context.after?.failedChecks ?? 0;
-  if (!recorded && failedAfter > failedBefore) {
+  const checked = (context.after?.lastCheckAt ?? 0) !== (context.before?.lastCheckAt ?? 0) || failedAfter > failedBefore;
+  if (!recorded && !verified && checked && failedAfter > 0) {
     events.push({ detailType: 'Check Failed', detail: { ...common('check-failed'), reason: 'wrong-code', failedChecks: failedAfter } });
-    if (failedBefore < context.maxFailedChecks && failedAfter >= context.maxFailedChecks) {
+    // A lock starts when the count reaches the threshold: from below, or counting again after an earlier lock ran out.
+    const restarted = failedAfter <= failedBefore;
+    if (failedAfter >= context.maxFailedChecks && (failedBefore < context.maxFailedChecks || restarted)) {
       events.push({ detailType: 'Number Locked', detail: { ...common('locked'), failedChecks: failedAfter } });
     }
   }
@@ -110,9 +136,10 @@ export function eventOfReceipt(receipt: DeliveryReceipt, outcome: 'delivered' | 
   };
 }
 
-export function feedbackReportedEvent(messageId: string, route: string, status: FeedbackStatus, occurredAt: string): ServiceEvent {
+/** `again`: a report said a second time because the first may have landed after the other side's (core/outcomes.ts). */
+export function feedbackReportedEvent(messageId: string, route: string, status: FeedbackStatus, occurredAt: string, again = false): ServiceEvent {
   return {
     detailType: 'Feedback Reported',
-    detail: { id: `${messageId}:feedback:${status}`, version: EVENT_VERSION, occurredAt, messageId, route, status },
+    detail: { id: `${messageId}:feedback:${status}${again ? ':again' : ''}`, version: EVENT_VERSION, occurredAt, messageId, route, status },
   };
 }

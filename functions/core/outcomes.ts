@@ -21,6 +21,8 @@ export interface CodeState {
   hasCode: boolean;
   /** The send whose code the current one replaced (kept until a revocation could put it back). */
   previousSendId?: string;
+  /** Whether that replaced code is still kept (a revocation of it strikes it out). */
+  previousHasCode?: boolean;
 }
 
 /** One write to a number's item, as the table's stream shows it: the item before and after. */
@@ -125,13 +127,16 @@ export async function takeReceipt(receipt: DeliveryReceipt, deps: OutcomeDepende
   if (DELIVERED.has(receipt.eventType) && receipt.requestedAt !== undefined && receipt.at !== undefined && receipt.at >= receipt.requestedAt) {
     deps.metrics.milliseconds('TimeToDelivery', receipt.at - receipt.requestedAt, { Route: route, Status: receipt.eventType });
   }
+  if (!receipt.sendId) return;
   const final = DELIVERED.has(receipt.eventType) ? 'delivered' : UNDELIVERED.has(receipt.eventType) ? 'undelivered' : undefined;
-  const event = deps.events && receipt.sendId ? eventOfReceipt(receipt, final, deps.clock.now()) : undefined;
+  // Feedback first: it has an hour, and a receipt given up on loses it; the event only goes to the team's systems.
+  if (deps.ledger && deps.feedback) {
+    const noted = await deps.ledger.noteMessage(receipt.sendId, receipt.messageId, route, final === 'undelivered', deps.clock.now());
+    const status = wanted(noted.outcome, noted.message);
+    if (status && !noted.message.reported.has(status)) await report(receipt.sendId, receipt.messageId, route, status, deps);
+  }
+  const event = deps.events ? eventOfReceipt(receipt, final, deps.clock.now()) : undefined;
   if (event) await deps.events!.publish([event]);
-  if (!receipt.sendId || !deps.ledger || !deps.feedback) return;
-  const noted = await deps.ledger.noteMessage(receipt.sendId, receipt.messageId, route, final === 'undelivered', deps.clock.now());
-  const status = wanted(noted.outcome, noted.message);
-  if (status && !noted.message.reported.has(status)) await report(receipt.sendId, receipt.messageId, route, status, deps);
 }
 
 /**
@@ -139,7 +144,7 @@ export async function takeReceipt(receipt: DeliveryReceipt, deps: OutcomeDepende
  * FAILED that the stream is just turning into RECEIVED): if what the ledger now wants differs from what was just
  * said, this report may have landed last and is said again, right. RECEIVED is final, so that happens at most once.
  */
-async function report(sendId: string, messageId: string, route: string, status: FeedbackStatus, deps: OutcomeDependencies): Promise<void> {
+async function report(sendId: string, messageId: string, route: string, status: FeedbackStatus, deps: OutcomeDependencies, again = false): Promise<void> {
   const answer = await deps.feedback!.report(messageId, status);
   if (answer === 'unknown-message') {
     deps.logger.warn('The provider does not know this message; no feedback given', { messageId, route, status });
@@ -150,9 +155,9 @@ async function report(sendId: string, messageId: string, route: string, status: 
   } else {
     deps.logger.info('Message feedback reported', { messageId, route, status });
     deps.metrics.count('FeedbackReported', { Route: route, Status: status });
-    await deps.events?.publish([feedbackReportedEvent(messageId, route, status, new Date(deps.clock.now()).toISOString())]);
+    await deps.events?.publish([feedbackReportedEvent(messageId, route, status, new Date(deps.clock.now()).toISOString(), again)]);
   }
   const now = await deps.ledger!.markReported(sendId, messageId, status);
   const still = wanted(now.outcome, now.message);
-  if (answer === 'reported' && still && still !== status) await report(sendId, messageId, route, still, deps);
+  if (answer === 'reported' && still && still !== status) await report(sendId, messageId, route, still, deps, true);
 }

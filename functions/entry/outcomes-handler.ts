@@ -88,11 +88,14 @@ async function fromReceipt(message: string, deps: OutcomeDependencies): Promise<
 function eventContextOf(record: DynamoDBRecord, images: StreamImages, settings: OutcomesSettings, now: number) {
   const e164 = numberOf(images)!;
   const country = settings.countryOf(e164);
-  // The stream's own record id: the same on every retry of the batch, so an event's id is too.
-  const changeId = record.eventID ?? `${e164}:${record.dynamodb?.SequenceNumber ?? ''}`;
+  // The stream's own record id: the same on every retry of the batch, so an event's id is too (Lambda always sets it;
+  // the sequence number, unique within the stream, stands in, and never the number).
+  const sequence = record.dynamodb?.SequenceNumber;
+  const changeId = record.eventID ?? `sequence-${sequence ?? ''}`;
   const createdSeconds = record.dynamodb?.ApproximateCreationDateTime;
   return {
     changeId,
+    sequence,
     occurredAt: new Date(createdSeconds ? createdSeconds * 1000 : now).toISOString(),
     about: { number: maskNumber(e164), ...(country ? { country } : {}) },
     ...numberCountsOf(images),

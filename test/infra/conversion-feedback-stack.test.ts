@@ -67,14 +67,16 @@ describe('conversion feedback, with an End User Messaging route', () => {
     expect(JSON.stringify(sendText.Resource)).toContain(`configuration-set/${setName}`);
   });
 
-  it('streams the table, and hands only number items to the outcomes function, with retries and a dead-letter queue', () => {
+  it('streams the table, and hands only number items to the outcomes function, retried for an hour, then a dead-letter queue', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
     const outcomes = functionNamed(template, 'SmsVerifyOutcomesFunction');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: outcomes.id },
       StartingPosition: 'LATEST',
       BatchSize: 100,
-      MaximumRetryAttempts: 3,
+      // Retried until the failing record is an hour old, not a few times: an outage would drop the records behind it.
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: 3600,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'number#' }] } } } }) }] },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },

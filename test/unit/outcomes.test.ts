@@ -1,4 +1,7 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { numberChangeOf, numberCountsOf } from '../../functions/adapters/dynamodb-store/number-changes';
 import { receiptOf } from '../../functions/adapters/message-feedback';
+import { eventsOfNumberChange } from '../../functions/core/events';
 import { codeOutcomesOf, takeReceipt, type CodeState } from '../../functions/core/outcomes';
 import { CapturingLogger, CountingMetrics } from '../support/fakes';
 
@@ -98,5 +101,54 @@ describe('delivery receipts', () => {
     await takeReceipt(receiptOf({ ...example, context: undefined })!, d);
     expect(metrics.get('DeliveryReceipts Route=unknown Status=TEXT_DELIVERED')).toBe(1);
     expect(ledger.noteMessage).not.toHaveBeenCalled();
+  });
+});
+
+describe('what one write to a number means for the events', () => {
+  const Keys = { pk: { S: 'number#+447400123456' } };
+  const N = (value: number) => ({ N: String(value) });
+  type Image = Record<string, AttributeValue>;
+  const typesOf = (OldImage: Image, NewImage: Image, maxFailedChecks = 5) =>
+    eventsOfNumberChange(numberChangeOf({ Keys, OldImage, NewImage })!, {
+      changeId: 'record-1',
+      occurredAt: '2026-11-29T00:00:00Z',
+      about: { number: '+44******3456' },
+      ...numberCountsOf({ OldImage, NewImage }),
+      maxFailedChecks,
+    }).map((event) => event.detailType);
+  const item = (failedChecks: number, extra: Image = {}, lastCheckAt = 0): Image => ({
+    ...Keys,
+    code: { M: { digest: N(-1) } },
+    codeSendId: { S: 'send-a' },
+    failedChecks: N(failedChecks),
+    lastCheckAt: N(lastCheckAt),
+    ...extra,
+  });
+
+  it('a wrong code after a lock ran out counts from 1 again: Check Failed, and with a threshold of 1, locked again', () => {
+    expect(typesOf(item(5, {}, 1_000), item(1, {}, 9_000))).toEqual(['Check Failed']);
+    expect(typesOf(item(1, {}, 1_000), item(1, {}, 9_000), 1)).toEqual(['Check Failed', 'Number Locked']);
+  });
+
+  it('a revocation that strikes the code from the previous slot (a later send replaced it meanwhile): Code Revoked', () => {
+    const previous = (code: Image) => ({ previousCode: { M: code }, previousCodeSendId: { S: 'send-b' } });
+    expect(typesOf(item(0, previous({ other: N(-1) })), item(0, previous({})))).toEqual(['Code Revoked']);
+  });
+
+  it('a code recorded before sends were named: still Code Verified when used, Code Replaced when replaced', () => {
+    const legacy = (code: Image): Image => ({ ...Keys, code: { M: code }, failedChecks: N(0), lastCheckAt: N(0) });
+    expect(typesOf(legacy({ digest: N(-1) }), { ...legacy({}), lastCheckAt: N(5) })).toEqual(['Code Verified']);
+    expect(typesOf(legacy({ digest: N(-1) }), { ...legacy({ next: N(-1) }), codeSendId: { S: 'send-new' }, previousCodeSendId: { S: '' } })).toEqual([
+      'Code Replaced',
+      'Code Sent',
+    ]);
+  });
+
+  it('a verification is not a failed check, and a send is not a check', () => {
+    expect(typesOf(item(2, {}, 1_000), { ...item(0, {}, 9_000), code: { M: {} } })).toEqual(['Code Verified']);
+    expect(typesOf(item(2, {}, 1_000), item(2, { codeSendId: { S: 'send-b' }, previousCodeSendId: { S: 'send-a' } }, 1_000))).toEqual([
+      'Code Replaced',
+      'Code Sent',
+    ]);
   });
 });

@@ -37,20 +37,24 @@ export function numberCountsOf(images: StreamImages): { before?: ItemCounts; aft
 interface ItemCounts {
   failedChecks: number;
   routeStreak: number;
+  /** When the last counted check was (ms): a check writes it, whatever it found. */
+  lastCheckAt: number;
 }
 
 function countsOf(image: Image | undefined): ItemCounts | undefined {
   if (!image) return undefined;
   const number = (name: string) => Number(image[name]?.N ?? 0);
-  return { failedChecks: number(NAMES['#failedChecks']), routeStreak: number(NAMES['#routeStreak']) };
+  return { failedChecks: number(NAMES['#failedChecks']), routeStreak: number(NAMES['#routeStreak']), lastCheckAt: number(NAMES['#lastCheckAt']) };
 }
 
 function codeStateOf(image: Image | undefined): CodeState | undefined {
   if (!image) return undefined;
   const code = image[NAMES['#code']]?.M;
+  const previous = image[NAMES['#previousCode']]?.M;
   return {
     sendId: image[NAMES['#codeSendId']]?.S || undefined,
     hasCode: code !== undefined && Object.keys(code).length > 0,
     previousSendId: image[NAMES['#previousCodeSendId']]?.S || undefined,
+    previousHasCode: previous !== undefined && Object.keys(previous).length > 0,
   };
 }
