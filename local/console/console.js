@@ -146,8 +146,40 @@ async function loadFaults() {
 }
 
 loadFaults();
+let eventsSignature = '';
+async function refreshEvents() {
+  let events;
+  try {
+    events = await (await fetch('/local/events')).json();
+  } catch {
+    return;
+  }
+  const signature = JSON.stringify(events);
+  if (signature === eventsSignature) return;
+  eventsSignature = signature;
+  $('#events-count').textContent = String(events.length);
+  // The latest 50: a long session would otherwise grow the page without end.
+  $('#events').replaceChildren(
+    ...events.slice(-50).reverse().map((event) => {
+      const item = document.createElement('li');
+      const type = document.createElement('strong');
+      type.textContent = event['detail-type'];
+      const about = document.createElement('span');
+      about.className = 'muted';
+      const { number, route, status, attempt, failedChecks } = event.detail;
+      about.textContent = ` ${[number, route, status, attempt && `attempt ${attempt}`, failedChecks && `${failedChecks} failed`].filter(Boolean).join(' · ')}`;
+      item.append(type, about);
+      return item;
+    }),
+  );
+}
+
 refreshOutbox();
-setInterval(refreshOutbox, 1000);
+refreshEvents();
+setInterval(() => {
+  refreshOutbox();
+  refreshEvents();
+}, 1000);
 
 // API-key mode: show the credentials panel, and make keys through the local-only /local/keys.
 (async () => {

@@ -70,9 +70,12 @@ describe('test console', () => {
     await page.click('#verify-form button[type=submit]');
     await page.waitForFunction("document.querySelector('#response-body').textContent.includes('verified')");
     expect(JSON.parse((await page.textContent('#response-body'))!)).toEqual({ verified: true });
-    // The call went through End User Messaging: once its code is used, the outbox shows the feedback reported.
+    // The call went through End User Messaging: once its code is used, the outbox shows the feedback reported, and
+    // the events panel what the outcomes function published.
     await page.locator('#outbox li .feedback.received').first().waitFor();
     expect(await message.textContent()).toContain('reported received');
+    await page.waitForFunction("document.querySelector('#events').textContent.includes('Code Verified')");
+    expect(await page.textContent('#events')).toContain('Code Sent');
   });
 
   it('shows an API error as sent back, with its status', async () => {
