@@ -108,9 +108,10 @@ const LIMITS = {
   8: 'global-call',
   32: 'caller-verify',
   33: 'limit-by',
+  34: 'conversion-guard',
 } as const;
 
-/** 429/14, 31, 4, 2, 11, 15, 8, 32, 33: a limit is reached; `limit` says which. */
+/** 429/14, 31, 4, 2, 11, 15, 8, 32, 33, 34: a limit is reached (34: the conversion guard paused the prefix); `limit` says which. */
 export class RateLimitedError extends SmsVerifyError {
   get limit(): (typeof LIMITS)[keyof typeof LIMITS] {
     return LIMITS[this.apiError as keyof typeof LIMITS];
@@ -149,6 +150,7 @@ const ERROR_CLASSES: Record<number, typeof SmsVerifyError> = {
   31: RateLimitedError,
   32: RateLimitedError,
   33: RateLimitedError,
+  34: RateLimitedError,
   43: AccessDeniedError,
   44: RequestTooLargeError,
   51: InternalServiceError,

@@ -14,7 +14,8 @@ import { createEventBridgePublisher } from './adapters/eventbridge-events';
 import { createMessageFeedback } from './adapters/message-feedback';
 import { createObservability } from './adapters/observability';
 import { systemClock } from './adapters/system';
-import { createPhoneNumberReader } from './core/phone-number';
+import { createPhoneNumberReader, destinationPrefix } from './core/phone-number';
+import { guardFrom } from './adapters/guard-settings';
 import { createOutcomesHandler } from './entry/outcomes-handler';
 import { requiredEnvironment } from './entry/runtime';
 import { readSettingsFromEnvironment } from './settings';
@@ -23,6 +24,7 @@ const settings = readSettingsFromEnvironment(process.env);
 const { logger, metrics } = createObservability('sms-verify-outcomes');
 const phoneNumbers = createPhoneNumberReader(minMetadata as unknown as MetadataJson);
 const eventBusName = process.env.EVENT_BUS_NAME?.trim();
+const testNumbers = new Set(settings.testNumbers.map((entry) => entry.split('=')[0]));
 
 export const handler = createOutcomesHandler(
   {
@@ -43,6 +45,13 @@ export const handler = createOutcomesHandler(
       const reading = phoneNumbers.read(e164);
       return reading.valid ? reading.country : undefined;
     },
+    prefixOf: (e164) => {
+      // A test number's codes go to nobody: they say nothing about its range.
+      if (testNumbers.has(e164)) return undefined;
+      const reading = phoneNumbers.read(e164);
+      return reading.valid ? destinationPrefix(reading, settings.prefixDigits) : undefined;
+    },
+    guard: guardFrom(settings, requiredEnvironment(process.env, 'TABLE_NAME')),
   },
   metrics,
 );

@@ -500,6 +500,36 @@ export const SETTING_SPECS = {
     rule: 'the 11-character app hash of the SMS Retriever API',
     description: 'Adds your Android app hash so the SMS Retriever API hands the code to your app.',
   },
+  conversionGuardMinSends: {
+    type: 'integer',
+    default: 20,
+    min: 0,
+    max: 100_000,
+    description:
+      'The conversion guard: codes sent to one destination prefix in conversionGuardWindowSeconds before the prefix ' +
+      'is judged; 0 turns the guard off.',
+  },
+  conversionGuardPercent: {
+    type: 'integer',
+    default: 20,
+    min: 1,
+    max: 100,
+    description: 'The conversion guard pauses a prefix whose verified share of codes is below this percentage.',
+  },
+  conversionGuardPauseSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 60,
+    max: 86_400,
+    description: 'How long the conversion guard pauses sends and calls to a prefix.',
+  },
+  conversionGuardWindowSeconds: {
+    type: 'integer',
+    default: 3_600,
+    min: 300,
+    max: 86_400,
+    description: 'The conversion guard\'s window: its counts of sends and verifications per prefix start again in each.',
+  },
   conversionFeedback: {
     type: 'boolean',
     default: true,
@@ -673,6 +703,12 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
   if (allowedVoiceNumberTypes.length === 0) {
     throw new InvalidSettingError('allowedVoiceNumberTypes', 'must name at least one number type');
   }
+  // A pause is written on every window of the prefix limits it overlaps (functions/adapters/dynamodb-guard.ts): bound them.
+  for (const window of ['prefixSendWindowSeconds', 'prefixCallWindowSeconds'] as const) {
+    if (integer('conversionGuardMinSends') > 0 && integer('conversionGuardPauseSeconds') > 24 * integer(window)) {
+      throw new InvalidSettingError('conversionGuardPauseSeconds', `a pause may span at most 24 windows of ${window} (${24 * integer(window)} s)`);
+    }
+  }
 
   return {
     auth: choice('auth'),
@@ -724,6 +760,10 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     globalCallWindowSeconds: integer('globalCallWindowSeconds'),
     callerVerifyLimit: integer('callerVerifyLimit'),
     callerVerifyWindowSeconds: integer('callerVerifyWindowSeconds'),
+    conversionGuardMinSends: integer('conversionGuardMinSends'),
+    conversionGuardPercent: integer('conversionGuardPercent'),
+    conversionGuardPauseSeconds: integer('conversionGuardPauseSeconds'),
+    conversionGuardWindowSeconds: integer('conversionGuardWindowSeconds'),
     conversionFeedback: boolean('conversionFeedback'),
     events: boolean('events'),
     returnSecurityCode: boolean('returnSecurityCode'),

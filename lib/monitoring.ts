@@ -53,6 +53,8 @@ export interface SmsVerifyMonitoringProps {
   globalCallWindowSeconds?: number;
   /** Conversion feedback, when on: the outcomes function and its dead-letter queue. */
   feedback?: { outcomesFunction: IFunction; deadLetters: IQueue };
+  /** Whether the conversion guard is on: an alarm on each pause. */
+  guard?: boolean;
 }
 
 export class SmsVerifyMonitoring extends Construct {
@@ -135,10 +137,14 @@ export class SmsVerifyMonitoring extends Construct {
     }
     const functions: Array<[string, IFunction]> = [['SendErrors', props.sendFunction], ['VerifyErrors', props.verifyFunction]];
     if (props.authorizerFunction) functions.push(['AuthorizerErrors', props.authorizerFunction]);
+    if (props.guard) {
+      this.addAlarm('GuardPaused', metric('GuardPaused', OUTCOMES_SERVICE), 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
+        'The conversion guard paused a destination prefix: codes sent there were not verified (SMS pumping). Sends and calls to it answer 429/34 until the pause ends or verifications lift it. `npx sms-verify guard list` shows it; lift it with `guard lift <prefix>` if it was real traffic.');
+    }
     if (props.feedback) {
       // Off the request path, a failure is retried and then kept in the queue: one message there is a report lost.
       const deadLetters = props.feedback.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
-      this.addAlarm('FeedbackDeadLetters', deadLetters, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
+      this.addAlarm('OutcomesDeadLetters', deadLetters, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
         'The outcomes function gave up on a stream batch (after an hour of retries) or a delivery receipt (after two): those codes get no conversion feedback (End User Messaging marks their messages FAILED an hour after sending) and, with events on, their events are not published. The outcomes function\'s log says why; the queue keeps a failed receipt whole, and a failed stream batch as a pointer to its records (the stream keeps them 24 hours), for 14 days.');
     }
     for (const [name, fn] of functions) {

@@ -24,7 +24,7 @@ import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { FEEDBACK_PREFIX, NUMBER_PREFIX, TABLE_PARTITION_KEY } from '../functions/adapters/table-schema';
+import { FEEDBACK_PREFIX, GUARD_PREFIX, NUMBER_PREFIX, TABLE_PARTITION_KEY } from '../functions/adapters/table-schema';
 
 /**
  * Stream batches: up to 100 records; a failed one is retried from the record that failed until that record is an
@@ -45,6 +45,8 @@ export interface OutcomesProps {
   configurationSetName?: string;
   /** Events: the bus the function publishes to. */
   eventBus?: IEventBus;
+  /** The conversion guard: the function counts per prefix and pauses a prefix on its limit counters. */
+  guard?: boolean;
 }
 
 export class Outcomes extends Construct {
@@ -62,18 +64,20 @@ export class Outcomes extends Construct {
       ? stack.formatArn({ service: 'sms-voice', resource: 'configuration-set', resourceName: props.configurationSetName })
       : undefined;
 
-    // Receipts and a receipt the function gave up on carry full phone numbers: the topic and the dead-letter queue
-    // are encrypted, under a key of the stack's own that End User Messaging may use (an AWS managed key's policy
-    // cannot let a service publish). Deleted with the stack: it keeps nothing.
-    const key = new Key(this, 'Key', {
-      description: 'sms-verify outcomes: delivery receipts and dead letters',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    // Receipts and a receipt the function gave up on carry full phone numbers: with conversion feedback the topic and
+    // the dead-letter queue are encrypted under a key of the stack's own that End User Messaging may use (an AWS
+    // managed key's policy cannot let a service publish). Deleted with the stack: it keeps nothing. Without receipts
+    // the queue keeps only pointers to stream records, under SQS's own encryption.
+    const key = props.configurationSetName
+      ? new Key(this, 'Key', {
+          description: 'sms-verify outcomes: delivery receipts and dead letters',
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.DESTROY,
+          pendingWindow: Duration.days(7),
+        })
+      : undefined;
     this.deadLetters = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: key,
+      ...(key ? { encryption: QueueEncryption.KMS, encryptionMasterKey: key } : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -94,14 +98,14 @@ export class Outcomes extends Construct {
         filters: [FilterCriteria.filter({ dynamodb: { Keys: { [TABLE_PARTITION_KEY]: { S: FilterRule.beginsWith(NUMBER_PREFIX) } } } })],
       }),
     );
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+    for (const action of key ? ['kms:GenerateDataKey*', 'kms:ReEncrypt*'] : []) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[Action::${action}]`,
         reason: 'CDK\'s grant to send to the KMS-encrypted dead-letter queue, on that queue\'s one key.',
       });
     }
 
-    if (props.configurationSetName && configurationSetArn) {
+    if (props.configurationSetName && configurationSetArn && key) {
       key.addToResourcePolicy(
         new PolicyStatement({
           principals: [new ServicePrincipal('sms-voice.amazonaws.com')],
@@ -149,5 +153,24 @@ export class Outcomes extends Construct {
     }
 
     if (props.eventBus) props.eventBus.grantPutEventsTo(fn);
+
+    if (props.guard) {
+      // Its counts per prefix (read back to find a pause), and the pause it writes on, and lifts from, the prefix's
+      // own limit counters.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${GUARD_PREFIX}*`] } },
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['velocity#prefix-send#*', 'velocity#prefix-call#*'] } },
+        }),
+      );
+    }
   }
 }

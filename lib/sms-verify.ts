@@ -239,7 +239,9 @@ export class SmsVerify extends Construct {
     if (this.settings.events && existingTableName) {
       throw new InvalidSettingError('events', 'events are read from the table\'s stream, which an adopted table (existingTableName) may not have');
     }
-    if (feedback || this.settings.events) {
+    // The conversion guard is on by default: it needs the stream and a prefix limit to pause on.
+    const guard = this.settings.conversionGuardMinSends > 0 && this.settings.prefixSendLimit > 0 && !existingTableName;
+    if (feedback || this.settings.events || guard) {
       if (this.settings.events) {
         // Named from the construct's path, the stack's name first: two deployments never share a bus.
         this.eventBus = new EventBus(this, 'Events', { eventBusName: Names.uniqueResourceName(this, { maxLength: 200, separator: '-' }) });
@@ -261,6 +263,7 @@ export class SmsVerify extends Construct {
         fn: this.outcomesFunction,
         configurationSetName: feedback ? this.settings.configurationSetName : undefined,
         eventBus: this.eventBus,
+        guard,
       });
       // The send function sends through the set once it exists, with its event destination.
       if (this.outcomes.configurationSet) this.sendFunction.node.addDependency(this.outcomes.configurationSet);
@@ -354,6 +357,7 @@ export class SmsVerify extends Construct {
         globalCallWindowSeconds: this.settings.globalCallWindowSeconds,
         feedback:
           this.outcomesFunction && this.outcomes ? { outcomesFunction: this.outcomesFunction, deadLetters: this.outcomes.deadLetters } : undefined,
+        guard: this.outcomes !== undefined && this.settings.conversionGuardMinSends > 0 && this.settings.prefixSendLimit > 0 && !existingTableName,
       });
     }
   }

@@ -90,7 +90,7 @@ async function findDeployment(options: ReturnType<typeof parseOptions>['options'
 }
 
 /** The settings the deployed send function runs with: its environment (lambda:GetFunctionConfiguration). */
-async function functionSettings(functionName: string, aws: Target['aws']): Promise<DeploymentSettings> {
+export async function functionSettings(functionName: string, aws: Target['aws']): Promise<DeploymentSettings> {
   const client = new LambdaClient(aws);
   try {
     const configuration = await client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));

@@ -59,8 +59,10 @@ export const FUNCTION_TIMEOUT_SECONDS = 20;
 export const AUTHORIZER_TIMEOUT_SECONDS = 6;
 
 /**
- * The outcomes function's clients, off the request path: every write it makes is safe to repeat (a set ADD, a SET of
- * the same value; reporting the same feedback twice changes nothing), so the SDK's own retries stay on.
+ * The outcomes function's clients, off the request path: the SDK's own retries stay on. Feedback and events are safe to
+ * repeat (a set ADD, a SET of the same value; the same feedback or event id twice changes nothing); a conversion
+ * guard count repeated after a lost answer counts twice, which moves a prefix's share by one code
+ * (adapters/dynamodb-guard.ts).
  */
 export const OFF_PATH_CLIENT_OPTIONS = {
   maxAttempts: 3,

@@ -96,6 +96,10 @@ export class DynamoDbVerificationStore implements VerificationStore {
       await this.undo(taken);
       return { outcome: 'limit-reached', limit: counts.value.exhausted };
     }
+    if ('paused' in counts.value) {
+      await this.undo(taken);
+      return { outcome: 'prefix-paused', limit: counts.value.paused, until: counts.value.until };
+    }
 
     let written: NumberWrite;
     try {
@@ -140,7 +144,10 @@ export class DynamoDbVerificationStore implements VerificationStore {
 
   async countEvents(limits: readonly VelocityLimit[], now: number): Promise<{ exhausted: VelocityKind } | { counted: readonly string[] }> {
     const counts = await countEach(this.table, limits, now);
-    return 'exhausted' in counts ? { exhausted: counts.exhausted } : { counted: counts.counted };
+    if ('exhausted' in counts) return { exhausted: counts.exhausted };
+    // A call to a paused prefix is as refused as one past its limit: the fallback texts instead.
+    if ('paused' in counts) return { exhausted: counts.paused };
+    return { counted: counts.counted };
   }
 
   async refundEvents(counted: readonly string[]): Promise<void> {
@@ -153,6 +160,7 @@ export class DynamoDbVerificationStore implements VerificationStore {
     try {
       const counts = await countEach(this.table, input.velocity, input.now);
       if ('exhausted' in counts) return { outcome: 'limit-reached', limit: counts.exhausted };
+      if ('paused' in counts) return { outcome: 'limit-reached', limit: counts.paused }; // checks count no prefix
       taken = counts;
     } catch (error) {
       throw isUnknown(error) ? new OutcomeUnknownError('check-counted') : notApplied(error);

@@ -10,3 +10,5 @@ export const API_KEY_PREFIX = 'apikey#';
 export const FEEDBACK_PREFIX = 'feedback#';
 /** Items of a number: `number#<E.164>`. The outcomes function reads their changes from the table's stream. */
 export const NUMBER_PREFIX = 'number#';
+/** Items of the conversion guard: `guard#<destination prefix>#<window>` (functions/adapters/dynamodb-guard.ts). */
+export const GUARD_PREFIX = 'guard#';

@@ -138,6 +138,21 @@ export class VelocityLimitError extends ApiError {
   }
 }
 
+/**
+ * 429/34: the conversion guard paused sends and calls to the number's destination prefix: too few of its recent
+ * codes were verified (core/guard.ts). A project-only code (NeutrinoAPI's clients name none 34).
+ */
+export class ConversionGuardError extends ApiError {
+  readonly apiError = 34;
+  readonly httpStatus = 429;
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `Sends to numbers of this destination prefix are paused for ${retryAfterSeconds} s: too few of its recent codes were verified (the conversion guard against SMS pumping)`,
+    );
+  }
+}
+
 /** 409/25: an Idempotency-Key was reused for a different request. A project-only code (NeutrinoAPI's 19 is a credit limit). */
 export class IdempotencyKeyReusedError extends ApiError {
   readonly apiError = 25;
@@ -231,6 +246,7 @@ export const API_ERROR_CODES: Readonly<Record<number, { neutrino?: string; meani
   31: { neutrino: 'USER_DEFINED_DAILY_LIMIT', meaning: 'the caller made too many sends' },
   32: { meaning: 'the caller made too many checks' },
   33: { meaning: 'too many failed checks under one limit-by value' },
+  34: { meaning: 'the conversion guard paused sends to this destination prefix' },
   43: { neutrino: 'ACCESS_FORBIDDEN', meaning: 'API-key mode: the User-ID and API-Key headers are missing or name no live key' },
   44: { neutrino: 'REQUEST_TOO_LARGE', meaning: 'the body is too large' },
   45: { neutrino: 'NO_ENDPOINT', meaning: 'no endpoint at this path' },

@@ -42,7 +42,9 @@ export type ServiceEvent =
       detailType: 'Message Delivered' | 'Message Undelivered';
       detail: Common & Partial<About> & { messageId: string; route: string; channel: 'sms' | 'voice'; status: string };
     }
-  | { detailType: 'Feedback Reported'; detail: Common & { messageId: string; route: string; status: FeedbackStatus } };
+  | { detailType: 'Feedback Reported'; detail: Common & { messageId: string; route: string; status: FeedbackStatus } }
+  | { detailType: 'Guard Paused'; detail: Common & { prefix: string; until: string } }
+  | { detailType: 'Guard Lifted'; detail: Common & { prefix: string } };
 
 export type DetailType = ServiceEvent['detailType'];
 
@@ -83,25 +85,14 @@ export function eventsOfNumberChange(change: NumberChange, context: NumberEventC
     ...context.about,
   });
   const events: ServiceEvent[] = [];
-  const recorded = after.sendId !== undefined && after.sendId !== before?.sendId && after.previousSendId === before?.sendId;
-  // A code recorded before sends were named has no send id: its presence alone says what happened to it.
-  const verified = !recorded && before?.hasCode === true && !after.hasCode && after.sendId === before.sendId;
+  const { recorded, verified, revoked } = codeChangeOf(change);
   if (recorded) {
     if (before?.hasCode) events.push({ detailType: 'Code Replaced', detail: common('replaced') });
     events.push({ detailType: 'Code Sent', detail: { ...common('sent'), attempt: (context.after?.routeStreak ?? 0) + 1 } });
-  } else if (before?.sendId && before.hasCode && after.sendId !== before.sendId) {
+  } else if (revoked) {
     events.push({ detailType: 'Code Revoked', detail: { ...common('revoked'), reason: 'delivery-failed' } });
   } else if (verified) {
     events.push({ detailType: 'Code Verified', detail: common('verified') });
-  } else if (
-    before?.previousSendId !== undefined &&
-    after.previousSendId === before.previousSendId &&
-    after.sendId === before.sendId &&
-    before.previousHasCode &&
-    !after.previousHasCode
-  ) {
-    // A send no route took, after a later send had already replaced its code.
-    events.push({ detailType: 'Code Revoked', detail: { ...common('revoked'), reason: 'delivery-failed' } });
   }
   const failedBefore = context.before?.failedChecks ?? 0;
   const failedAfter = context.after?.failedChecks ?? 0;
@@ -115,6 +106,42 @@ export function eventsOfNumberChange(change: NumberChange, context: NumberEventC
     }
   }
   return events;
+}
+
+/**
+ * Whether a write recorded a new send's code (its record names the replaced send as its previous one), or a check
+ * used the code (a code recorded before sends were named has no send id: its presence alone says so).
+ */
+export function codeChangeOf({ before, after }: NumberChange): { recorded: boolean; verified: boolean; revoked: boolean } {
+  if (!after) return { recorded: false, verified: false, revoked: false };
+  const recorded = after.sendId !== undefined && after.sendId !== before?.sendId && after.previousSendId === before?.sendId;
+  const verified = !recorded && before?.hasCode === true && !after.hasCode && after.sendId === before.sendId;
+  // A send no route took: its code put back to the one before, or struck from the previous slot when a later send had
+  // replaced it meanwhile.
+  const revoked =
+    !recorded &&
+    ((Boolean(before?.sendId) && before!.hasCode && after.sendId !== before!.sendId) ||
+      (before?.previousSendId !== undefined &&
+        after.previousSendId === before.previousSendId &&
+        after.sendId === before.sendId &&
+        before.previousHasCode === true &&
+        !after.previousHasCode));
+  return { recorded, verified, revoked };
+}
+
+/** The guard's verdict on a prefix, as an event (core/guard.ts). */
+export function guardEvent(
+  prefix: string,
+  change: { paused: number } | 'lifted',
+  changeId: string,
+  occurredAt: string,
+): ServiceEvent {
+  return change === 'lifted'
+    ? { detailType: 'Guard Lifted', detail: { id: `${changeId}:guard-lifted`, version: EVENT_VERSION, occurredAt, prefix } }
+    : {
+        detailType: 'Guard Paused',
+        detail: { id: `${changeId}:guard-paused`, version: EVENT_VERSION, occurredAt, prefix, until: new Date(change.paused).toISOString() },
+      };
 }
 
 /** What a delivery receipt means, when it is final either way; intermediate ones (queued, ringing) mean nothing yet. */

@@ -100,6 +100,8 @@ export type RecordCodeResult =
       record: SendRecord;
     }
   | { outcome: 'limit-reached'; limit: 'number' | VelocityKind }
+  /** The conversion guard paused the number's destination prefix until then: nothing was recorded or counted. */
+  | { outcome: 'prefix-paused'; limit: VelocityKind; until: number }
   /** The number is locked by failed checks: nothing was recorded or counted. */
   | { outcome: 'locked'; lockedUntil: number }
   /** The idempotency key is already claimed: nothing was recorded or counted. */
@@ -294,6 +296,9 @@ export type MetricName =
   | 'VerificationFailed'
   | 'NumbersLocked'
   | 'LimitReached'
+  | 'GuardRefused'
+  | 'GuardPaused'
+  | 'GuardLifted'
   | 'UnexpectedFailures'
   | 'FeedbackReported'
   | 'FeedbackForUnknownMessage'

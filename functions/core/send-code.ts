@@ -4,6 +4,7 @@ import {
   IdempotentRequestInProgressError,
   NumberLimitReachedError,
   VelocityLimitError,
+  ConversionGuardError,
 } from './errors';
 import { deliver, type DeliveryPlan, type RecordedSend } from './delivery';
 import type { Autofill } from './messages';
@@ -225,6 +226,11 @@ export async function sendSecurityCode(
     throw recorded.limit === 'number' ? numberLimitReached(request) : new VelocityLimitError(recorded.limit);
   }
   if (recorded.outcome === 'locked') return lockedOutcome(recorded.lockedUntil, masked, deps);
+  if (recorded.outcome === 'prefix-paused') {
+    logger.warn('Refused: the conversion guard paused this destination prefix', { number: masked, limit: recorded.limit });
+    deps.metrics.count('GuardRefused', { Country: country });
+    throw new ConversionGuardError(Math.max(1, Math.ceil((recorded.until - now) / 1000)));
+  }
 
   let outcome: SendOutcome;
   try {
@@ -302,7 +308,7 @@ async function sendToTestNumber(e164: string, code: string, request: SendRequest
   const now = deps.clock.now();
   const codeDigest = await deps.digester.code(e164, code);
   const recorded = await deps.store.recordCode({ ...recordInput(e164, codeDigest, now, request, deps.policy), velocity: [] });
-  if (recorded.outcome === 'limit-reached') throw numberLimitReached(request);
+  if (recorded.outcome === 'limit-reached' || recorded.outcome === 'prefix-paused') throw numberLimitReached(request);
   if (recorded.outcome === 'locked') return lockedOutcome(recorded.lockedUntil, maskNumber(e164), deps);
   deps.logger.info('Test number: code recorded, no SMS sent', { number: maskNumber(e164) });
   deps.metrics.count('TestNumberCodes');

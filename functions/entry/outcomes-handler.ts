@@ -8,16 +8,21 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
 import { numberChangeOf, numberCountsOf, numberOf, type StreamImages } from '../adapters/dynamodb-store/number-changes';
 import { receiptOf } from '../adapters/message-feedback';
-import { eventsOfNumberChange } from '../core/events';
-import { codeOutcomesOf, settleOutcome, takeReceipt, type OutcomeDependencies } from '../core/outcomes';
+import { codeChangeOf, eventsOfNumberChange, guardEvent, type ServiceEvent } from '../core/events';
+import { followPrefix, type GuardPolicy, type GuardStore } from '../core/guard';
+import { codeOutcomesOf, settleOutcome, takeReceipt, type NumberChange, type OutcomeDependencies } from '../core/outcomes';
 import { maskNumber } from '../core/phone-number';
 
 export type OutcomesEvent = DynamoDBStreamEvent | SNSEvent;
 
-/** What the events need besides the ports: the lock's threshold, and a number's country. */
+/** What the events and the guard need besides the ports: the lock's threshold, a number's country and prefix. */
 export interface OutcomesSettings {
   maxFailedChecks: number;
   countryOf(e164: string): string | undefined;
+  /** The destination prefix of a number, as its limits count it (destinationPrefix). */
+  prefixOf(e164: string): string | undefined;
+  /** The conversion guard, when on. */
+  guard?: { policy: GuardPolicy; store: GuardStore };
 }
 
 export function createOutcomesHandler(deps: OutcomeDependencies, settings: OutcomesSettings, metrics: { publishStoredMetrics(): void }) {
@@ -46,10 +51,12 @@ async function fromStream(event: DynamoDBStreamEvent, deps: OutcomeDependencies,
       const change = numberChangeOf(images);
       if (!change) continue;
       for (const outcome of codeOutcomesOf(change)) await settleOutcome(outcome, deps);
-      if (deps.events) {
-        const events = eventsOfNumberChange(change, eventContextOf(record, images, settings, deps.clock.now()));
-        if (events.length > 0) await deps.events.publish(events);
-      }
+      const context = eventContextOf(record, images, settings, deps.clock.now());
+      const events = deps.events ? eventsOfNumberChange(change, context) : [];
+      if (deps.events && events.length > 0) await deps.events.publish(events);
+      // Last: its count is the one step a retry repeats (a count counted twice only makes the guard a little stricter).
+      const guarded = settings.guard ? await guardPrefix(change, numberOf(images)!, context, settings, deps) : undefined;
+      if (guarded && deps.events) await deps.events.publish([guarded]);
     } catch (error) {
       deps.logger.error('Could not settle a code\'s outcome; the stream retries from this record', {
         error: error instanceof Error ? error.name : 'unknown',
@@ -101,4 +108,28 @@ function eventContextOf(record: DynamoDBRecord, images: StreamImages, settings: 
     ...numberCountsOf(images),
     maxFailedChecks: settings.maxFailedChecks,
   };
+}
+
+/** Counts a send or a verification for the number's prefix; pauses or lifts it when the guard says so. */
+async function guardPrefix(
+  change: NumberChange,
+  e164: string,
+  context: ReturnType<typeof eventContextOf>,
+  settings: OutcomesSettings,
+  deps: OutcomeDependencies,
+): Promise<ServiceEvent | undefined> {
+  const { recorded, verified, revoked } = codeChangeOf(change);
+  const prefix = settings.prefixOf(e164);
+  if ((!recorded && !verified && !revoked) || !prefix || !settings.guard) return undefined;
+  const what = recorded ? 'sent' : revoked ? 'revoked' : 'verified';
+  const acted = await followPrefix(what, prefix, settings.guard.policy, settings.guard.store, deps.clock.now(), context.changeId);
+  if (!acted) return undefined;
+  if (acted === 'lifted') {
+    deps.logger.info('Conversion guard: prefix lifted', { prefix });
+    deps.metrics.count('GuardLifted');
+  } else {
+    deps.logger.warn('Conversion guard: prefix paused', { prefix, until: new Date(acted.paused).toISOString() });
+    deps.metrics.count('GuardPaused');
+  }
+  return guardEvent(prefix, acted, context.changeId, context.occurredAt);
 }

@@ -99,7 +99,9 @@ it('a fresh CDK app installs it and synthesizes the construct, a grant and the o
     Outputs: Record<string, unknown>;
   };
   const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-  expect(functions.filter((fn) => fn.Properties.Handler === 'index.handler' && fn.Properties.Runtime === 'nodejs24.x')).toHaveLength(3);
+  // Send, verify, the API-key authorizer and the outcomes function (the conversion guard, on by default), each from
+  // the package's own bundle.
+  expect(functions.filter((fn) => fn.Properties.Handler === 'index.handler' && fn.Properties.Runtime === 'nodejs24.x')).toHaveLength(4);
   expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'SendFunctionName', 'VerifyFunctionName']));
   // The deployed code is the package's own bundle, byte for byte.
   const assets = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));

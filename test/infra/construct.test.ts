@@ -65,7 +65,8 @@ describe('SmsVerify construct', () => {
     const template = Template.fromStack(withTopic);
 
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    // …and OutcomesDeadLetters and GuardPaused: the conversion guard, on by default, runs in the outcomes function.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmDescription: Match.stringLikeRegexp('SMS pumping'),
       ComparisonOperator: 'LessThanThreshold',

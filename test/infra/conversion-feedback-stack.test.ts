@@ -108,12 +108,15 @@ describe('conversion feedback stays off', () => {
     ['with a configuration set of the team\'s own (the stack cannot add an event destination to it)', { smsRoutes: ['sms-voice-v2'], originationIdentity: 'pool-0123', configurationSetName: 'their-set' }],
     ['when turned off', { smsRoutes: ['sms-voice-v2'], originationIdentity: 'pool-0123', conversionFeedback: false }],
   ];
-  it.each(cases)('%s: no outcomes function, no configuration set, and the send function asks for no feedback', (_, service) => {
+  it.each(cases)('%s: no configuration set, no feedback grant or ledger, and the send function asks for no feedback', (_, service) => {
     const template = synth(service);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function')).some((id) => id.startsWith('SmsVerifyOutcomesFunction'))).toBe(false);
     template.resourceCountIs('AWS::SMSVOICE::ConfigurationSet', 0);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
     expect(functionNamed(template, 'SmsVerifySendFunction').properties.Environment.Variables.CONVERSION_FEEDBACK).toBe('false');
+    // The outcomes function still runs, for the conversion guard (on by default), with no feedback grant.
+    const statements = statementsOf(template, 'SmsVerifyOutcomesFunction');
+    expect(actionsOf(statements)).not.toContain('sms-voice:PutMessageFeedback');
+    expect(JSON.stringify(statements)).not.toContain('feedback#');
   });
 });
 
@@ -135,14 +138,46 @@ describe('events (events: true)', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.resourceCountIs('AWS::SMSVOICE::ConfigurationSet', 0);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    const actions = actionsOf(statementsOf(template, 'SmsVerifyOutcomesFunction'));
-    expect(actions).not.toContain('sms-voice:PutMessageFeedback');
-    expect(actions).not.toContain('dynamodb:UpdateItem');
+    const statements = statementsOf(template, 'SmsVerifyOutcomesFunction');
+    expect(actionsOf(statements)).not.toContain('sms-voice:PutMessageFeedback');
+    expect(JSON.stringify(statements)).not.toContain('feedback#');
   });
 
   it('stops the synth with an adopted table, whose stream is not the stack\'s', () => {
     expect(() =>
       synth({ events: true, existingTableName: 'sms-verify-old', existingCodeKeySecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:code-key-AbCdEf' }),
     ).toThrow(/events/);
+  });
+});
+
+describe('the conversion guard (on by default)', () => {
+  it('lets the outcomes function count per prefix and pause on the prefix counters, and nothing else of the table', () => {
+    const template = synth({ smsRoutes: ['sns'] });
+    const table = statementsOf(template, 'SmsVerifyOutcomesFunction').filter((s) => actionsOf([s]).some((action) => action === 'dynamodb:UpdateItem'));
+    expect(table).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['guard#*'] } },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:UpdateItem',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['velocity#prefix-send#*', 'velocity#prefix-call#*'] } },
+      }),
+    ]);
+    const outcomes = functionNamed(template, 'SmsVerifyOutcomesFunction').properties;
+    expect(outcomes.Environment.Variables).toMatchObject({ CONVERSION_GUARD_MIN_SENDS: '20', CONVERSION_GUARD_PERCENT: '20' });
+    // Each pause reaches a person.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'GuardPaused',
+      Threshold: 0,
+      AlarmDescription: Match.stringLikeRegexp('sms-verify guard list'),
+    });
+  });
+
+  it('is off, and no outcomes function is made, with conversionGuardMinSends 0 and nothing else off the request path', () => {
+    const template = synth({ smsRoutes: ['sns'], conversionGuardMinSends: 0 });
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).some((id) => id.startsWith('SmsVerifyOutcomesFunction'))).toBe(false);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'))).not.toContain('GuardPaused');
   });
 });

@@ -73,7 +73,7 @@ beforeAll(async () => {
       logger,
       metrics,
     },
-    { maxFailedChecks: 5, countryOf: () => 'US' },
+    { maxFailedChecks: 5, countryOf: () => 'US', prefixOf: () => undefined },
     metrics,
   );
   runner = await OutcomesRunner.start({

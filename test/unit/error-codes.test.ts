@@ -23,6 +23,7 @@ const instances: errors.ApiError[] = [
   new errors.IdempotentRequestInProgressError('x'),
   new errors.DependencyUnavailableError('store-busy'),
   new errors.OutcomeUnknownError('timed-out'),
+  new errors.ConversionGuardError(60),
 ];
 
 it('covers every error class the core exports', () => {

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { numberChangeOf, numberCountsOf } from '../../functions/adapters/dynamodb-store/number-changes';
 import { receiptOf } from '../../functions/adapters/message-feedback';
 import { eventsOfNumberChange } from '../../functions/core/events';
+import { guardVerdict } from '../../functions/core/guard';
 import { codeOutcomesOf, takeReceipt, type CodeState } from '../../functions/core/outcomes';
 import { CapturingLogger, CountingMetrics } from '../support/fakes';
 
@@ -150,5 +151,25 @@ describe('what one write to a number means for the events', () => {
       'Code Replaced',
       'Code Sent',
     ]);
+  });
+});
+
+describe('the conversion guard\'s verdict', () => {
+  const policy = { minSends: 20, percent: 20, pauseMs: 3_600_000, windowMs: 3_600_000 };
+  const now = 1_000_000;
+
+  it('pauses a prefix with enough sends and too few verified, and not before it has enough to judge', () => {
+    expect(guardVerdict({ sends: 20, verified: 3 }, policy, now)).toBe('pause');
+    expect(guardVerdict({ sends: 19, verified: 0 }, policy, now)).toBe('none');
+    expect(guardVerdict({ sends: 20, verified: 4 }, policy, now)).toBe('none'); // exactly 20 %
+  });
+
+  it('lifts a paused prefix once its share is back, and keeps it paused until then', () => {
+    expect(guardVerdict({ sends: 20, verified: 4, pausedUntil: now + 1 }, policy, now)).toBe('lift');
+    expect(guardVerdict({ sends: 20, verified: 3, pausedUntil: now + 1 }, policy, now)).toBe('none');
+  });
+
+  it('does nothing when off (minSends 0)', () => {
+    expect(guardVerdict({ sends: 1_000, verified: 0 }, { ...policy, minSends: 0 }, now)).toBe('none');
   });
 });

@@ -34,8 +34,11 @@
  * loosen the limit). A refund into a window marked exhausted does not reopen
  * it: the limit is then stricter by those refunds, until the window ends.
  *
+ * A prefix the conversion guard paused (functions/core/guard.ts) carries `pausedUntil` on its counter shards, written
+ * off the request path (dynamodb-guard.ts): the count's own condition refuses it, so the pause costs no request.
+ *
  * Items per limit, subject and window (key `velocity#<kind>#<subject>#<window number>#…`):
- *   …#<shard>   count, exhausted (once every shard is full), expiresAt
+ *   …#<shard>   count, exhausted (once every shard is full), pausedUntil (ms: the guard's pause), expiresAt
  *   …#full      fullShards (number set), expiresAt
  */
 import type { VelocityKind, VelocityLimit } from '../../core/ports';
@@ -66,7 +69,9 @@ export type CountedSlot = string;
 export type CountOutcome =
   /** `mayBeDoubled`: a count was repeated after its first answer was lost, so it may stand twice. */
   | { counted: CountedSlot[]; mayBeDoubled: boolean }
-  | { exhausted: VelocityKind; counted: []; mayBeDoubled: false };
+  | { exhausted: VelocityKind; counted: []; mayBeDoubled: false }
+  /** The conversion guard paused the subject (a destination prefix) until then. */
+  | { paused: VelocityKind; until: number; counted: []; mayBeDoubled: false };
 
 /**
  * Limits this container found exhausted, per table and window: until when it refuses them without asking. Module
@@ -95,7 +100,7 @@ export async function countEach(table: Table, limits: readonly VelocityLimit[], 
   const counted: CountedSlot[] = [];
   let mayBeDoubled = false;
   for (const outcome of outcomes) {
-    if (outcome.status !== 'fulfilled' || outcome.value === 'exhausted' || outcome.value === 'shut') continue;
+    if (outcome.status !== 'fulfilled' || outcome.value === 'exhausted' || outcome.value === 'shut' || 'pausedUntil' in outcome.value) continue;
     counted.push(outcome.value.slot);
     mayBeDoubled ||= outcome.value.mayBeDoubled;
   }
@@ -114,6 +119,13 @@ export async function countEach(table: Table, limits: readonly VelocityLimit[], 
       throw new TableWriteError('unknown', { cause: failure.reason });
     }
     throw failure.reason;
+  }
+  const pausedAt = outcomes.findIndex((outcome) => outcome.status === 'fulfilled' && typeof outcome.value === 'object' && 'pausedUntil' in outcome.value);
+  if (pausedAt >= 0) {
+    // Not remembered like a used-up limit: a verification may lift the pause at any time.
+    await refundEach(table, counted).catch(() => undefined);
+    const paused = (outcomes[pausedAt] as PromiseFulfilledResult<{ pausedUntil: number }>).value;
+    return { paused: limits[pausedAt]!.kind, until: paused.pausedUntil, counted: [], mayBeDoubled: false };
   }
   if (exhausted) {
     for (const [key, until] of memo) if (until <= now) memo.delete(key); // a container lives long; its memo must not grow
@@ -142,7 +154,7 @@ async function countOne(
   table: Table,
   limit: VelocityLimit,
   now: number,
-): Promise<{ slot: CountedSlot; mayBeDoubled: boolean } | 'exhausted' | 'shut'> {
+): Promise<{ slot: CountedSlot; mayBeDoubled: boolean } | { pausedUntil: number } | 'exhausted' | 'shut'> {
   const shards = shardCount(limit.limit);
   const open = new Set(Array.from({ length: shards }, (_, shard) => shard).filter((shard) => shardQuota(limit.limit, shards, shard) > 0));
   // An attempt whose answer was lost may have counted this event already, on a shard that then refused the repeat.
@@ -151,7 +163,7 @@ async function countOne(
     const shard = [...open][Math.floor(Math.random() * open.size)]!;
     const slot = `${windowKey(limit, now)}#${shard}`;
     const quota = shardQuota(limit.limit, shards, shard);
-    const outcome = await table.update(countUpdate(slot, quota, windowEnd(limit, now)), { repeat: 'conservative', returnValues: 'UPDATED_NEW' });
+    const outcome = await table.update(countUpdate(slot, quota, windowEnd(limit, now), now), { repeat: 'conservative', returnValues: 'UPDATED_NEW' });
     if (outcome.written) {
       if (shards > 1 && readNumber(outcome.item, NAMES['#count']) === quota) {
         // This event filled the shard: say so, so that later events go elsewhere at once. Not recording it costs only
@@ -161,6 +173,9 @@ async function countOne(
       return { slot, mayBeDoubled: uncertain || (outcome.afterUnknown ?? false) };
     }
     uncertain ||= outcome.afterUnknown ?? false;
+    // Paused by the conversion guard: every shard of the subject's window is, and no shard is full for it.
+    const pausedUntil = readNumber(outcome.item, 'pausedUntil');
+    if (pausedUntil !== undefined && pausedUntil > now) return { pausedUntil };
     // A refusal, even one that may leave a count of this event behind: that only makes the limit stricter.
     // A shard marked exhausted: every shard is, and no refund reopens them before the window ends.
     if (outcome.item?.exhausted?.BOOL === true) return 'shut';
@@ -212,14 +227,15 @@ async function markFull(table: Table, limit: VelocityLimit, now: number, shard: 
   return full;
 }
 
-function countUpdate(slot: CountedSlot, quota: number, windowEnds: number): UpdateParams {
+function countUpdate(slot: CountedSlot, quota: number, windowEnds: number, now: number): UpdateParams {
   return {
     Key: keyOf(slot),
     UpdateExpression: 'ADD #count :one SET #expiresAt = :expiresAt',
-    // A window marked exhausted stays closed, also to a shard that a refund gave room again.
-    ConditionExpression: '(attribute_not_exists(#count) OR #count < :quota) AND attribute_not_exists(#exhausted)',
-    ExpressionAttributeNames: { ...pick(['#count', '#expiresAt']), '#exhausted': 'exhausted' },
-    ExpressionAttributeValues: { ':one': n(1), ':quota': n(quota), ':expiresAt': secondsOf(windowEnds + RETENTION_MARGIN_MS) },
+    // A window marked exhausted stays closed, also to a shard that a refund gave room again; a paused one until then.
+    ConditionExpression:
+      '(attribute_not_exists(#count) OR #count < :quota) AND attribute_not_exists(#exhausted) AND (attribute_not_exists(#pausedUntil) OR #pausedUntil <= :now)',
+    ExpressionAttributeNames: { ...pick(['#count', '#expiresAt']), '#exhausted': 'exhausted', '#pausedUntil': 'pausedUntil' },
+    ExpressionAttributeValues: { ':one': n(1), ':quota': n(quota), ':expiresAt': secondsOf(windowEnds + RETENTION_MARGIN_MS), ':now': n(now) },
   };
 }
 
