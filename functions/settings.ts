@@ -530,6 +530,15 @@ export const SETTING_SPECS = {
     max: 86_400,
     description: 'The conversion guard\'s window: its counts of sends and verifications per prefix start again in each.',
   },
+  conversionGuardCountryPrefixes: {
+    type: 'integer',
+    default: 3,
+    min: 0,
+    max: 1_000,
+    description:
+      'The conversion guard pauses a whole country once this many of its prefixes were paused in one guard window ' +
+      '(every prefix of it seen in that window, and each new one at its first send); 0: prefixes only.',
+  },
   conversionFeedback: {
     type: 'boolean',
     default: true,
@@ -764,6 +773,7 @@ export function resolveSettings(input: DeploymentSettingsInput): DeploymentSetti
     conversionGuardPercent: integer('conversionGuardPercent'),
     conversionGuardPauseSeconds: integer('conversionGuardPauseSeconds'),
     conversionGuardWindowSeconds: integer('conversionGuardWindowSeconds'),
+    conversionGuardCountryPrefixes: integer('conversionGuardCountryPrefixes'),
     conversionFeedback: boolean('conversionFeedback'),
     events: boolean('events'),
     returnSecurityCode: boolean('returnSecurityCode'),

@@ -2,7 +2,8 @@
  * `npx sms-verify guard <command>`: the conversion guard's pauses (functions/core/guard.ts), for an operator.
  *
  *   list            the destination prefixes paused now, until when, and the counts that paused them
- *   lift <prefix>   lifts a prefix's pause at once (e.g. +447400), as a verification that brought it back would
+ *   lift <prefix>   lifts a prefix's pause at once (e.g. +447400), as a verification that brought it back would; or a
+ *                   country's (e.g. GB): every prefix of it the guard paused, and no new one paused at its first send
  *
  * Which deployment: `--stack <name>` (its TableName output, and the send function's settings), `--local` (npm start on
  * this machine), or `--table <name>` (or TABLE_NAME, with the settings in this shell's environment). AWS credentials
@@ -15,7 +16,7 @@ import { readSettingsFromEnvironment, type DeploymentSettings } from '../functio
 import { parseOptions, resolveTarget, TargetError } from './deployment';
 import { functionSettings } from './doctor';
 
-export const GUARD_USAGE = 'usage: sms-verify guard list | lift <prefix>   --stack <name> | --local | --table <name>   [--region <r>] [--profile <p>]';
+export const GUARD_USAGE = 'usage: sms-verify guard list | lift <prefix or country>   --stack <name> | --local | --table <name>   [--region <r>] [--profile <p>]';
 
 /** A destination prefix as the guard names it: `+`, the country calling code and the first digits. */
 const PREFIX = /^\+\d{2,16}$/;
@@ -36,8 +37,13 @@ export async function runGuardCommand(
         return 0;
       }
       case 'lift': {
+        if (prefix && /^[A-Z]{2}$/.test(prefix)) {
+          const lifted = await deps.guard.liftCountry(prefix, deps.now(), `operator:${deps.now()}`);
+          deps.print(lifted ? `Lifted the pause of ${prefix} and of its prefixes.` : `${prefix} is not paused.`);
+          return 0;
+        }
         if (!prefix || !PREFIX.test(prefix)) {
-          deps.print(`sms-verify guard: lift takes a destination prefix as \`guard list\` shows it, e.g. +447400${prefix ? `, not "${prefix}"` : ''}`);
+          deps.print(`sms-verify guard: lift takes a destination prefix or a country as \`guard list\` shows it, e.g. +447400 or GB${prefix ? `, not "${prefix}"` : ''}`);
           return 2;
         }
         // The counters to lift are those the guard item names: the settings in this shell play no part.

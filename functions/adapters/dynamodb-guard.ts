@@ -152,6 +152,89 @@ export class DynamoDbGuard {
     }
   }
 
+  /**
+   * Lifts a country's pause (an operator): the pause of every prefix of it seen in the window, then the country's own,
+   * so that new prefixes are no longer paused at their first send. Answers false when it was not paused.
+   */
+  async liftCountry(country: string, now: number, changeId: string): Promise<boolean> {
+    for (let window = Math.floor(now / this.windowMs); window >= Math.floor((now - this.pauseMs) / this.windowMs); window--) {
+      const key = { [TABLE_PARTITION_KEY]: { S: `${GUARD_PREFIX}country#${country}#${window}` } };
+      const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      if (!item || (numberOf(item, 'pausedUntil') ?? 0) <= now) continue;
+      for (const prefix of item.prefixes?.SS ?? []) await this.lift(prefix, now, changeId);
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE #pausedUntil, #paused',
+          ExpressionAttributeNames: { '#pausedUntil': 'pausedUntil', '#paused': 'pausedPrefixes' },
+        }),
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /** Notes a prefix seen in the country in this window (`guard#country#<CC>#<window>`); answers the country's pause. */
+  async notePrefix(country: string, prefix: string, now: number): Promise<number | undefined> {
+    const item = await this.onCountry(country, now, 'ADD #prefixes :prefix', { '#prefixes': 'prefixes' }, { ':prefix': { SS: [prefix] } });
+    return numberOf(item, 'pausedUntil');
+  }
+
+  /** Notes a paused prefix of the country; answers how many are paused in this window, and the country's pause. */
+  async notePausedPrefix(country: string, prefix: string, now: number): Promise<{ pausedPrefixes: number; pausedUntil?: number }> {
+    const item = await this.onCountry(
+      country,
+      now,
+      'ADD #paused :prefix, #prefixes :prefix',
+      { '#paused': 'pausedPrefixes', '#prefixes': 'prefixes' },
+      { ':prefix': { SS: [prefix] } },
+    );
+    return { pausedPrefixes: item?.pausedPrefixes?.SS?.length ?? 0, pausedUntil: numberOf(item, 'pausedUntil') };
+  }
+
+  /** Pauses the country (once): answers the prefixes of it seen in this window, or undefined when paused already. */
+  async pauseCountry(country: string, until: number, now: number, changeId: string): Promise<string[] | undefined> {
+    try {
+      const item = await this.onCountry(
+        country,
+        now,
+        'SET #pausedUntil = :until, #pausedBy = :changeId',
+        { '#pausedUntil': 'pausedUntil', '#pausedBy': 'pausedBy' },
+        { ':until': { N: String(until) }, ':changeId': { S: changeId }, ':now': { N: String(now) } },
+        'attribute_not_exists(#pausedUntil) OR #pausedUntil <= :now OR #pausedBy = :changeId',
+      );
+      return item?.prefixes?.SS ?? [];
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  private async onCountry(
+    country: string,
+    now: number,
+    update: string,
+    names: Record<string, string>,
+    values: Record<string, AttributeValue>,
+    condition?: string,
+  ): Promise<Item | undefined> {
+    const window = Math.floor(now / this.windowMs);
+    const { Attributes: item } = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { [TABLE_PARTITION_KEY]: { S: `${GUARD_PREFIX}country#${country}#${window}` } },
+        // The item lives as long as a pause made from it can hold.
+        UpdateExpression: update.startsWith('SET') ? `${update}, #expiresAt = :expiresAt` : `${update} SET #expiresAt = :expiresAt`,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ExpressionAttributeNames: { ...names, '#expiresAt': TABLE_TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ...values, ':expiresAt': { N: String(Math.ceil(((window + 2) * this.windowMs + this.pauseMs) / 1000) + 86_400) } },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return item;
+  }
+
   /** The guard item holding the prefix's pause: this window's, or one a pause can still reach back to. */
   private async pausedItem(prefix: string, now: number): Promise<{ key: Item; item: Item; until: number } | undefined> {
     const current = Math.floor(now / this.windowMs);
@@ -181,7 +264,8 @@ export class DynamoDbGuard {
       for (const item of page.Items ?? []) {
         const key = item[TABLE_PARTITION_KEY]!.S!.slice(GUARD_PREFIX.length);
         paused.push({
-          prefix: key.slice(0, key.lastIndexOf('#')),
+          // A country's pause is listed by its ISO code.
+          prefix: key.slice(0, key.lastIndexOf('#')).replace(/^country#/, ''),
           pausedUntil: numberOf(item, 'pausedUntil')!,
           sends: numberOf(item, 'sends') ?? 0,
           verified: numberOf(item, 'verified') ?? 0,

@@ -16,6 +16,7 @@ export function guardPolicyFrom(settings: DeploymentSettings): GuardPolicy {
     percent: settings.conversionGuardPercent,
     pauseMs: settings.conversionGuardPauseSeconds * 1000,
     windowMs: settings.conversionGuardWindowSeconds * 1000,
+    countryPrefixes: settings.conversionGuardCountryPrefixes,
   };
 }
 
@@ -34,6 +35,9 @@ export function guardStoreOf(guard: DynamoDbGuard, settings: DeploymentSettings)
     pausedUntil: (prefix, now) => guard.pausedUntil(prefix, now),
     pause: (prefix, until, now, changeId) => guard.pause(prefix, until, now, prefixLimitsOf(settings, prefix), changeId),
     lift: (prefix, now, changeId) => guard.lift(prefix, now, changeId),
+    notePrefix: (country, prefix, now) => guard.notePrefix(country, prefix, now),
+    notePausedPrefix: (country, prefix, now) => guard.notePausedPrefix(country, prefix, now),
+    pauseCountry: (country, until, now, changeId) => guard.pauseCountry(country, until, now, changeId),
   };
 }
 

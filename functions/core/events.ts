@@ -43,7 +43,8 @@ export type ServiceEvent =
       detail: Common & Partial<About> & { messageId: string; route: string; channel: 'sms' | 'voice'; status: string };
     }
   | { detailType: 'Feedback Reported'; detail: Common & { messageId: string; route: string; status: FeedbackStatus } }
-  | { detailType: 'Guard Paused'; detail: Common & { prefix: string; until: string } }
+  /** `country`: this pause also paused the whole country (every prefix of it seen in the window, and each new one). */
+  | { detailType: 'Guard Paused'; detail: Common & { prefix: string; until: string; country?: string } }
   | { detailType: 'Guard Lifted'; detail: Common & { prefix: string } };
 
 export type DetailType = ServiceEvent['detailType'];
@@ -132,7 +133,7 @@ export function codeChangeOf({ before, after }: NumberChange): { recorded: boole
 /** The guard's verdict on a prefix, as an event (core/guard.ts). */
 export function guardEvent(
   prefix: string,
-  change: { paused: number } | 'lifted',
+  change: { paused: number; country?: string } | 'lifted',
   changeId: string,
   occurredAt: string,
 ): ServiceEvent {
@@ -140,7 +141,14 @@ export function guardEvent(
     ? { detailType: 'Guard Lifted', detail: { id: `${changeId}:guard-lifted`, version: EVENT_VERSION, occurredAt, prefix } }
     : {
         detailType: 'Guard Paused',
-        detail: { id: `${changeId}:guard-paused`, version: EVENT_VERSION, occurredAt, prefix, until: new Date(change.paused).toISOString() },
+        detail: {
+          id: `${changeId}:guard-paused`,
+          version: EVENT_VERSION,
+          occurredAt,
+          prefix,
+          until: new Date(change.paused).toISOString(),
+          ...(change.country ? { country: change.country } : {}),
+        },
       };
 }
 

@@ -20,6 +20,8 @@ export interface GuardPolicy {
   percent: number;
   pauseMs: number;
   windowMs: number;
+  /** Paused prefixes of one country in a window that pause the whole country; 0: prefixes only. */
+  countryPrefixes: number;
 }
 
 export interface PrefixCounts {
@@ -56,6 +58,12 @@ export interface GuardStore {
   pause(prefix: string, until: number, now: number, changeId: string): Promise<boolean>;
   /** Answers false when the prefix was not paused. */
   lift(prefix: string, now: number, changeId: string): Promise<boolean>;
+  /** Notes a prefix of the country seen in this window; answers until when the country is paused, if it is. */
+  notePrefix(country: string, prefix: string, now: number): Promise<number | undefined>;
+  /** Notes a paused prefix of the country; answers how many are paused in this window, and the country's pause. */
+  notePausedPrefix(country: string, prefix: string, now: number): Promise<{ pausedPrefixes: number; pausedUntil?: number }>;
+  /** Pauses the country until then; answers the prefixes of it seen in this window (none when it was paused already). */
+  pauseCountry(country: string, until: number, now: number, changeId: string): Promise<string[] | undefined>;
 }
 
 /** What one change to a number's code means for its prefix. */
@@ -66,26 +74,47 @@ export type PrefixChange = 'sent' | 'revoked' | 'verified';
  * pause a prefix, and only a verification lift one. A retry of the change that paused or lifted it answers the same,
  * so that its event is not lost with a failed attempt.
  */
+export type GuardAction = { paused: number; country?: string } | 'lifted';
+
 export async function followPrefix(
   change: PrefixChange,
   prefix: string,
+  country: string | undefined,
   policy: GuardPolicy,
   store: GuardStore,
   now: number,
   changeId: string,
-): Promise<{ paused: number } | 'lifted' | undefined> {
+): Promise<GuardAction | undefined> {
   if (policy.minSends === 0) return undefined;
   // A send no route took reached nobody: it is taken back, as its limit counts are.
   const counts = await store.count(prefix, change === 'verified' ? 'verified' : 'sends', change === 'revoked' ? -1 : 1, now);
   if (counts.pausedBy === changeId && counts.pausedUntil !== undefined && counts.pausedUntil > now) return { paused: counts.pausedUntil };
   if (counts.liftedBy === changeId) return 'lifted';
   if (change === 'revoked') return undefined;
+  const countryLevel = policy.countryPrefixes > 0 && country !== undefined;
+  if (change === 'sent' && counts.sends === 1 && countryLevel) {
+    // A prefix seen for the first time in this window, in a country that is paused: paused at once.
+    const countryUntil = await store.notePrefix(country, prefix, now);
+    if (countryUntil !== undefined && countryUntil > now) {
+      return (await store.pause(prefix, countryUntil, now, changeId)) ? { paused: countryUntil } : undefined;
+    }
+  }
   // A pause made in the window before still holds, and a verification here may lift it.
   if (change === 'verified' && counts.pausedUntil === undefined) counts.pausedUntil = await store.pausedUntil(prefix, now);
   const verdict = guardVerdict(counts, policy, now);
   if (verdict === 'pause' && change === 'sent') {
     const until = now + policy.pauseMs;
-    return (await store.pause(prefix, until, now, changeId)) ? { paused: until } : undefined;
+    if (!(await store.pause(prefix, until, now, changeId))) return undefined;
+    if (!countryLevel) return { paused: until };
+    // Then the country: once enough of its prefixes are paused, every prefix of it seen in this window is too.
+    const noted = await store.notePausedPrefix(country, prefix, now);
+    if (noted.pausedPrefixes < policy.countryPrefixes || (noted.pausedUntil !== undefined && noted.pausedUntil > now)) return { paused: until };
+    const others = ((await store.pauseCountry(country, until, now, changeId)) ?? []).filter((other) => other !== prefix);
+    // Sixteen at a time: a big country can have seen thousands of prefixes in a window.
+    for (let start = 0; start < others.length; start += 16) {
+      await Promise.all(others.slice(start, start + 16).map((other) => store.pause(other, until, now, changeId)));
+    }
+    return { paused: until, country };
   }
   if (verdict === 'lift' && change === 'verified') return (await store.lift(prefix, now, changeId)) ? 'lifted' : undefined;
   return undefined;

@@ -298,6 +298,7 @@ export type MetricName =
   | 'LimitReached'
   | 'GuardRefused'
   | 'GuardPaused'
+  | 'GuardCountryPaused'
   | 'GuardLifted'
   | 'UnexpectedFailures'
   | 'FeedbackReported'

@@ -122,14 +122,19 @@ async function guardPrefix(
   const prefix = settings.prefixOf(e164);
   if ((!recorded && !verified && !revoked) || !prefix || !settings.guard) return undefined;
   const what = recorded ? 'sent' : revoked ? 'revoked' : 'verified';
-  const acted = await followPrefix(what, prefix, settings.guard.policy, settings.guard.store, deps.clock.now(), context.changeId);
+  const acted = await followPrefix(what, prefix, context.about.country, settings.guard.policy, settings.guard.store, deps.clock.now(), context.changeId);
   if (!acted) return undefined;
   if (acted === 'lifted') {
     deps.logger.info('Conversion guard: prefix lifted', { prefix });
     deps.metrics.count('GuardLifted');
   } else {
-    deps.logger.warn('Conversion guard: prefix paused', { prefix, until: new Date(acted.paused).toISOString() });
+    deps.logger.warn(acted.country ? 'Conversion guard: prefix paused, and its country' : 'Conversion guard: prefix paused', {
+      prefix,
+      country: acted.country,
+      until: new Date(acted.paused).toISOString(),
+    });
     deps.metrics.count('GuardPaused');
+    if (acted.country) deps.metrics.count('GuardCountryPaused', { Country: acted.country });
   }
   return guardEvent(prefix, acted, context.changeId, context.occurredAt);
 }

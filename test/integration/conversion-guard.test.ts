@@ -220,3 +220,50 @@ describe('the conversion guard, change by change (stream records against the rea
     await expect(pausedCounters('+19994', T0 + 4_000)).resolves.toEqual([]);
   });
 });
+
+describe('the conversion guard, country by country', () => {
+  it('pauses the country once enough of its prefixes are paused: every prefix seen in the window, and a new one at its first send', async () => {
+    const now = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 5_000;
+    const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...SETTINGS, conversionGuardMinSends: 3, conversionGuardCountryPrefixes: 2 });
+    const published: Array<{ detailType: string; detail: unknown }> = [];
+    // Numbers +19950<p>000<i>: prefix +19950<p> (all of country ZY, a code no country has, so no other test meets it).
+    const handler = createOutcomesHandler(
+      { events: { publish: async (batch) => void published.push(...batch) }, clock: { now: () => now }, logger: new CapturingLogger(), metrics: new CountingMetrics() },
+      { maxFailedChecks: 5, countryOf: () => 'ZY', prefixOf: (e164) => e164.slice(0, 7), guard: guardFrom(settings, service.tableName, testDynamoDbClient()) },
+      new CountingMetrics(),
+    );
+    const send = (prefixDigit: number, i: number) => ({
+      eventID: `country-${prefixDigit}-${i}`,
+      dynamodb: { SequenceNumber: `country-${prefixDigit}-${i}`, Keys: { pk: { S: `number#+19950${prefixDigit}000${i}` } }, NewImage: { code: { M: { d: { N: '-1' } } }, codeSendId: { S: `country-${prefixDigit}-${i}` } } },
+    });
+    const pausedPrefixes = async () =>
+      [...new Set((await scanTable(testDynamoDbClient(), service.tableName))
+        .filter((item) => item.pk?.S?.startsWith('velocity#prefix-send#+19950') && Number(item.pausedUntil?.N ?? 0) > now)
+        .map((item) => item.pk!.S!.split('#')[2]))].sort();
+
+    await handler({ Records: [send(3, 0)] } as never); // +199503: seen once
+    await handler({ Records: [0, 1, 2].map((i) => send(1, i)) } as never); // +199501: three unverified, paused
+    await expect(pausedPrefixes()).resolves.toEqual(['+199501']);
+    await handler({ Records: [0, 1, 2].map((i) => send(2, i)) } as never); // +199502 too: the second, so the country
+    await expect(pausedPrefixes()).resolves.toEqual(['+199501', '+199502', '+199503']);
+    await handler({ Records: [send(4, 0)] } as never); // +199504: new, paused at its first send
+    await expect(pausedPrefixes()).resolves.toEqual(['+199501', '+199502', '+199503', '+199504']);
+    expect(published.filter((event) => event.detailType === 'Guard Paused').map((event) => (event.detail as { country?: string }).country)).toEqual([
+      undefined,
+      'ZY',
+      undefined,
+    ]);
+
+    // An operator lists the country and lifts it: its prefixes go out again, and a new one is not paused any more.
+    const guard = new DynamoDbGuard(testDynamoDbClient(), service.tableName, 3_600_000, 3_600_000);
+    const lines: string[] = [];
+    const run = (...args: string[]) => runGuardCommand(args, { guard, settings, print: (line) => lines.push(line), now: () => now });
+    await run('list');
+    expect(lines.some((line) => line.startsWith('ZY\tpaused until'))).toBe(true);
+    await run('lift', 'ZY');
+    expect(lines.at(-1)).toBe('Lifted the pause of ZY and of its prefixes.');
+    await expect(pausedPrefixes()).resolves.toEqual([]);
+    await handler({ Records: [send(5, 0)] } as never);
+    await expect(pausedPrefixes()).resolves.toEqual([]);
+  });
+});

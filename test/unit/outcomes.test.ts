@@ -155,7 +155,7 @@ describe('what one write to a number means for the events', () => {
 });
 
 describe('the conversion guard\'s verdict', () => {
-  const policy = { minSends: 20, percent: 20, pauseMs: 3_600_000, windowMs: 3_600_000 };
+  const policy = { minSends: 20, percent: 20, pauseMs: 3_600_000, windowMs: 3_600_000, countryPrefixes: 3 };
   const now = 1_000_000;
 
   it('pauses a prefix with enough sends and too few verified, and not before it has enough to judge', () => {

@@ -64,6 +64,7 @@ describe('deployment settings', () => {
       conversionGuardPercent: 20,
       conversionGuardPauseSeconds: 3600,
       conversionGuardWindowSeconds: 3600,
+      conversionGuardCountryPrefixes: 3,
       conversionFeedback: true,
       events: false,
       returnSecurityCode: true,
