@@ -51,8 +51,8 @@ export interface SmsVerifyMonitoringProps {
   /** Calls of the deployment per window (0: no ceiling), for the "calls ceiling near" alarm. */
   globalCallLimit?: number;
   globalCallWindowSeconds?: number;
-  /** Conversion feedback, when on: the outcomes function and its dead-letter queue. */
-  feedback?: { outcomesFunction: IFunction; deadLetters: IQueue };
+  /** The outcomes function (conversion guard, feedback, events) and its dead-letter queue; `feedback`: conversion feedback is on. */
+  outcomes?: { outcomesFunction: IFunction; deadLetters: IQueue; feedback: boolean };
   /** Whether the conversion guard is on: an alarm on each pause. */
   guard?: boolean;
 }
@@ -141,9 +141,9 @@ export class SmsVerifyMonitoring extends Construct {
       this.addAlarm('GuardPaused', metric('GuardPaused', OUTCOMES_SERVICE), 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, props.alarmTopic,
         'The conversion guard paused a destination prefix: codes sent there were not verified (SMS pumping). Sends and calls to it answer 429/34 until the pause ends or verifications lift it. `npx sms-verify guard list` shows it; lift it with `guard lift <prefix>` if it was real traffic.');
     }
-    if (props.feedback) {
+    if (props.outcomes) {
       // Off the request path, a failure is retried and then kept in the queue: one message there is a report lost.
-      const deadLetters = props.feedback.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
+      const deadLetters = props.outcomes.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
       this.addAlarm('OutcomesDeadLetters', deadLetters, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, props.alarmTopic,
         'The outcomes function gave up on a stream batch (after an hour of retries) or a delivery receipt (after two): those codes get no conversion feedback (End User Messaging marks their messages FAILED an hour after sending) and, with events on, their events are not published. The outcomes function\'s log says why; the queue keeps a failed receipt whole, and a failed stream batch as a pointer to its records (the stream keeps them 24 hours), for 14 days.');
     }
@@ -186,7 +186,7 @@ export class SmsVerifyMonitoring extends Construct {
         new GraphWidget({ title: 'Calls placed by country (toll fraud shows here first)', left: [search('CallsPlacedByCountry', 'Country', SEND_SERVICE, '')], width: 12 }),
       );
     }
-    if (props.feedback) {
+    if (props.outcomes?.feedback) {
       this.dashboard.addWidgets(
         new GraphWidget({ title: 'Conversion feedback reported', left: [search('FeedbackReported', 'Route,Status', OUTCOMES_SERVICE, '')], width: 12 }),
         new GraphWidget({ title: 'Delivery receipts', left: [search('DeliveryReceipts', 'Route,Status', OUTCOMES_SERVICE, '')], width: 12 }),
@@ -213,7 +213,7 @@ export class SmsVerifyMonitoring extends Construct {
       );
     }
     this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Function duration p99', left: [...functions, ...(props.feedback ? [['', props.feedback.outcomesFunction] as const] : [])].map(([, fn]) => fn.metricDuration({ statistic: 'p99', label: fn.node.id })), width: 12 }),
+      new GraphWidget({ title: 'Function duration p99', left: [...functions, ...(props.outcomes ? [['', props.outcomes.outcomesFunction] as const] : [])].map(([, fn]) => fn.metricDuration({ statistic: 'p99', label: fn.node.id })), width: 12 }),
       new GraphWidget({
         title: 'Function errors and throttles',
         left: functions.flatMap(([, fn]) => [fn.metricErrors({ label: `${fn.node.id} errors` }), fn.metricThrottles({ label: `${fn.node.id} throttles` })]),

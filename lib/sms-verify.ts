@@ -355,9 +355,11 @@ export class SmsVerify extends Construct {
         calls: this.settings.voiceRoutes.length > 0,
         globalCallLimit: this.settings.globalCallLimit,
         globalCallWindowSeconds: this.settings.globalCallWindowSeconds,
-        feedback:
-          this.outcomesFunction && this.outcomes ? { outcomesFunction: this.outcomesFunction, deadLetters: this.outcomes.deadLetters } : undefined,
-        guard: this.outcomes !== undefined && this.settings.conversionGuardMinSends > 0 && this.settings.prefixSendLimit > 0 && !existingTableName,
+        outcomes:
+          this.outcomesFunction && this.outcomes
+            ? { outcomesFunction: this.outcomesFunction, deadLetters: this.outcomes.deadLetters, feedback: this.outcomes.configurationSet !== undefined }
+            : undefined,
+        guard,
       });
     }
   }

@@ -23,7 +23,7 @@ const PREFIX = /^\+\d{2,16}$/;
 
 export async function runGuardCommand(
   args: readonly string[],
-  deps: { guard: DynamoDbGuard; settings: DeploymentSettings; print: (line: string) => void; now: () => number },
+  deps: { guard: DynamoDbGuard; print: (line: string) => void; now: () => number },
 ): Promise<number> {
   const [command, prefix] = args;
   try {
@@ -83,7 +83,8 @@ export async function guardMain(args: readonly string[], print: (line: string) =
   const policy = guardPolicyFrom(settings);
   const client = new DynamoDBClient({ ...target.aws, ...(target.tableEndpoint ? { endpoint: target.tableEndpoint } : {}) });
   try {
-    return await runGuardCommand(positional, { guard: new DynamoDbGuard(client, target.tableName, policy.windowMs, policy.pauseMs), settings, print, now: Date.now });
+    // The settings only say how far back a pause can reach; what to lift is named on the guard item itself.
+    return await runGuardCommand(positional, { guard: new DynamoDbGuard(client, target.tableName, policy.windowMs, policy.pauseMs), print, now: Date.now });
   } finally {
     client.destroy();
   }

@@ -22,15 +22,13 @@ import {
 import type { PrefixCounts } from '../core/guard';
 import type { VelocityLimit } from '../core/ports';
 import { shardCount } from './dynamodb-store/counters';
+import { readNumber, RETENTION_MARGIN_MS } from './dynamodb-store/table';
 import { GUARD_PREFIX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
 
-/** Counter items outlive their window by this much (dynamodb-store/table.ts RETENTION_MARGIN_MS). */
-const RETENTION_MARGIN_MS = 3_600_000;
 
 const guardKey = (prefix: string, window: number): Item => ({ [TABLE_PARTITION_KEY]: { S: `${GUARD_PREFIX}${prefix}#${window}` } });
-const numberOf = (item: Item | undefined, name: string): number | undefined => (item?.[name]?.N === undefined ? undefined : Number(item[name]!.N));
 
 export interface PausedPrefix {
   prefix: string;
@@ -66,9 +64,9 @@ export class DynamoDbGuard {
       }),
     );
     return {
-      sends: Math.max(0, numberOf(item, 'sends') ?? 0),
-      verified: Math.max(0, numberOf(item, 'verified') ?? 0),
-      pausedUntil: numberOf(item, 'pausedUntil'),
+      sends: Math.max(0, readNumber(item, 'sends') ?? 0),
+      verified: Math.max(0, readNumber(item, 'verified') ?? 0),
+      pausedUntil: readNumber(item, 'pausedUntil'),
       pausedBy: item?.pausedBy?.S,
       liftedBy: item?.liftedBy?.S,
     };
@@ -160,7 +158,7 @@ export class DynamoDbGuard {
     for (let window = Math.floor(now / this.windowMs); window >= Math.floor((now - this.pauseMs) / this.windowMs); window--) {
       const key = { [TABLE_PARTITION_KEY]: { S: `${GUARD_PREFIX}country#${country}#${window}` } };
       const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      if (!item || (numberOf(item, 'pausedUntil') ?? 0) <= now) continue;
+      if (!item || (readNumber(item, 'pausedUntil') ?? 0) <= now) continue;
       for (const prefix of item.prefixes?.SS ?? []) await this.lift(prefix, now, changeId);
       await this.client.send(
         new UpdateItemCommand({
@@ -178,7 +176,7 @@ export class DynamoDbGuard {
   /** Notes a prefix seen in the country in this window (`guard#country#<CC>#<window>`); answers the country's pause. */
   async notePrefix(country: string, prefix: string, now: number): Promise<number | undefined> {
     const item = await this.onCountry(country, now, 'ADD #prefixes :prefix', { '#prefixes': 'prefixes' }, { ':prefix': { SS: [prefix] } });
-    return numberOf(item, 'pausedUntil');
+    return readNumber(item, 'pausedUntil');
   }
 
   /** Notes a paused prefix of the country; answers how many are paused in this window, and the country's pause. */
@@ -190,7 +188,7 @@ export class DynamoDbGuard {
       { '#paused': 'pausedPrefixes', '#prefixes': 'prefixes' },
       { ':prefix': { SS: [prefix] } },
     );
-    return { pausedPrefixes: item?.pausedPrefixes?.SS?.length ?? 0, pausedUntil: numberOf(item, 'pausedUntil') };
+    return { pausedPrefixes: item?.pausedPrefixes?.SS?.length ?? 0, pausedUntil: readNumber(item, 'pausedUntil') };
   }
 
   /** Pauses the country (once): answers the prefixes of it seen in this window, or undefined when paused already. */
@@ -241,7 +239,7 @@ export class DynamoDbGuard {
     for (let window = current; window >= Math.floor((now - this.pauseMs) / this.windowMs); window--) {
       const key = guardKey(prefix, window);
       const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      const until = numberOf(item, 'pausedUntil');
+      const until = readNumber(item, 'pausedUntil');
       if (item && until !== undefined && until > now) return { key, item, until };
     }
     return undefined;
@@ -266,9 +264,9 @@ export class DynamoDbGuard {
         paused.push({
           // A country's pause is listed by its ISO code.
           prefix: key.slice(0, key.lastIndexOf('#')).replace(/^country#/, ''),
-          pausedUntil: numberOf(item, 'pausedUntil')!,
-          sends: numberOf(item, 'sends') ?? 0,
-          verified: numberOf(item, 'verified') ?? 0,
+          pausedUntil: readNumber(item, 'pausedUntil')!,
+          sends: readNumber(item, 'sends') ?? 0,
+          verified: readNumber(item, 'verified') ?? 0,
         });
       }
       startKey = page.LastEvaluatedKey;

@@ -6,7 +6,8 @@
  * `id` that is the same every time the same change is seen: delivery is at least once (the stream and Lambda retry),
  * so a consumer deduplicates on it.
  */
-import type { DeliveryReceipt, NumberChange } from './outcomes';
+import { codeChangeOf, type NumberChange } from './code-changes';
+import type { DeliveryReceipt } from './outcomes';
 import type { FeedbackStatus } from './ports';
 
 /** EventBridge's `source` of every event. */
@@ -107,27 +108,6 @@ export function eventsOfNumberChange(change: NumberChange, context: NumberEventC
     }
   }
   return events;
-}
-
-/**
- * Whether a write recorded a new send's code (its record names the replaced send as its previous one), or a check
- * used the code (a code recorded before sends were named has no send id: its presence alone says so).
- */
-export function codeChangeOf({ before, after }: NumberChange): { recorded: boolean; verified: boolean; revoked: boolean } {
-  if (!after) return { recorded: false, verified: false, revoked: false };
-  const recorded = after.sendId !== undefined && after.sendId !== before?.sendId && after.previousSendId === before?.sendId;
-  const verified = !recorded && before?.hasCode === true && !after.hasCode && after.sendId === before.sendId;
-  // A send no route took: its code put back to the one before, or struck from the previous slot when a later send had
-  // replaced it meanwhile.
-  const revoked =
-    !recorded &&
-    ((Boolean(before?.sendId) && before!.hasCode && after.sendId !== before!.sendId) ||
-      (before?.previousSendId !== undefined &&
-        after.previousSendId === before.previousSendId &&
-        after.sendId === before.sendId &&
-        before.previousHasCode === true &&
-        !after.previousHasCode));
-  return { recorded, verified, revoked };
 }
 
 /** The guard's verdict on a prefix, as an event (core/guard.ts). */

@@ -11,25 +11,10 @@
  * person waits: a failure is retried by the event source and ends in the dead-letter queue, never in an answer.
  */
 import { eventOfReceipt, feedbackReportedEvent, type EventPublisher } from './events';
+import { codeChangeOf, type NumberChange } from './code-changes';
 import type { Clock, FeedbackLedger, FeedbackStatus, Logger, MessageFeedback, MessageView, Metrics } from './ports';
 
-/** The state of a number's code as one image of its item shows it. */
-export interface CodeState {
-  /** The send the current code came from ('' or absent: none, or a code recorded before sends were named). */
-  sendId?: string;
-  /** Whether the code is still there to be used. */
-  hasCode: boolean;
-  /** The send whose code the current one replaced (kept until a revocation could put it back). */
-  previousSendId?: string;
-  /** Whether that replaced code is still kept (a revocation of it strikes it out). */
-  previousHasCode?: boolean;
-}
-
-/** One write to a number's item, as the table's stream shows it: the item before and after. */
-export interface NumberChange {
-  before?: CodeState;
-  after?: CodeState;
-}
+export type { CodeState, NumberChange } from './code-changes';
 
 export interface CodeOutcome {
   sendId: string;
@@ -37,16 +22,15 @@ export interface CodeOutcome {
 }
 
 /**
- * The outcomes one write decided. Used: the same send's code, there before, gone after (only a check that accepts
- * it removes it). Replaced: another send's code in its place that names it as the previous one (a revocation, which
- * puts an earlier code back, does not).
+ * The outcomes one write decided (code-changes.ts says what the write was): a send's code used, RECEIVED; replaced by
+ * another send's before anyone used it, FAILED. A code recorded before sends were named has no send to report for.
  */
 export function codeOutcomesOf(change: NumberChange): CodeOutcome[] {
-  const { before, after } = change;
-  // A deleted item (TTL) decides nothing: its code ran out long before.
-  if (!before?.sendId || !before.hasCode || !after) return [];
-  if (after.sendId === before.sendId) return after.hasCode ? [] : [{ sendId: before.sendId, outcome: 'RECEIVED' }];
-  if (after.previousSendId === before.sendId) return [{ sendId: before.sendId, outcome: 'FAILED' }];
+  const sendId = change.before?.sendId;
+  if (!sendId) return [];
+  const { recorded, verified } = codeChangeOf(change);
+  if (verified) return [{ sendId, outcome: 'RECEIVED' }];
+  if (recorded && change.before!.hasCode) return [{ sendId, outcome: 'FAILED' }];
   return [];
 }
 

@@ -8,7 +8,8 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SNSEvent } from 'aws-lambda';
 import { numberChangeOf, numberCountsOf, numberOf, type StreamImages } from '../adapters/dynamodb-store/number-changes';
 import { receiptOf } from '../adapters/message-feedback';
-import { codeChangeOf, eventsOfNumberChange, guardEvent, type ServiceEvent } from '../core/events';
+import { codeChangeOf } from '../core/code-changes';
+import { eventsOfNumberChange, guardEvent, type ServiceEvent } from '../core/events';
 import { followPrefix, type GuardPolicy, type GuardStore } from '../core/guard';
 import { codeOutcomesOf, settleOutcome, takeReceipt, type NumberChange, type OutcomeDependencies } from '../core/outcomes';
 import { maskNumber } from '../core/phone-number';

@@ -10,7 +10,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import type { MetadataJson } from 'libphonenumber-js/core';
 import minMetadata from '../../functions/phone-metadata/min.json';
 import { createEventBridgePublisher } from '../../functions/adapters/eventbridge-events';
-import { guardFrom, prefixLimitsOf } from '../../functions/adapters/guard-settings';
+import { guardFrom, guardPolicyFrom, prefixLimitsOf } from '../../functions/adapters/guard-settings';
 import { runGuardCommand } from '../../tools/guard';
 import { DynamoDbGuard } from '../../functions/adapters/dynamodb-guard';
 import { createPhoneNumberReader, destinationPrefix } from '../../functions/core/phone-number';
@@ -113,7 +113,7 @@ describe('the conversion guard', () => {
     const settings = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID, ...SETTINGS });
     const guard = new DynamoDbGuard(testDynamoDbClient(), service.tableName, 3_600_000, 3_600_000);
     const lines: string[] = [];
-    const run = (...args: string[]) => runGuardCommand(args, { guard, settings, print: (line) => lines.push(line), now: Date.now });
+    const run = (...args: string[]) => runGuardCommand(args, { guard, print: (line) => lines.push(line), now: Date.now });
     // A second prefix paused as the outcomes function pauses one: the GB mobile range.
     await guard.pause('+447400', Date.now() + 3_600_000, Date.now(), prefixLimitsOf(settings, '+447400'), 'test');
     await expect(sendTo('+447400123457')).resolves.toMatchObject({ status: 429, body: { 'api-error': 34 } });
@@ -210,12 +210,14 @@ describe('the conversion guard, change by change (stream records against the rea
   });
 
   it('lifts, from the CLI with other settings in the shell, the counters the deployment paused', async () => {
-    const { handler, guard } = guardFor('+19994', { now: () => T0 + 3_000 }, { prefixSendLimit: 1_200, prefixSendWindowSeconds: 600 });
+    const { handler } = guardFor('+19994', { now: () => T0 + 3_000 }, { prefixSendLimit: 1_200, prefixSendWindowSeconds: 600 });
     await handler({ Records: sends('cli') } as never);
     expect((await pausedCounters('+19994', T0 + 3_000)).length).toBeGreaterThan(2); // 3 shards, more than one window
     const lines: string[] = [];
-    const shell = resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID }); // `--table`: the shell's defaults
-    await runGuardCommand(['lift', '+19994'], { guard, settings: shell, print: (line) => lines.push(line), now: () => T0 + 4_000 });
+    // `--table`: the guard as guardMain builds it from the shell's defaults, not the deployment's settings.
+    const shell = guardPolicyFrom(resolveSettings({ pinpointApplicationId: PINPOINT_APPLICATION_ID }));
+    const shellGuard = new DynamoDbGuard(testDynamoDbClient(), service.tableName, shell.windowMs, shell.pauseMs);
+    await runGuardCommand(['lift', '+19994'], { guard: shellGuard, print: (line) => lines.push(line), now: () => T0 + 4_000 });
     expect(lines).toEqual(['Lifted the pause of +19994: sends and calls to it go out again.']);
     await expect(pausedCounters('+19994', T0 + 4_000)).resolves.toEqual([]);
   });
@@ -257,7 +259,7 @@ describe('the conversion guard, country by country', () => {
     // An operator lists the country and lifts it: its prefixes go out again, and a new one is not paused any more.
     const guard = new DynamoDbGuard(testDynamoDbClient(), service.tableName, 3_600_000, 3_600_000);
     const lines: string[] = [];
-    const run = (...args: string[]) => runGuardCommand(args, { guard, settings, print: (line) => lines.push(line), now: () => now });
+    const run = (...args: string[]) => runGuardCommand(args, { guard, print: (line) => lines.push(line), now: () => now });
     await run('list');
     expect(lines.some((line) => line.startsWith('ZY\tpaused until'))).toBe(true);
     await run('lift', 'ZY');
